@@ -1,0 +1,146 @@
+"""Command line: ``python -m autograder <command>`` (run from the repository root).
+
+    generate [CHAPTER ...] [--check]   course/ from solutions/ (authors); --check only compares
+    check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
+    autograde CHAPTER [--student ID]   grade submissions in autograder/submitted (instructors)
+    feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
+    export [--to FILE]                 grades as CSV (default autograder/exports/grades.csv)
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import core
+
+
+def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
+    print(f"\n{r.assignment} for {r.student}: graded with the visible and the hidden tests "
+          f"({r.seconds:.1f} s)", file=out)
+    if r.error:
+        print(f"  NOT GRADED: {r.error}", file=out)
+        return
+    width = max([len(c.grade_id) for c in r.cells] + [5])
+    for c in r.cells:
+        mark = "ok  " if c.score == c.max_score else "FAIL"
+        print(f"  {mark} {c.grade_id:<{width}}  {c.score:g} / {c.max_score:g}", file=out)
+        if c.message:
+            for line in c.message.splitlines():
+                print(f"         {line}", file=out)
+    print(f"  {'':4} {'total':<{width}}  {r.score:g} / {r.max_score:g}", file=out)
+
+
+def generate_course(chapters: list, check_only: bool = False) -> list:
+    """Regenerate course/<chapter> for each chapter in a scratch root; copy it into the
+    repository (or, with check_only, only report the files that differ). Returns differences."""
+    differences = []
+    with tempfile.TemporaryDirectory(prefix="convlab-generate-") as tmp:
+        root = core.scratch_course(Path(tmp))
+        for chapter in chapters:
+            fresh = core.generate(root, chapter)
+            committed = core.REPO / "course" / chapter
+            differences += [f"course/{chapter}/{d}" for d in _tree_diff(fresh, committed)]
+            if not check_only:
+                if committed.exists():
+                    shutil.rmtree(committed)
+                shutil.copytree(fresh, committed)
+    return differences
+
+
+def _tree_diff(a: Path, b: Path) -> list:
+    if not b.is_dir():
+        return ["(missing)"]
+    cmp = filecmp.dircmp(a, b, ignore=[".ipynb_checkpoints", "__pycache__"])
+    diff = []
+
+    def walk(c, prefix=""):
+        diff.extend(prefix + n + " (only in generated)" for n in c.left_only)
+        diff.extend(prefix + n + " (only in course/)" for n in c.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
+        diff.extend(prefix + n + " (differs)" for n in mismatch + errors)
+        for name, sub in c.subdirs.items():
+            walk(sub, prefix + name + "/")
+
+    walk(cmp)
+    return diff
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("generate", help="regenerate course/ from solutions/")
+    p.add_argument("chapters", nargs="*")
+    p.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
+    p = sub.add_parser("check", help="grade one notebook like the instructor would")
+    p.add_argument("notebook")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p = sub.add_parser("autograde", help="grade submissions in autograder/submitted")
+    p.add_argument("chapter")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p = sub.add_parser("feedback", help="generate HTML feedback (no hidden tests)")
+    p.add_argument("chapter")
+    p = sub.add_parser("export", help="export grades to CSV")
+    p.add_argument("--to", default="autograder/exports/grades.csv")
+    args = parser.parse_args(argv)
+
+    if args.command == "generate":
+        chapters = args.chapters or core.assignments()
+        unknown = sorted(set(chapters) - set(core.assignments()))
+        if unknown:
+            parser.error(f"unknown chapter(s) {unknown}; chapters: {core.assignments()}")
+        diff = generate_course(chapters, check_only=args.check)
+        if args.check:
+            if diff:
+                print("course/ is not what nbgrader generates from solutions/ "
+                      "(run `make generate` and commit):\n  " + "\n  ".join(diff))
+                return 1
+            print("course/ is up to date with solutions/")
+        else:
+            print("regenerated: " + ", ".join(f"course/{c}" for c in chapters))
+        return 0
+
+    if args.command == "check":
+        try:
+            result = core.check_notebook(Path(args.notebook))
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.json:
+            print(json.dumps(result.as_dict(), indent=2))
+        else:
+            _print_result(result)
+        return 0 if not result.error else 1
+
+    if args.command == "autograde":
+        submitted = core.REPO / "autograder" / "submitted"
+        students = args.student or sorted(
+            p.name for p in submitted.glob("*") if (p / args.chapter).is_dir())
+        if not students:
+            print(f"no submissions for {args.chapter} in {submitted}", file=sys.stderr)
+            return 1
+        results = []
+        for i, student in enumerate(students, 1):
+            r = core.grade_submission(core.REPO, args.chapter, student)
+            results.append(r)
+            status = r.error.splitlines()[0] if r.error else f"{r.score:g} / {r.max_score:g}"
+            print(f"[{i}/{len(students)}] {student}: {status} ({r.seconds:.1f} s)", flush=True)
+        return 0 if all(not r.error for r in results) else 1
+
+    if args.command == "feedback":
+        core.run_nbgrader(["generate_feedback", args.chapter, "--force"], core.REPO)
+        print(f"feedback written to autograder/feedback/<student>/{args.chapter}/")
+        return 0
+
+    if args.command == "export":
+        target = (core.REPO / args.to).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        core.run_nbgrader(["export", "--to", str(target)], core.REPO)
+        print(f"grades written to {target}")
+        return 0
+    return 2

@@ -1,0 +1,223 @@
+"""The autograder's core: nbgrader's own commands, run in a subprocess per call, on a course root.
+
+The unit of work is :func:`grade_submission`: one (assignment, student) pair. It only needs a course
+root (a folder with ``nbgrader_config.py``) and a gradebook URL, so a loop, a local process pool or
+a distributed engine (e.g. Dask) can all call it. Grading runs nbgrader in a child process so that a
+crashed kernel or a hostile notebook cannot take the caller down.
+
+A *course root* is either this repository (instructors) or a throw-away folder made by
+:func:`scratch_course` (self-learners, tests): same solutions, same configuration, own gradebook.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CONFIG = REPO / "nbgrader_config.py"
+COURSE_ID = "convlab"
+
+
+def assignments(root: Path = REPO) -> list:
+    """Chapter ids, e.g. ["01_filter_sliding"]: the folders of ``solutions/`` with a notebook."""
+    src = Path(root) / "solutions"
+    return sorted(p.name for p in src.iterdir()
+                  if p.is_dir() and (p / f"{p.name}.ipynb").is_file()) if src.is_dir() else []
+
+
+def child_env() -> dict:
+    """Environment for nbgrader children: this interpreter's bin first on PATH (nbgrader runs
+    `alembic` from PATH), quiet TensorFlow."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+class NbgraderError(RuntimeError):
+    pass
+
+
+def run_nbgrader(args: list, root: Path, timeout: float | None = None, check: bool = True):
+    """Run ``nbgrader <args>`` in ``root`` (where its nbgrader_config.py is); return the process."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=str(root), env=child_env(), capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed with exit code {proc.returncode}:\n"
+                            + _tail(proc.stdout + proc.stderr))
+    return proc
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def db_url_for(root: Path) -> str:
+    return "sqlite:///" + str((Path(root) / "autograder" / "gradebook.db").resolve())
+
+
+# --- course roots -------------------------------------------------------------------------------
+def scratch_course(where: Path | None = None, db_url: str | None = None) -> Path:
+    """A throw-away course root: the repository's solutions and configuration, its own release
+    folder and gradebook. Returns its path."""
+    root = Path(where) if where else Path(tempfile.mkdtemp(prefix="convlab-course-"))
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "autograder").mkdir(exist_ok=True)
+    src = root / "solutions"
+    if not src.exists():
+        src.symlink_to(REPO / "solutions", target_is_directory=True)
+    url = db_url or db_url_for(root)
+    (root / "nbgrader_config.py").write_text(
+        "# A scratch course root made by autograder.core.scratch_course\n"
+        f"load_subconfig({str(CONFIG)!r})\n"
+        "c = get_config()\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.db_url = {url!r}\n")
+    return root
+
+
+def generate(root: Path, assignment: str) -> Path:
+    """``nbgrader generate_assignment``: solutions/<a> -> course/<a> and the gradebook's copy of
+    every test cell (hidden tests included). Returns the release folder."""
+    run_nbgrader(["generate_assignment", assignment, "--force"], root)
+    return Path(root) / "course" / assignment
+
+
+# --- grading --------------------------------------------------------------------------------------
+@dataclass
+class CellResult:
+    grade_id: str
+    score: float
+    max_score: float
+    message: str = ""   # the error a failing test cell showed (hidden tests redacted)
+
+
+@dataclass
+class GradeResult:
+    assignment: str
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    cells: list = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""     # set when the submission could not be graded at all
+
+    def as_dict(self) -> dict:
+        d = self.__dict__.copy()
+        d["cells"] = [c.__dict__ for c in self.cells]
+        return d
+
+
+def submit(root: Path, assignment: str, student: str, notebook: Path) -> Path:
+    """Put ``notebook`` where nbgrader expects student's submission; return its new path."""
+    dest = Path(root) / "autograder" / "submitted" / student / assignment
+    dest.mkdir(parents=True, exist_ok=True)
+    target = dest / f"{assignment}.ipynb"
+    shutil.copyfile(notebook, target)
+    (dest / "timestamp.txt").write_text(time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+    return target
+
+
+def grade_submission(root: Path, assignment: str, student: str, timeout: float = 1800) -> GradeResult:
+    """Autograde one (assignment, student) pair with nbgrader and read the scores back.
+
+    Safe to call for different students at once (one child process each). Never raises for a bad
+    submission: the result's ``error`` says what went wrong and its score is 0.
+    """
+    start = time.monotonic()
+    result = GradeResult(assignment, student)
+    try:
+        proc = run_nbgrader(["autograde", assignment, "--student", student, "--force"], root,
+                            timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        result.error = f"autograding took longer than {timeout:.0f} s and was stopped"
+        result.seconds = time.monotonic() - start
+        return result
+    graded_nb = Path(root) / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
+    if proc.returncode != 0 or not graded_nb.is_file():
+        result.error = "nbgrader could not grade this submission:\n" + _tail(proc.stdout + proc.stderr, 15)
+    else:
+        _read_scores(root, result, graded_nb)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _read_scores(root: Path, result: GradeResult, graded_nb: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    messages = _failure_messages(graded_nb)
+    with Gradebook(_db_url(root), COURSE_ID) as gb:
+        nb = gb.find_submission_notebook(result.assignment, result.assignment, result.student)
+        for grade in sorted(nb.grades, key=lambda g: g.cell.cell_id if hasattr(g.cell, "cell_id") else g.name):
+            score = grade.score if grade.score is not None else 0.0
+            result.cells.append(CellResult(grade.name, float(score), float(grade.max_score),
+                                           messages.get(grade.name, "")))
+        result.score = float(nb.score)
+        result.max_score = float(nb.max_score)
+    order = {gid: i for i, gid in enumerate(_grade_ids(graded_nb))}
+    result.cells.sort(key=lambda c: order.get(c.grade_id, 1 << 30))
+
+
+def _db_url(root: Path) -> str:
+    """The gradebook URL nbgrader uses for ``root``, read from the root's nbgrader_config.py."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    return cfg.CourseDirectory.db_url
+
+
+def _grade_ids(nb_path: Path) -> list:
+    nb = json.loads(Path(nb_path).read_text())
+    return [c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+
+
+def _failure_messages(nb_path: Path) -> dict:
+    """grade_id -> the error shown by that test cell ('' when it passed); hidden lines redacted."""
+    from autograder.feedback import hidden_lines, _scrub
+
+    nb = json.loads(Path(nb_path).read_text())
+    found = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or cell["cell_type"] != "code":
+            continue
+        secret = [s for s in hidden_lines("".join(cell["source"])) if len(s) >= 4]
+        msgs = []
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "error":
+                msgs.append(_scrub(f"{out['ename']}: {out['evalue']}", secret))
+            elif out["output_type"] == "stream" and out["name"] == "stderr":
+                msgs.append("wrote to stderr (a test cell that does scores 0): "
+                            + _scrub("".join(out["text"]), secret)[:300])
+        found[meta["grade_id"]] = "\n".join(m for m in msgs if m)
+    return found
+
+
+def check_notebook(notebook: Path, student: str = "self", keep: bool = False) -> GradeResult:
+    """Grade one notebook exactly as the instructor's autograder would (self-learners)."""
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise FileNotFoundError(f"no such notebook: {notebook}")
+    assignment = notebook.stem
+    if assignment not in assignments():
+        raise ValueError(f"{notebook.name} is not a chapter notebook; chapters are: "
+                         f"{', '.join(assignments())} (the file name must stay <chapter>.ipynb)")
+    root = scratch_course()
+    try:
+        generate(root, assignment)
+        submit(root, assignment, student, notebook)
+        return grade_submission(root, assignment, student)
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)

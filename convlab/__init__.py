@@ -1,0 +1,26 @@
+"""convlab: the helper package of the course "Convolutional networks and autoencoders, learned by
+implementing them".
+
+Everything the chapter notebooks share lives here, so notebook cells stay short:
+
+- :mod:`convlab.validate`  clear ``ValueError`` messages for bad input (students may use it too);
+- :mod:`convlab.testing`   what test cells use: TensorFlow as the oracle, comparisons whose
+  failure messages say what went wrong, and :mod:`convlab.mistakes`, which names common mistakes;
+- :mod:`convlab.data`      offline sample images (and, later, the data sets of ``data_scripts``);
+- :mod:`convlab.kernels`   classic filters (edge, blur, sharpen, ...);
+- :mod:`convlab.sliding`   pure computations behind chapter 1's widget;
+- :mod:`convlab.plotting`  figures;
+- :mod:`convlab.widgets`   the interactive widgets, each taking the student's own function.
+"""
+
+__version__ = "0.1.0"
+
+CHAPTERS = {
+    "01_filter_sliding": "Filter sliding: cross-correlation, channels, filters and bias",
+    "02_stride_padding": "Stride, padding and the output-size formula",
+    "03_pooling_flatten": "Pooling, flatten and the shape of a whole CNN",
+    "04_batch_norm": "Batch normalization",
+    "05_conv_variants": "Grouped, depthwise, separable, dilated and transposed convolution",
+    "06_cnn_classifier": "A CNN classifier end to end; VGG, Inception and ResNet blocks",
+    "07_autoencoders": "Autoencoders for credit-card fraud detection",
+}

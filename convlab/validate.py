@@ -1,0 +1,71 @@
+"""Argument checks that fail with a message saying what was expected.
+
+Used by the reference solutions, the widgets and the data helpers; students may call them in
+their own implementations too::
+
+    image = validate.array(image, "image", ndim=2, layout="(H, W)")
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["array", "positive_int", "require", "callable_or_none"]
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(int(s)) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def array(x, name: str, ndim: int | None = None, layout: str | None = None,
+          allow_empty: bool = False) -> np.ndarray:
+    """Return ``x`` as a float64 NumPy array, or raise ``ValueError`` naming ``name``.
+
+    ndim: required number of dimensions; layout: how the dimensions are read, e.g. "(N, H, W, C)".
+    """
+    if isinstance(x, (str, bytes)) or x is None:
+        raise ValueError(f"{name} must be a numeric array{_layout(layout)}; got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except Exception as exc:  # ragged nested lists and the like
+        raise ValueError(f"{name} must be a numeric array{_layout(layout)}; "
+                         f"could not convert it ({exc})") from None
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array{_layout(layout)}; "
+                         f"got an array of dtype {a.dtype}")
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise ValueError(f"{name} must be real-valued; got dtype {a.dtype}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array{_layout(layout)}; "
+                         f"got a {a.ndim}-D array of shape {_shape_text(a.shape)}")
+    if not allow_empty and a.size == 0:
+        raise ValueError(f"{name} must not be empty; got shape {_shape_text(a.shape)}")
+    return a.astype(np.float64, copy=False)
+
+
+def _layout(layout):
+    return f" {layout}" if layout else ""
+
+
+def positive_int(x, name: str) -> int:
+    """Return ``x`` as an int >= 1, or raise ``ValueError`` naming ``name``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise ValueError(f"{name} must be a positive integer; got {x!r} ({type(x).__name__})")
+    if x < 1:
+        raise ValueError(f"{name} must be a positive integer; got {x}")
+    return int(x)
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``condition`` holds."""
+    if not condition:
+        raise ValueError(message)
+
+
+def callable_or_none(fn, name: str):
+    """Return ``fn`` if it is callable or None, else raise ``ValueError`` naming ``name``."""
+    if fn is not None and not callable(fn):
+        raise ValueError(f"{name} must be a function (for example your conv2d_single) or None; "
+                         f"got {type(fn).__name__}")
+    return fn

@@ -1,0 +1,5 @@
+"""Interactive widgets. Each is a thin view over pure functions in :mod:`convlab` and accepts the
+student's own function, so students watch *their* implementation (and its bugs)."""
+from .sliding import FilterSlider
+
+__all__ = ["FilterSlider"]

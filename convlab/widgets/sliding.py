@@ -1,0 +1,145 @@
+"""Chapter 1: a filter sliding over an image, one window at a time.
+
+    FilterSlider(conv_fn=conv2d_single)
+
+Pick an image and a classic kernel, step through the window positions (slider, or the play
+button), and see the window, the elementwise products and their sum fill the output cell by cell.
+The output map is what ``conv_fn(image, kernel)`` returns; where it disagrees with the window sum
+the widget says so. Without ``conv_fn`` the widget shows the window sums themselves.
+"""
+from __future__ import annotations
+
+import html
+import traceback
+
+import ipywidgets as W
+import numpy as np
+
+from .. import data, kernels, plotting, sliding, validate
+
+PHOTO_WIDTH = 24
+
+
+def _table(a: np.ndarray, highlight=False) -> str:
+    style = "background:#fde8e2;" if highlight else ""
+    rows = "".join("<tr>" + "".join(f"<td style='padding:1px 6px;text-align:right;{style}'>"
+                                    f"{v:.3g}</td>" for v in row) + "</tr>" for row in a)
+    return f"<table style='border-collapse:collapse;font-family:monospace'>{rows}</table>"
+
+
+class FilterSlider(W.VBox):
+    """The filter-sliding widget. ``conv_fn(image (H, W), kernel (kh, kw)) -> (H-kh+1, W-kw+1)``."""
+
+    def __init__(self, conv_fn=None, image: str = "grid", kernel: str = "vertical edge (Sobel x)"):
+        validate.callable_or_none(conv_fn, "conv_fn")
+        if image not in data.NAMES:
+            raise ValueError(f"unknown image {image!r}; choose one of: {', '.join(data.NAMES)}")
+        kernels.get(kernel)  # raises a clear ValueError for an unknown name
+        self.conv_fn = conv_fn
+        self.fn_name = getattr(conv_fn, "__name__", "your function") if conv_fn else None
+        self.image_picker = W.Dropdown(options=list(data.NAMES), value=image, description="image")
+        self.kernel_picker = W.Dropdown(options=list(kernels.CLASSIC), value=kernel,
+                                        description="kernel")
+        self.step = W.IntSlider(min=0, max=1, value=0, description="step",
+                                continuous_update=False)
+        self.play = W.Play(min=0, max=1, value=0, interval=350, description="play")
+        W.jslink((self.play, "value"), (self.step, "value"))
+        W.link((self.step, "max"), (self.play, "max"))
+        self.status = W.HTML()
+        self.detail = W.HTML()
+        self.figure = W.Image(format="png")
+        self.callback_log = W.Output()
+        self.image = self.kernel = self.output = self.reference = None
+        self.error = None
+        super().__init__([
+            W.HBox([self.image_picker, self.kernel_picker]),
+            W.HBox([self.play, self.step]),
+            self.status, self.figure, self.detail, self.callback_log,
+        ])
+        self.image_picker.observe(self._on_inputs, names="value")
+        self.kernel_picker.observe(self._on_inputs, names="value")
+        self.step.observe(self._on_step, names="value")
+        self._guard(self._load)
+
+    # --- callbacks: any error is shown in the widget, never lost in the kernel log ------------
+    def _guard(self, fn):
+        try:
+            fn()
+        except Exception as exc:  # a bug here must be visible, not a silent blank
+            self.status.value = (f"<div style='color:#b00020'><b>widget error:</b> "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            with self.callback_log:
+                traceback.print_exc()
+
+    def _on_inputs(self, change):
+        self._guard(self._load)
+
+    def _on_step(self, change):
+        self._guard(self._draw)
+
+    # --- model -----------------------------------------------------------------------------
+    def _load(self):
+        sample = data.sample_image(self.image_picker.value, size=PHOTO_WIDTH)
+        self.title = sample.title
+        self.image = sample.image
+        self.kernel = kernels.get(self.kernel_picker.value)
+        self.reference = sliding.window_sums(self.image, self.kernel)
+        self.output, self.error = self.reference, None
+        if self.conv_fn is not None:
+            run = sliding.run_conv_fn(self.conv_fn, self.image, self.kernel)
+            self.output, self.error = run.output, run.error
+        n = self.reference.size
+        self.step.max = n - 1
+        if self.step.value > n - 1:
+            self.step.value = n - 1  # triggers _draw
+        self._draw()
+
+    def _draw(self):
+        k = int(self.step.value)
+        st = sliding.step_at(self.image, self.kernel, k)
+        shown = self.output if self.output is not None else self.reference
+        oh, ow = self.reference.shape
+        if self.conv_fn is None:
+            out_title = f"window sums, {oh}x{ow}"
+        elif self.error:
+            out_title = f"window sums ({self.fn_name} failed)"
+        else:
+            out_title = f"{self.fn_name}(image, kernel), {oh}x{ow}"
+        fig = plotting.sliding_figure(self.image, self.kernel, sliding.filled(shown, k),
+                                      st.row, st.col, title=self.title, output_title=out_title)
+        self.figure.value = plotting.to_png(fig)
+        self.status.value = self._status_html(k)
+        self.detail.value = self._detail_html(st)
+
+    def _status_html(self, k: int) -> str:
+        if self.error:
+            return ("<div style='color:#b00020'><b>Your function could not be shown:</b> "
+                    f"{html.escape(self.error)}</div>")
+        if self.conv_fn is None:
+            return "<div>Showing the window sums (no function given).</div>"
+        bad = sliding.mismatches(self.output, self.reference, k)
+        if bad:
+            r, c = divmod(bad[0], self.reference.shape[1])
+            return (f"<div style='color:#b00020'><b>{len(bad)} of the {k + 1} cells so far differ "
+                    f"from the window sums</b>; the first is output[{r}, {c}]</div>")
+        return (f"<div style='color:#1b7837'>{html.escape(self.fn_name)} agrees with the window "
+                f"sums on all {k + 1} cells so far.</div>")
+
+    def _detail_html(self, st: sliding.Step) -> str:
+        line = (f"<b>step {st.index}</b>: window at rows {st.row}..{st.row + st.window.shape[0] - 1}, "
+                f"columns {st.col}..{st.col + st.window.shape[1] - 1}")
+        parts = [f"<div>{line}</div><div style='display:flex;gap:14px;align-items:center'>",
+                 f"<div>window{_table(st.window)}</div><div>&times;</div>",
+                 f"<div>kernel{_table(self.kernel)}</div><div>=</div>",
+                 f"<div>products{_table(st.products, highlight=True)}</div></div>",
+                 f"<div>sum of products = <b class='convlab-sum'>{st.total:.4g}</b> "
+                 f"= output[{st.row}, {st.col}]"]
+        if self.conv_fn is not None and self.output is not None:
+            got = float(self.output[st.row, st.col])
+            ok = np.isclose(got, st.total, atol=1e-9)
+            mark = "&#10003;" if ok else "&#10007; differs"
+            color = "#1b7837" if ok else "#b00020"
+            parts.append(f"; {html.escape(self.fn_name)} gives "
+                         f"<b class='convlab-yours' style='color:{color}'>{got:.4g}</b> {mark}")
+        parts.append("</div>")
+        return "".join(parts)

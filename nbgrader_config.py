@@ -1,0 +1,74 @@
+"""nbgrader configuration for the course, used by instructors, by `make check` and by the tests.
+
+nbgrader's layout mapped onto this repository (run nbgrader from the repository root):
+
+    solutions/<NN_topic>/<NN_topic>.ipynb   nbgrader "source": reference solutions + hidden tests
+    course/<NN_topic>/<NN_topic>.ipynb      nbgrader "release": what students get (generated)
+    autograder/submitted|autograded|feedback/<student>/<NN_topic>/   (git-ignored)
+    autograder/gradebook.db                 SQLite gradebook (git-ignored); CONVLAB_DB_URL overrides
+
+Three traps of nbgrader + TensorFlow are handled here (see tests/test_nbgrader_roundtrip.py):
+1. A test cell that writes to stderr scores 0, and TensorFlow's C++ start-up logs go to stderr:
+   grading kernels do not capture file-descriptor output, start with TF logging off and ignore
+   Python warnings (a correct answer must never lose points to a log line).
+2. Feedback shows hidden tests, also inside tracebacks: see autograder.feedback.
+3. nbgrader calls `alembic` from PATH when it creates a gradebook: this interpreter's bin is put
+   first on PATH.
+"""
+import os
+import sys
+
+c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
+
+# --- trap 3: nbgrader's helper commands must come from this environment ------------------------
+_bin = os.path.dirname(sys.executable)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+
+# --- trap 1: grading kernels must not write log noise to stderr --------------------------------
+# (These settings reach grading kernels only, not the students' JupyterLab kernels.)
+GRADING_KERNEL_STARTUP = (
+    "import os, warnings; "
+    "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); "
+    "warnings.simplefilter('ignore')"
+)
+c.Execute.extra_arguments = [
+    "--HistoryManager.hist_file=:memory:",
+    "--IPKernelApp.capture_fd_output=False",
+    "--IPKernelApp.exec_lines=" + GRADING_KERNEL_STARTUP,
+]
+# One cell may import TensorFlow (~5 s, more on a busy machine); an endless loop costs this much
+# per test cell and scores 0 there, and grading goes on.
+c.Execute.timeout = 120
+c.Execute.startup_timeout = 120
+
+# --- layout ------------------------------------------------------------------------------------
+_here = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = _here
+c.CourseDirectory.course_id = "convlab"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg-info"]
+c.CourseDirectory.db_url = os.environ.get(
+    "CONVLAB_DB_URL",
+    "sqlite:///" + os.path.join(_here, "autograder", "gradebook.db"),
+)
+
+# What students see in place of a solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- trap 2: feedback never shows hidden tests, neither as source nor in a traceback -----------
+from autograder.feedback import RedactHiddenTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    RedactHiddenTests,
+    ClearHiddenTests,
+    CSSHTMLHeaderPreprocessor,
+]
