@@ -1,0 +1,102 @@
+"""Run a chapter's test cells in *this* process, judged the way nbgrader judges them.
+
+nbgrader gives a test cell its points when it raises nothing and writes nothing to stderr. Doing
+the same in-process lets one pytest process check dozens of mutant implementations against the
+visible and hidden tests in seconds; tests/test_nbgrader_roundtrip.py shows on real nbgrader that
+the verdicts agree.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+MAGIC = re.compile(r"^\s*[%!]", re.M)
+
+
+def chapters() -> list:
+    return sorted(p.name for p in (REPO / "solutions").iterdir()
+                  if (p / f"{p.name}.ipynb").is_file())
+
+
+def source_notebook(chapter: str):
+    return nbformat.read(REPO / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+def release_notebook(chapter: str):
+    return nbformat.read(REPO / "course" / chapter / f"{chapter}.ipynb", as_version=4)
+
+
+def meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def strip_hidden(source: str) -> str:
+    out, inside = [], False
+    for line in source.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+@dataclass
+class CellVerdict:
+    grade_id: str
+    points: float
+    passed: bool
+    message: str
+
+
+def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = True,
+                     run_other_cells: bool = True) -> dict:
+    """Execute the chapter's source notebook top to bottom in a fresh namespace.
+
+    replace: grade_id -> source for solution cells (a student's or a mutant's code).
+    hidden: include the hidden tests (False: what the student sees before submitting).
+    Returns grade_id -> CellVerdict for every test cell.
+    """
+    replace = replace or {}
+    unknown = set(replace) - {meta(c).get("grade_id") for c in source_notebook(chapter).cells}
+    assert not unknown, f"no such solution cells: {unknown}"
+    ns: dict = {"__name__": "__main__"}
+    verdicts = {}
+    for cell in source_notebook(chapter).cells:
+        if cell.cell_type != "code":
+            continue
+        m = meta(cell)
+        src = replace.get(m.get("grade_id"), cell.source)
+        if MAGIC.search(src):
+            raise AssertionError(f"cell {m.get('grade_id')!r} uses IPython magics; course "
+                                 f"notebooks are plain Python")
+        is_test = bool(m.get("grade"))
+        if is_test and not hidden:
+            src = strip_hidden(src)
+        if not is_test and not run_other_cells and not m.get("solution") and m.get("grade_id") != "setup":
+            continue
+        err = io.StringIO()
+        message = ""
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                exec(compile(src, f"<cell {m.get('grade_id', '?')}>", "exec"), ns)
+        except Exception as exc:  # noqa: BLE001 - a failing cell is data here
+            message = f"{type(exc).__name__}: {exc}"
+        if is_test:
+            if not message and err.getvalue():
+                message = "wrote to stderr: " + err.getvalue()[:200]
+            verdicts[m["grade_id"]] = CellVerdict(m["grade_id"], float(m["points"]),
+                                                  not message, message)
+    return verdicts
+
+
+def score(verdicts: dict) -> tuple:
+    got = sum(v.points for v in verdicts.values() if v.passed)
+    return got, sum(v.points for v in verdicts.values())
