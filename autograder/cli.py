@@ -1,6 +1,7 @@
 """Command line: ``python -m autograder <command>`` (run from the repository root).
 
     generate [CHAPTER ...] [--check]   course/ from solutions/ (authors); --check only compares
+    setup [--students CSV]             gradebook with every chapter (and the class list)
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
     autograde CHAPTER [--student ID]   grade submissions in autograder/submitted (instructors)
     feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
@@ -77,6 +78,8 @@ def main(argv=None) -> int:
     p = sub.add_parser("generate", help="regenerate course/ from solutions/")
     p.add_argument("chapters", nargs="*")
     p.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
+    p = sub.add_parser("setup", help="create/update the gradebook (chapters, students)")
+    p.add_argument("--students", help="CSV with columns id,first_name,last_name,email")
     p = sub.add_parser("check", help="grade one notebook like the instructor would")
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -105,6 +108,16 @@ def main(argv=None) -> int:
             print("regenerated: " + ", ".join(f"course/{c}" for c in chapters))
         return 0
 
+    if args.command == "setup":
+        db_url = core._db_url(core.REPO)
+        core.sync_gradebook(db_url)
+        print(f"gradebook {db_url}: chapters {', '.join(core.assignments())}")
+        if args.students:
+            core.run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())],
+                              core.REPO)
+            print(f"students imported from {args.students}")
+        return 0
+
     if args.command == "check":
         try:
             result = core.check_notebook(Path(args.notebook))
@@ -124,6 +137,9 @@ def main(argv=None) -> int:
         if not students:
             print(f"no submissions for {args.chapter} in {submitted}", file=sys.stderr)
             return 1
+        db_url = core._db_url(core.REPO)
+        if not core.gradebook_has(db_url, args.chapter):
+            core.sync_gradebook(db_url, [args.chapter])
         results = []
         for i, student in enumerate(students, 1):
             r = core.grade_submission(core.REPO, args.chapter, student)

@@ -93,6 +93,26 @@ def generate(root: Path, assignment: str) -> Path:
     return Path(root) / "course" / assignment
 
 
+def sync_gradebook(db_url: str, chapters: list | None = None) -> None:
+    """Record each chapter's notebooks and test cells (hidden tests included) in the gradebook at
+    ``db_url``, by generating the assignment in a scratch root that uses that gradebook. The
+    committed course/ is not touched. Safe to repeat."""
+    with tempfile.TemporaryDirectory(prefix="convlab-sync-") as tmp:
+        root = scratch_course(Path(tmp), db_url=db_url)
+        for chapter in chapters or assignments():
+            generate(root, chapter)
+
+
+def gradebook_has(db_url: str, chapter: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url, COURSE_ID) as gb:
+        try:
+            return bool(gb.find_assignment(chapter).notebooks)
+        except MissingEntry:
+            return False
+
+
 # --- grading --------------------------------------------------------------------------------------
 @dataclass
 class CellResult:

@@ -18,9 +18,11 @@ def to_png(fig: Figure, dpi: int = 80) -> bytes:
     return buf.getvalue()
 
 
-def sliding_figure(image, kernel, output, row, col, title="", output_title="output") -> Figure:
+def sliding_figure(image, kernel, output, row, col, title="", output_title="output",
+                   limits=None) -> Figure:
     """Three panels: the image with the window at (row, col), the kernel, and the output so far
-    (NaN cells are not reached yet) with the current cell outlined."""
+    (NaN cells are not reached yet) with the current cell outlined. ``limits`` (lo, hi) fixes the
+    output's colour scale, so colours do not shift while the output fills."""
     kh, kw = kernel.shape
     fig = Figure(figsize=(9.6, 3.4), layout="constrained")
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 0.55, 1.0]})
@@ -37,7 +39,8 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
     ax.set_title(f"kernel {kh}x{kw}", fontsize=9)
     ax = axes[2]
     shown = np.ma.masked_invalid(np.asarray(output, dtype=float))
-    ax.imshow(shown, cmap="viridis", interpolation="nearest")
+    lo, hi = limits if limits is not None else (None, None)
+    ax.imshow(shown, cmap="viridis", interpolation="nearest", vmin=lo, vmax=hi)
     ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#e4572e", lw=2.5))
     ax.set_xlim(-0.5, output.shape[1] - 0.5)
     ax.set_ylim(output.shape[0] - 0.5, -0.5)

@@ -27,6 +27,11 @@ def _table(a: np.ndarray, highlight=False) -> str:
     return f"<table style='border-collapse:collapse;font-family:monospace'>{rows}</table>"
 
 
+def _limits(a: np.ndarray):
+    finite = np.asarray(a, dtype=float)[np.isfinite(a)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
 class FilterSlider(W.VBox):
     """The filter-sliding widget. ``conv_fn(image (H, W), kernel (kh, kw)) -> (H-kh+1, W-kw+1)``."""
 
@@ -106,7 +111,8 @@ class FilterSlider(W.VBox):
         else:
             out_title = f"{self.fn_name}(image, kernel), {oh}x{ow}"
         fig = plotting.sliding_figure(self.image, self.kernel, sliding.filled(shown, k),
-                                      st.row, st.col, title=self.title, output_title=out_title)
+                                      st.row, st.col, title=self.title, output_title=out_title,
+                                      limits=_limits(shown))
         self.figure.value = plotting.to_png(fig)
         self.status.value = self._status_html(k)
         self.detail.value = self._detail_html(st)
