@@ -9,13 +9,16 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_PORT ?= 8888
+# Students work in a copy of course/ (git-ignored): course/ stays what nbgrader generated, and
+# `git pull` + `make lab` brings new chapters without touching finished work.
+WORKSPACE ?= workspace
 
 .PHONY: help setup lab test test-fast generate check bench clean-grading
 
 help:
 	@echo "make lab        set up (first time only) and open the course in JupyterLab"
 	@echo "make test       set up and run the whole test suite (offline)"
-	@echo "make check NB=course/01_filter_sliding/01_filter_sliding.ipynb   grade one notebook like the instructor"
+	@echo "make check NB=workspace/01_filter_sliding/01_filter_sliding.ipynb   grade one notebook like the instructor"
 	@echo "make generate   regenerate course/ from solutions/ (authors only)"
 	@echo "make bench      print execution and autograding times"
 
@@ -28,7 +31,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=course --ServerApp.port=$(LAB_PORT) $(ROOT_FLAG)
+	$(BIN)/python -m autograder workspace $(WORKSPACE)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORKSPACE) --ServerApp.port=$(LAB_PORT) $(ROOT_FLAG)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests

@@ -2,6 +2,7 @@
 
     generate [CHAPTER ...] [--check]   course/ from solutions/ (authors); --check only compares
     setup [--students CSV]             gradebook with every chapter (and the class list)
+    workspace DIR                      copy new chapters of course/ into a student's DIR
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
     autograde CHAPTER [--student ID]   grade submissions in autograder/submitted (instructors)
     feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
@@ -80,6 +81,8 @@ def main(argv=None) -> int:
     p.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
     p = sub.add_parser("setup", help="create/update the gradebook (chapters, students)")
     p.add_argument("--students", help="CSV with columns id,first_name,last_name,email")
+    p = sub.add_parser("workspace", help="copy new chapters into a student's work folder")
+    p.add_argument("dir")
     p = sub.add_parser("check", help="grade one notebook like the instructor would")
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -116,6 +119,12 @@ def main(argv=None) -> int:
             core.run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())],
                               core.REPO)
             print(f"students imported from {args.students}")
+        return 0
+
+    if args.command == "workspace":
+        copied = core.prepare_workspace(Path(args.dir))
+        print(f"{args.dir}/: " + (f"new chapters copied: {', '.join(copied)}" if copied
+                                  else "up to date (your work is never overwritten)"))
         return 0
 
     if args.command == "check":

@@ -66,6 +66,20 @@ def db_url_for(root: Path) -> str:
     return "sqlite:///" + str((Path(root) / "autograder" / "gradebook.db").resolve())
 
 
+def prepare_workspace(dest: Path) -> list:
+    """Copy each chapter of course/ that ``dest`` does not have yet; never overwrite a student's
+    work. Returns the chapters copied. (Students work in a copy so that course/ stays what nbgrader
+    generated and `git pull` brings new chapters without conflicts.)"""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for chapter_dir in sorted((REPO / "course").iterdir()):
+        if chapter_dir.is_dir() and not (dest / chapter_dir.name).exists():
+            shutil.copytree(chapter_dir, dest / chapter_dir.name)
+            copied.append(chapter_dir.name)
+    return copied
+
+
 # --- course roots -------------------------------------------------------------------------------
 def scratch_course(where: Path | None = None, db_url: str | None = None) -> Path:
     """A throw-away course root: the repository's solutions and configuration, its own release
