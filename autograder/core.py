@@ -192,7 +192,7 @@ def _read_scores(root: Path, result: GradeResult, graded_nb: Path) -> None:
     messages = _failure_messages(graded_nb)
     with Gradebook(_db_url(root), COURSE_ID) as gb:
         nb = gb.find_submission_notebook(result.assignment, result.assignment, result.student)
-        for grade in sorted(nb.grades, key=lambda g: g.cell.cell_id if hasattr(g.cell, "cell_id") else g.name):
+        for grade in nb.grades:
             score = grade.score if grade.score is not None else 0.0
             result.cells.append(CellResult(grade.name, float(score), float(grade.max_score),
                                            messages.get(grade.name, "")))
