@@ -67,3 +67,70 @@ def show_maps(maps, names, title=""):
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def padding_figure(g, title: str = "") -> Figure:
+    """Chapter 2: one axis geometry ``g`` (a :class:`convlab.padding.Geometry`) drawn on a square
+    input. Left: the padded grid (input white, zero padding blue, TensorFlow's extra SAME cell
+    orange, cells the floor drops hatched red) with the first window's taps and a dot at every
+    window's top-left corner. Middle: every window position along one axis, tap by tap. Right:
+    the o x o output grid."""
+    from matplotlib.colors import ListedColormap
+    n = g.padded
+    kind = np.zeros(n, dtype=int)                       # 0 input, 1 padding, 2 SAME extra
+    kind[:g.before] = 1
+    kind[g.before + g.i:] = 1
+    if g.extra_after:
+        kind[n - g.extra_after:] = 2
+    grid = np.maximum(kind[:, None], kind[None, :])
+    fig = Figure(figsize=(10.5, 3.8), layout="constrained")
+    axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 0.75]})
+    cmap = ListedColormap(["#ffffff", "#cfe3f7", "#f6b26b"])
+    ax = axes[0]
+    ax.imshow(grid, cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
+    for x in np.arange(-0.5, n, 1.0):
+        ax.axhline(x, color="#bbbbbb", lw=0.5)
+        ax.axvline(x, color="#bbbbbb", lw=0.5)
+    ax.add_patch(Rectangle((g.before - 0.5, g.before - 0.5), g.i, g.i, fill=False,
+                           edgecolor="black", lw=1.5))
+    for r in g.dropped:
+        ax.add_patch(Rectangle((-0.5, r - 0.5), n, 1, fill=False, hatch="///",
+                               edgecolor="#d62728", lw=0))
+        ax.add_patch(Rectangle((r - 0.5, -0.5), 1, n, fill=False, hatch="///",
+                               edgecolor="#d62728", lw=0))
+    ax.add_patch(Rectangle((-0.5, -0.5), g.k_eff, g.k_eff, fill=False, edgecolor="#e4572e", lw=2.2))
+    taps = g.taps(0)
+    ty, tx = np.meshgrid(taps, taps, indexing="ij")
+    ax.plot(tx.ravel(), ty.ravel(), "s", color="#e4572e", ms=4)
+    sy, sx = np.meshgrid(g.starts, g.starts, indexing="ij")
+    ax.plot(sx.ravel(), sy.ravel(), "o", color="#1f4e79", ms=3)
+    ax.set_xlim(-0.5, n - 0.5)
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_title(title or f"padded input {n}x{n} (input {g.i}x{g.i})", fontsize=9)
+    ax = axes[1]
+    for row, start in enumerate(g.starts):
+        for t in g.taps(start):
+            ax.add_patch(Rectangle((t - 0.45, row - 0.4), 0.9, 0.8, color="#e4572e"))
+    for x in range(n):
+        ax.add_patch(Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9,
+                               color=cmap(int(kind[x])), ec="#888888", lw=0.5))
+        if x in g.dropped:
+            ax.add_patch(Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9, fill=False,
+                                   hatch="///", edgecolor="#d62728", lw=0))
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_ylim(len(g.starts) + 0.9, -0.6)
+    ax.set_yticks(range(len(g.starts)))
+    ax.set_yticklabels([f"window {r}" for r in range(len(g.starts))], fontsize=7)
+    ax.set_xticks(range(n))
+    ax.tick_params(axis="x", labelsize=6)
+    ax.set_title(f"every window along one axis (k={g.k}, d={g.d}, s={g.s})", fontsize=9)
+    ax = axes[2]
+    ax.imshow(np.zeros((g.o, g.o)), cmap=ListedColormap(["#d9ead3"]), interpolation="nearest")
+    for x in np.arange(-0.5, g.o, 1.0):
+        ax.axhline(x, color="#6aa84f", lw=0.8)
+        ax.axvline(x, color="#6aa84f", lw=0.8)
+    ax.set_title(f"output {g.o}x{g.o}", fontsize=9)
+    for a in (axes[0], axes[2]):
+        a.set_xticks([])
+        a.set_yticks([])
+    return fig

@@ -59,3 +59,129 @@ def test_ch01_stated_point_totals_match_the_tests():
             points[fn] = points.get(fn, 0) + m["points"]
     for fn, total in points.items():
         assert f"`{fn}` ({total:g} points)" in text, (fn, total)
+
+
+# --- chapter 2 -----------------------------------------------------------------------------------
+CH02 = "02_stride_padding"
+
+
+def _tf_rows(i, k, pad, s=1, d=1):
+    """Output height of tf.nn.conv2d on an i-row input: pad is "VALID"/"SAME" or an int."""
+    tf = tensorflow()
+    if not isinstance(pad, str):
+        pad = [[0, 0], [pad, pad], [0, 0], [0, 0]]
+    y = tf.nn.conv2d(np.zeros((1, i, 1, 1)), np.zeros((k, 1, 1, 1)), strides=(s, 1),
+                     padding=pad, dilations=(d, 1))
+    return int(y.shape[1])
+
+
+def _tf_same_pads(i, k, s):
+    """TensorFlow's SAME padding, found by matching explicitly padded convolutions."""
+    tf = tensorflow()
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, i, 1, 1)), rng.standard_normal((k, 1, 1, 1))
+    same = tf.nn.conv2d(x, w, strides=(s, 1), padding="SAME").numpy()
+    for total in range(0, k + s):
+        for before in range(total + 1):
+            y = tf.nn.conv2d(x, w, strides=(s, 1),
+                             padding=[[0, 0], [before, total - before], [0, 0], [0, 0]]).numpy()
+            if y.shape == same.shape and np.allclose(y, same):
+                return before, total - before
+    raise AssertionError("no explicit padding reproduces SAME")
+
+
+def test_ch02_the_articles_example():
+    """32x32x1, four 3x3 filters, padding 1: 32x32x4 with stride 1, 16x16x4 with stride 2."""
+    tf = tensorflow()
+    text = markdown(CH02)
+    pad = [[0, 0], [1, 1], [1, 1], [0, 0]]
+    shapes = {s: tuple(tf.nn.conv2d(np.zeros((1, 32, 32, 1)), np.zeros((3, 3, 1, 4)), strides=s,
+                                    padding=pad).shape[1:]) for s in (1, 2)}
+    assert shapes == {1: (32, 32, 4), 2: (16, 16, 4)}
+    k = keras()
+    model = k.Sequential([k.Input((32, 32, 1)), k.layers.ZeroPadding2D(1),
+                          k.layers.Conv2D(4, 3, strides=2)])
+    assert model.output_shape == (None, 16, 16, 4)
+    for s, (h, w, f) in shapes.items():
+        assert f"{h}x{w}x{f}" in text
+    assert "32x32x1" in text and "four" in text and "padding 1" in text
+    assert f"(32 + 2·1 - 3)/1 + 1 = {shapes[1][0]}" in text
+    assert f"floor((32 + 2·1 - 3)/2) + 1 = floor(31/2) + 1 = {shapes[2][0]}" in text
+    assert "with stride 1,\n(32" in text or "with stride 1, (32" in text
+    assert "16x16x4 needs\nstride 2" in text or "16x16x4 needs stride 2" in text
+
+
+def test_ch02_floor_dilation_and_same_examples():
+    text = markdown(CH02)
+    o = _tf_rows(8, 3, "VALID", s=2)
+    assert f"floor((8 - 3)/2) + 1 = {o} windows start at rows 0, 2 and 4" in text
+    assert (o - 1) * 2 + 3 == 7 and "row 7 is\nsilently ignored" in text
+    k_eff = 7 - _tf_rows(7, 3, "VALID", d=2) + 1          # a 3-tap kernel, dilation 2
+    assert f"3 + 2·1 = {k_eff} cells" in text
+    o_same = _tf_rows(8, 3, "SAME", s=2)
+    before, after = _tf_same_pads(8, 3, 2)
+    assert f"o = ceil(8/2) = {o_same}" in text
+    assert f"max(3·2 + 3 - 8, 0) = {before + after}, so {before} rows on top\nand {after} at the bottom" in text
+    assert (before, after) == (0, 1)
+    assert "bottom and the extra column at the right" in text
+
+
+def test_ch02_receptive_fields():
+    """Two 3x3 layers see 5x5, three see 7x7; 3x3/2 then 3x3 sees 7 (gradients of TF)."""
+    tf = tensorflow()
+    text = markdown(CH02)
+
+    def rf(layers):
+        x = tf.ones((1, 40, 1, 1), dtype=tf.float64)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x
+            for k, s in layers:
+                y = tf.nn.conv2d(y, tf.ones((k, 1, 1, 1), tf.float64), strides=(s, 1),
+                                 padding="VALID")
+            first = y[0, 0, 0, 0]
+        nz = np.flatnonzero(tape.gradient(first, x).numpy())
+        return int(nz[-1] - nz[0] + 1)
+
+    two, three, strided = rf([(3, 1)] * 2), rf([(3, 1)] * 3), rf([(3, 2), (3, 1)])
+    assert f"see a {two}x{two} patch of the input, three see {three}x{three}" in text
+    assert f"1 + 2 + 2·2 = {strided} pixels" in text
+
+
+def test_ch02_speed_gap_is_real():
+    """The text says vectorised conv2d is many times faster than a loop over pixels."""
+    import time
+    from convlab.padding import naive_conv2d
+    sys_path = str(h.REPO / "bench")
+    import sys
+    sys.path.insert(0, sys_path)
+    try:
+        from bench_conv2d import conv2d_vectorised
+    finally:
+        sys.path.remove(sys_path)
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((4, 16, 16, 8)), rng.standard_normal((3, 3, 8, 16))
+    np.testing.assert_allclose(conv2d_vectorised(x, w, 1, "SAME"), naive_conv2d(x, w, 1, "SAME"))
+    times = []
+    for fn in (naive_conv2d, conv2d_vectorised):
+        start = time.perf_counter()
+        fn(x, w, 1, "SAME")
+        times.append(time.perf_counter() - start)
+    assert times[0] > 5 * times[1], times
+    assert "many times faster than a loop over pixels" in markdown(CH02)
+
+
+def test_ch02_stated_point_totals_match_the_tests():
+    nb = h.source_notebook(CH02)
+    text = markdown(CH02)
+    names = ("conv_output_size", "same_padding", "zero_pad", "conv2d", "receptive_field")
+    points = {}
+    for c in nb.cells:
+        m = h.meta(c)
+        if m.get("grade"):
+            fn = max((n for n in names if m["grade_id"].startswith(f"test_{n}_")), key=len)
+            points[fn] = points.get(fn, 0) + m["points"]
+    assert set(points) == set(names)
+    for fn, total in points.items():
+        assert f"`{fn}` ({total:g} points)" in text, (fn, total)
+    assert "TF1 -> TF2" in text and "strides=[1, s, s, 1]" in text

@@ -141,3 +141,36 @@ def test_self_check_matches_instructor(graded, tmp_path):
     assert not mine.error
     assert [(c.grade_id, c.score) for c in mine.cells] == \
         [(c.grade_id, c.score) for c in results["carol"].cells]
+
+
+# --- chapter 2: the reference solution and the untouched release, through real nbgrader ---------
+CH02 = "02_stride_padding"
+
+
+@pytest.fixture(scope="module")
+def graded_ch02(tmp_path_factory):
+    root = core.scratch_course(tmp_path_factory.mktemp("course02"))
+    core.generate(root, CH02)
+    submissions = {
+        "alice": core.REPO / "solutions" / CH02 / f"{CH02}.ipynb",
+        "bob": core.REPO / "course" / CH02 / f"{CH02}.ipynb",
+    }
+    results = {}
+    for student, nb in submissions.items():
+        core.submit(root, CH02, student, nb)
+        results[student] = core.grade_submission(root, CH02, student, timeout=900)
+    return results
+
+
+def test_ch02_reference_solution_scores_full_marks(graded_ch02):
+    r = graded_ch02["alice"]
+    assert not r.error, r.error
+    assert r.max_score > 0 and r.score == r.max_score, [c for c in r.cells if c.score < c.max_score]
+    print(f"chapter 2, autograde of one submission: {r.seconds:.1f} s")
+
+
+def test_ch02_untouched_notebook_scores_zero(graded_ch02):
+    r = graded_ch02["bob"]
+    assert not r.error, r.error
+    assert r.score == 0 and r.max_score == graded_ch02["alice"].max_score
+    assert all("not implemented yet" in c.message for c in r.cells), r.cells
