@@ -62,6 +62,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # --- trap 2: feedback never shows hidden tests, neither as source nor in a traceback -----------
+# Import this repository's `autograder` package even when the working directory (a scratch course
+# root) has an `autograder/` folder of its own, which Python would otherwise take as a namespace
+# package (the editable install does not put the repository on sys.path).
+if _here not in sys.path:
+    sys.path.insert(0, _here)
 from autograder.feedback import RedactHiddenTests  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
