@@ -27,6 +27,8 @@ def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
     if r.error:
         print(f"  NOT GRADED: {r.error}", file=out)
         return
+    if r.note:
+        print(f"  note: {r.note}", file=out)
     width = max([len(c.grade_id) for c in r.cells] + [5])
     for c in r.cells:
         mark = "ok  " if c.score == c.max_score else "FAIL"

@@ -145,6 +145,7 @@ class GradeResult:
     cells: list = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""     # set when the submission could not be graded at all
+    note: str = ""      # how it was graded, when not the usual way
 
     def as_dict(self) -> dict:
         d = self.__dict__.copy()
@@ -162,11 +163,14 @@ def submit(root: Path, assignment: str, student: str, notebook: Path) -> Path:
     return target
 
 
-def grade_submission(root: Path, assignment: str, student: str, timeout: float = 1800) -> GradeResult:
+def grade_submission(root: Path, assignment: str, student: str, timeout: float = 1800,
+                     recheck: bool = True) -> GradeResult:
     """Autograde one (assignment, student) pair with nbgrader and read the scores back.
 
     Safe to call for different students at once (one child process each). Never raises for a bad
-    submission: the result's ``error`` says what went wrong and its score is 0.
+    submission: the result's ``error`` says what went wrong and its score is 0. With ``recheck``
+    (the default), a test cell keeps its points only if it also passes the trusted re-check
+    (:mod:`autograder.verify`), which the student's code cannot tamper with.
     """
     start = time.monotonic()
     result = GradeResult(assignment, student)
@@ -178,12 +182,102 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
         result.seconds = time.monotonic() - start
         return result
     graded_nb = Path(root) / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
+    submitted = Path(root) / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb"
     if proc.returncode != 0 or not graded_nb.is_file():
-        result.error = "nbgrader could not grade this submission:\n" + _tail(proc.stdout + proc.stderr, 15)
+        why = _tail(proc.stdout + proc.stderr, 15)
+        if recheck and _readable_notebook(submitted):
+            # e.g. the student's code killed nbgrader's kernel (os._exit): nbgrader drops the
+            # whole submission, but the honest work in it still deserves its points
+            _grade_by_recheck_only(root, assignment, student, graded_nb)
+            result.note = ("nbgrader could not run this notebook to the end (its kernel died or "
+                           "timed out); it was graded by the grader's re-check alone")
+            _read_scores(root, result, graded_nb)
+        else:
+            result.error = "nbgrader could not grade this submission:\n" + why
     else:
+        if recheck:
+            _apply_recheck(root, assignment, student, graded_nb)
         _read_scores(root, result, graded_nb)
     result.seconds = time.monotonic() - start
     return result
+
+
+def _readable_notebook(path: Path) -> bool:
+    try:
+        nb = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+
+
+def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb: Path) -> None:
+    """Record the trusted re-check's verdicts as the scores, and write an autograded notebook
+    (the submission with the trusted test cells and their verdicts) for feedback."""
+    from nbgrader.api import Gradebook
+
+    from autograder.verify import verify
+
+    source_path = Path(root) / "solutions" / assignment / f"{assignment}.ipynb"
+    submitted = Path(root) / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb"
+    verdicts = verify(source_path, submitted)
+    source = json.loads(source_path.read_text())
+    trusted = {c["metadata"]["nbgrader"]["grade_id"]: c for c in source["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    nb = json.loads(submitted.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in trusted and trusted[gid]["metadata"]["nbgrader"].get("grade"):
+            cell = dict(trusted[gid])
+            v = verdicts[gid]
+            cell["outputs"] = ([{"output_type": "stream", "name": "stdout",
+                                 "text": "passed (graded by the grader's re-check)\n"}] if v.passed else
+                               [{"output_type": "error", "ename": v.message.split(":")[0],
+                                 "evalue": v.message.partition(": ")[2] or v.message,
+                                 "traceback": [v.message]}])
+            cell["execution_count"] = None
+            nb["cells"][i] = cell
+    graded_nb.parent.mkdir(parents=True, exist_ok=True)
+    graded_nb.write_text(json.dumps(nb, indent=1))
+    with Gradebook(_db_url(root), COURSE_ID) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
+        for gid, v in verdicts.items():
+            grade = gb.find_grade(gid, assignment, assignment, student)
+            grade.auto_score = float(grade.max_score) if v.passed else 0.0
+        gb.db.commit()
+
+
+def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -> None:
+    """Run the trusted re-check (autograder.verify) and take away the points of every test cell
+    that nbgrader passed but the re-check did not, saying why in the autograded notebook (and so
+    in the feedback)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.verify import verify
+
+    source = Path(root) / "solutions" / assignment / f"{assignment}.ipynb"
+    submitted = Path(root) / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb"
+    verdicts = verify(source, submitted)
+    nb = json.loads(graded_nb.read_text())
+    changed = False
+    with Gradebook(_db_url(root), COURSE_ID) as gb:
+        for cell in nb["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            v = verdicts.get(meta.get("grade_id"))
+            if not meta.get("grade") or v is None or v.passed:
+                continue
+            grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
+            if grade.auto_score:
+                grade.auto_score = 0.0
+                gb.db.commit()
+                message = (f"this test passed in the notebook but failed when re-run by the "
+                           f"grader outside it: {v.message}")
+                cell.setdefault("outputs", []).append({
+                    "output_type": "error", "ename": "TrustedRecheckFailed", "evalue": message,
+                    "traceback": [f"TrustedRecheckFailed: {message}"]})
+                changed = True
+    if changed:
+        graded_nb.write_text(json.dumps(nb, indent=1))
 
 
 def _read_scores(root: Path, result: GradeResult, graded_nb: Path) -> None:

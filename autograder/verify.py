@@ -1,0 +1,282 @@
+"""The trusted re-check: every test cell runs again in the grader's own process, on the grader's
+own NumPy, TensorFlow and helpers, while the student's functions run in a separate sandbox process
+(autograder/sandbox.py) and are reached through proxies that only pass plain data.
+
+nbgrader runs hidden tests inside the student's kernel, where the student's code can replace
+``np.allclose``, the course's checks, the oracle (``tf.nn.conv2d = my_fn``), IPython's traceback
+printing or stdout. None of that reaches this process. A test cell earns its points only if it
+passes both in nbgrader and here (:func:`autograder.core.grade_submission` applies this).
+
+Also handled here: endless loops and memory blow-ups (time and memory limits in the sandbox),
+``sys.exit`` / ``os._exit`` (the sandbox is restarted for the next test cell), functions that call
+TensorFlow instead of implementing the operation (imports blocked in the sandbox), and cells
+deleted or edited in the submission (the test cells come from the trusted source notebook).
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import contextlib
+import io
+import json
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
+    "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "NotImplementedError",
+    "AssertionError", "AttributeError", "NameError", "ImportError", "ModuleNotFoundError",
+    "TimeoutError", "MemoryError", "RecursionError", "OverflowError", "ArithmeticError",
+    "LookupError", "RuntimeError", "UnboundLocalError", "SystemExit")}
+MAX_REPLY = 256 * 1024 * 1024
+
+
+class SandboxDied(RuntimeError):
+    pass
+
+
+@dataclass
+class Verdict:
+    grade_id: str
+    passed: bool
+    message: str = ""
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+class Sandbox:
+    """One sandbox process holding a submission's namespace."""
+
+    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096):
+        self.timeout = timeout
+        self.cells = cells
+        p2c_r, p2c_w = os.pipe()
+        c2p_r, c2p_w = os.pipe()
+        fd, path = tempfile.mkstemp(prefix="convlab-cells-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(cells, f)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONVLAB_DB")}
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        self.workdir = tempfile.mkdtemp(prefix="convlab-sandbox-")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w), path,
+             str(timeout), str(memory_mb)],
+            pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
+            preexec_fn=os.setsid)
+        os.close(p2c_r)
+        os.close(c2p_w)
+        self.wfile = os.fdopen(p2c_w, "wb")
+        self.rfd = c2p_r
+        ready = self._receive(startup=True)
+        self.cell_errors = ready.get("cell_errors", [])
+
+    def _receive(self, startup=False):
+        # start-up runs every cell (each under the per-cell limit); a call runs one function
+        limit = self.timeout * (len(self.cells) + 1) + 30 if startup else self.timeout + 15
+        header = self._read_exact(8, limit)
+        (n,) = struct.unpack("!Q", header)
+        if n > MAX_REPLY:
+            self.close()
+            raise SandboxDied("the submission sent an oversized reply")
+        return json.loads(self._read_exact(n, limit))
+
+    def _read_exact(self, n, limit):
+        chunks, got = [], 0
+        while got < n:
+            ready, _, _ = select.select([self.rfd], [], [], limit)
+            if not ready:
+                self.close()
+                raise SandboxDied(f"no answer within {limit:.0f} s: the submission's code "
+                                  f"hangs (an endless loop?) and was stopped")
+            chunk = os.read(self.rfd, min(n - got, 1 << 20))
+            if not chunk:
+                code = self.proc.poll()
+                self.close()
+                raise SandboxDied(
+                    "the submission's code ended the grading process"
+                    + (f" (exit code {code})" if code is not None else "")
+                    + ": sys.exit(), os._exit(), a crash or running out of memory")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def call(self, name, args, kwargs):
+        if self.proc.poll() is not None:
+            raise SandboxDied("the submission's process is no longer running")
+        data = pickle.dumps((name, args, kwargs))
+        try:
+            self.wfile.write(struct.pack("!Q", len(data)) + data)
+            self.wfile.flush()
+        except (BrokenPipeError, OSError):
+            self.close()
+            raise SandboxDied("the submission's code ended the grading process") from None
+        return self._receive()
+
+    def close(self):
+        try:
+            os.killpg(self.proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        for f in (self.wfile,):
+            with contextlib.suppress(Exception):
+                f.close()
+        with contextlib.suppress(OSError):
+            os.close(self.rfd)
+        self.rfd = -1
+        import shutil
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def decode(obj):
+    """Plain data from the sandbox -> Python/NumPy values; never unpickles anything."""
+    t = obj.get("t")
+    if t == "plain":
+        return obj["v"]
+    if t == "int":
+        return int(obj["v"])
+    if t == "float":
+        return float(obj["v"])
+    if t in ("list", "tuple"):
+        items = [decode(v) for v in obj["v"]]
+        return items if t == "list" else tuple(items)
+    if t in ("nd", "npscalar"):
+        a = obj["v"]
+        dtype = np.dtype(a["dtype"])
+        if dtype.hasobject:
+            raise ValueError("object arrays are not accepted")
+        arr = np.frombuffer(base64.b64decode(a["b64"]), dtype=dtype).reshape(a["shape"]).copy()
+        return arr[()] if t == "npscalar" else arr
+    return _Opaque(obj.get("type", "?"))
+
+
+class _Opaque:
+    """What a student's function returned when it was not plain data (e.g. a custom object)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<a {self.type_name} object (graded results must be NumPy arrays or numbers)>"
+
+
+def _raise_remote(err):
+    cls = next((SAFE_EXCEPTIONS[n] for n in err.get("mro", []) if n in SAFE_EXCEPTIONS), RuntimeError)
+    name = (err.get("mro") or ["Exception"])[0]
+    message = err.get("message", "")
+    if cls is SystemExit:
+        cls, message = RuntimeError, f"the function called sys.exit({message})"
+    elif name != cls.__name__:
+        message = f"{name}: {message}"
+    raise cls(message + err.get("where", ""))
+
+
+class Proxy:
+    """Stands for a student's function in the trusted process."""
+
+    def __init__(self, name, box_getter):
+        self.__name__ = name
+        self._box = box_getter
+
+    def __call__(self, *args, **kwargs):
+        reply = self._box().call(self.__name__, args, kwargs)
+        if "error" in reply:
+            _raise_remote(reply["error"])
+        return decode(reply["ok"])
+
+    def __repr__(self):
+        return f"<graded function {self.__name__}>"
+
+
+def submission_cells(source_nb: dict, submitted_nb: dict, minimal: bool = False) -> list:
+    """The cells the sandbox runs, in the submission's order: never test cells (they run in the
+    grader); locked cells (like `setup`) as in the trusted source, as nbgrader restores them; the
+    solution cells; and cells the student added or changed (they may define helpers). The
+    course's own demo cells (widgets, plots) are skipped: they only call the graded functions.
+    ``minimal``: only locked and solution cells (the fallback when the others crash the process).
+    """
+    trusted = {(_meta(c).get("grade_id")): c for c in source_nb["cells"] if _meta(c).get("grade_id")}
+    demo = {_source(c).strip() for c in source_nb["cells"]
+            if c.get("cell_type") == "code" and not _meta(c).get("grade_id")}
+    cells = []
+    for cell in submitted_nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        gid = _meta(cell).get("grade_id")
+        known = trusted.get(gid)
+        if known is not None and _meta(known).get("grade"):
+            continue                                   # test cells run in the grader only
+        if known is not None and _meta(known).get("locked"):
+            cell = known
+        elif known is None and (minimal or _source(cell).strip() in demo):
+            continue
+        cells.append({"source": _source(cell),
+                      "solution": bool(known is not None and _meta(known).get("solution"))})
+    return cells
+
+
+def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
+    """Run every test cell of the trusted source against the submission. grade_id -> Verdict."""
+    source_nb = json.loads(Path(source_path).read_text())
+    try:
+        submitted = json.loads(Path(submission_path).read_text())
+        if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
+            raise ValueError("no cells")
+    except (ValueError, OSError) as exc:
+        return {_meta(c)["grade_id"]: Verdict(_meta(c)["grade_id"], False,
+                                              f"the submission is not a readable notebook ({exc})")
+                for c in source_nb["cells"] if _meta(c).get("grade")}
+    cells = submission_cells(source_nb, submitted)
+    solution_names = [_meta(c)["grade_id"] for c in source_nb["cells"] if _meta(c).get("solution")]
+    box = {"sandbox": None}
+
+    def get_box():
+        if box["sandbox"] is None or box["sandbox"].rfd == -1:
+            try:
+                box["sandbox"] = Sandbox(cells, timeout=timeout)
+            except SandboxDied:
+                # a cell of the student's own killed the process: grade the solutions alone
+                box["sandbox"] = Sandbox(submission_cells(source_nb, submitted, minimal=True),
+                                         timeout=timeout)
+        return box["sandbox"]
+
+    verdicts = {}
+    try:
+        for cell in source_nb["cells"]:
+            m = _meta(cell)
+            if not m.get("grade") or cell["cell_type"] != "code":
+                continue
+            ns = {"__name__": "__main__"}
+            ns.update({name: Proxy(name, get_box) for name in solution_names})
+            err = io.StringIO()
+            message = ""
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                    exec(compile(_source(cell), f"<test {m['grade_id']}>", "exec"), ns)
+            except SandboxDied as exc:
+                message = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a failing test is a verdict
+                message = f"{type(exc).__name__}: {exc}"
+            if not message and err.getvalue().strip():
+                message = "the test wrote to stderr: " + err.getvalue()[:300]
+            verdicts[m["grade_id"]] = Verdict(m["grade_id"], not message, message)
+    finally:
+        if box["sandbox"] is not None and box["sandbox"].rfd != -1:
+            box["sandbox"].close()
+    return verdicts
