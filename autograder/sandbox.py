@@ -5,8 +5,9 @@ the graded functions from the trusted grader over a private pipe. Everything the
 does (patching NumPy, the course's helpers, TensorFlow, IPython, stdout...) stays in here; the
 grader only receives plain data: numbers, strings, lists and NumPy arrays without pickles.
 
-Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX and SciPy's
-ready-made convolutions cannot be imported here.
+Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX, SciPy's
+ready-made convolutions and scikit-learn cannot be imported here, and the course's own reference
+functions (convlab.REFERENCE_ONLY) raise when called.
 """
 from __future__ import annotations
 
@@ -36,6 +37,25 @@ class _Blocker:
                     f"importing {name} is not allowed in graded solutions: implement the "
                     f"operation yourself with NumPy (the grader blocks {', '.join(BLOCKED)})")
         return None
+
+
+def _tripwire(module, name):
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"{module}.{name} is the course's own reference code: graded "
+                           f"solutions must implement the operation themselves")
+    refuse.__name__ = name
+    return refuse
+
+
+def _arm_tripwires():
+    import importlib
+
+    import convlab
+
+    for module, names in convlab.REFERENCE_ONLY.items():
+        mod = importlib.import_module(module)
+        for name in names:
+            setattr(mod, name, _tripwire(module, name))
 
 
 class _Timeout(BaseException):
@@ -106,6 +126,7 @@ def main():
     rfile, wfile = os.fdopen(fd_in, "rb"), os.fdopen(fd_out, "wb")
     limit = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    _arm_tripwires()
     sys.meta_path.insert(0, _Blocker())
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

@@ -15,6 +15,14 @@ Everything the chapter notebooks share lives here, so notebook cells stay short:
 
 __version__ = "0.1.0"
 
+# Functions here that compute an exercise's answer (for widgets, demos and benchmarks). Graded
+# solutions must not call them: the grader's sandbox (autograder/sandbox.py) turns them into
+# tripwires. Each chapter that adds such a function lists it here.
+REFERENCE_ONLY = {
+    "convlab.sliding": ("window_sums", "step_at"),
+    "convlab.padding": ("output_size", "tf_same_padding", "receptive_field", "naive_conv2d"),
+}
+
 CHAPTERS = {
     "01_filter_sliding": "Filter sliding: cross-correlation, channels, filters and bias",
     "02_stride_padding": "Stride, padding and the output-size formula",

@@ -170,6 +170,11 @@ def conv2d_single(image, kernel):
     k = np.asarray(kernel, float)[:, :, None, None]
     return tf.nn.conv2d(x, k, strides=1, padding="VALID").numpy()[0, :, :, 0]
 '''), {"lose": SINGLE_TESTS, "says": "not allowed in graded solutions", "fools_kernel": True}),
+    "calls the course's reference code instead of implementing":
+        (replace_solution("conv2d_single", "from convlab.sliding import window_sums\n"
+                          "def conv2d_single(image, kernel):\n"
+                          "    return window_sums(image, kernel)\n"),
+         {"lose": SINGLE_TESTS, "says": "reference code", "fools_kernel": True}),
     "random seeds overridden":
         (flipped_plus("_rng = np.random.default_rng\n"
                       "np.random.default_rng = lambda seed=None: _rng(0)"),
