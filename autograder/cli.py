@@ -4,6 +4,7 @@
     setup [--students CSV]             gradebook with every chapter (and the class list)
     workspace DIR                      copy new chapters of course/ into a student's DIR
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
+    collect CHAPTER FOLDER_OR_ZIP      take in an LMS export (one notebook per student id)
     autograde CHAPTER [--student ID]   grade submissions in autograder/submitted (instructors)
     feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
     export [--to FILE]                 grades as CSV (default autograder/exports/grades.csv)
@@ -88,6 +89,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("check", help="grade one notebook like the instructor would")
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p = sub.add_parser("collect", help="take in an LMS export of notebooks named by student id")
+    p.add_argument("chapter")
+    p.add_argument("source", help="a folder or a .zip of <student-id>[_...].ipynb files")
     p = sub.add_parser("autograde", help="grade submissions in autograder/submitted")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
@@ -151,13 +155,31 @@ def main(argv=None) -> int:
         db_url = core._db_url(core.REPO)
         if not core.gradebook_has(db_url, args.chapter):
             core.sync_gradebook(db_url, [args.chapter])
+        backup = core.backup_gradebook(core.REPO)
+        if backup:
+            print(f"gradebook backed up to {backup.relative_to(core.REPO)}")
         results = []
         for i, student in enumerate(students, 1):
             r = core.grade_submission(core.REPO, args.chapter, student)
             results.append(r)
             status = r.error.splitlines()[0] if r.error else f"{r.score:g} / {r.max_score:g}"
-            print(f"[{i}/{len(students)}] {student}: {status} ({r.seconds:.1f} s)", flush=True)
+            done = "#" * (20 * i // len(students))
+            print(f"[{done:<20}] {i}/{len(students)} {student}: {status} ({r.seconds:.1f} s)",
+                  flush=True)
+        print(f"\n{'student':<16} {'score':>7} {'max':>5} {'seconds':>8}  notes")
+        for r in results:
+            note = (r.error.splitlines()[0] if r.error else r.note)[:60]
+            print(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {r.seconds:>8.1f}  {note}")
         return 0 if all(not r.error for r in results) else 1
+
+    if args.command == "collect":
+        try:
+            found = core.import_submissions(core.REPO, args.chapter, Path(args.source))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{len(found)} submissions for {args.chapter}: {', '.join(sorted(found)) or 'none'}")
+        return 0 if found else 1
 
     if args.command == "feedback":
         core.run_nbgrader(["generate_feedback", args.chapter, "--force"], core.REPO)

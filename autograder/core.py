@@ -127,6 +127,54 @@ def gradebook_has(db_url: str, chapter: str) -> bool:
             return False
 
 
+def backup_gradebook(root: Path = REPO) -> Path | None:
+    """Copy a SQLite gradebook to autograder/backups/ (consistent even while in use). Returns the
+    copy, or None when the gradebook is not SQLite (back up PostgreSQL with its own tools)."""
+    import sqlite3
+
+    url = _db_url(root)
+    if not url.startswith("sqlite:///"):
+        return None
+    db = Path(url[len("sqlite:///"):])
+    if not db.is_file():
+        return None
+    folder = Path(root) / "autograder" / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"gradebook-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.db"
+    with sqlite3.connect(db) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def import_submissions(root: Path, chapter: str, source: Path) -> dict:
+    """Take in an LMS export: a folder (or .zip) of notebooks named by student id, e.g.
+    ``s123.ipynb`` or ``s123_01_filter_sliding.ipynb`` (the id is what comes before the first
+    ``_``, ``-`` or ``.``). Returns {student_id: path in autograder/submitted}."""
+    import re
+    import zipfile
+
+    source = Path(source)
+    found = {}
+    with tempfile.TemporaryDirectory(prefix="convlab-import-") as tmp:
+        if source.is_file() and zipfile.is_zipfile(source):
+            with zipfile.ZipFile(source) as z:
+                for member in z.infolist():
+                    name = Path(member.filename).name
+                    if name.endswith(".ipynb") and not member.is_dir() and ".." not in member.filename:
+                        (Path(tmp) / name).write_bytes(z.read(member))
+            folder = Path(tmp)
+        elif source.is_dir():
+            folder = source
+        else:
+            raise ValueError(f"{source} is neither a folder nor a zip file of notebooks")
+        for nb in sorted(folder.glob("*.ipynb")):
+            student = re.split(r"[_\-.]", nb.name, maxsplit=1)[0]
+            if not re.fullmatch(r"[A-Za-z0-9]+", student):
+                continue
+            found[student] = submit(root, chapter, student, nb)
+    return found
+
+
 # --- grading --------------------------------------------------------------------------------------
 @dataclass
 class CellResult:
