@@ -99,3 +99,101 @@ def conv2d_strided(images: np.ndarray, filters: np.ndarray, bias, stride, paddin
         found.append(("the bias is missing: add bias[f] to every value of output channel f.",
                       lambda: conv(images, filters, zero, stride, padding)))
     return found
+
+
+# --- chapter 3: pooling, flatten, global average pooling --------------------------------------
+def pool2d(images: np.ndarray, size, stride, mode: str, padding: str, pool: Callable) -> list:
+    """Mistakes in max/average pooling; ``pool(images, size, stride, mode, padding)`` is the
+    oracle. Padded variants are reproduced with :func:`convlab.pooling.pool`."""
+    from . import pooling
+    kh, kw = pooling.pair(size, "size")
+    sh, sw = pooling.pair(size if stride is None else stride, "stride")
+    other = "avg" if mode == "max" else "max"
+    found = [
+        (f"you computed {other} pooling; mode={mode!r} asks for the "
+         f"{'maximum' if mode == 'max' else 'mean'} of each window.",
+         lambda: pool(images, size, stride, other, padding)),
+        ("the stride is ignored: windows must start every `stride` pixels (and the stride "
+         "defaults to the window size, so 2x2 pooling halves the image).",
+         lambda: pool(images, size, 1, mode, padding)),
+    ]
+    if (kh, kw) != (kw, kh):
+        found.append(("the window's height and width are swapped: size=(kh, kw) means kh rows "
+                      "and kw columns.", lambda: pool(images, (kw, kh), (sh, sw), mode, padding)))
+    if (sh, sw) != (sw, sh):
+        found.append(("the strides are swapped: stride=(sh, sw) means sh between rows, sw "
+                      "between columns.", lambda: pool(images, (kh, kw), (sw, sh), mode, padding)))
+    if padding == "SAME":
+        n, h, w, c = images.shape
+        (t, b), (l, r) = pooling.pads(h, w, (kh, kw), (sh, sw), "SAME")
+        found.append(("the padding is ignored: with padding=\"SAME\" the output has "
+                      "ceil(H / stride) rows; pad first (as in chapter 2).",
+                      lambda: pool(images, size, stride, mode, "VALID")))
+        if mode == "avg":
+            found.append(("the padded zeros are counted in the average. TensorFlow's SAME average "
+                          "pooling divides by the number of real cells in each window only.",
+                          lambda: pooling.pool(images, (kh, kw), (sh, sw), "avg",
+                                               ((t, b), (l, r)), pad_value=0.0)))
+        else:
+            found.append(("the padding is filled with zeros, so a window of negative values "
+                          "returns 0. TensorFlow's SAME max pooling ignores the padded cells "
+                          "(pad with -inf).",
+                          lambda: pooling.pool(images, (kh, kw), (sh, sw), "max",
+                                               ((t, b), (l, r)), pad_value=0.0)))
+        if (t, l) != (b, r):
+            found.append(("the SAME padding puts the extra row/column at the top/left; "
+                          "TensorFlow puts it at the bottom/right.",
+                          lambda: pooling.pool(images, (kh, kw), (sh, sw), mode, ((b, t), (r, l)))))
+    return found
+
+
+def flatten(x: np.ndarray) -> list:
+    """Mistakes in flattening an (N, H, W, C) batch."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 4:
+        return []
+    return [("the order is channels-first: Keras' Flatten on NHWC data keeps the memory order "
+             "(row, column, channel), so channel varies fastest. Just reshape to (N, -1); "
+             "do not transpose.", lambda: x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)),
+            ("rows and columns are swapped before flattening: keep (H, W, C) as it is.",
+             lambda: x.transpose(0, 2, 1, 3).reshape(x.shape[0], -1))]
+
+
+def global_avg_pool(x: np.ndarray) -> list:
+    """Mistakes in global average pooling of an (N, H, W, C) batch."""
+    x = np.asarray(x, dtype=float)
+    return [("you took the maximum: global *average* pooling is the mean over H and W.",
+             lambda: x.max(axis=(1, 2))),
+            ("you summed instead of averaging: divide by H·W.", lambda: x.sum(axis=(1, 2))),
+            ("the mean also runs over the channels: average over H and W only, one value per "
+             "channel.", lambda: np.repeat(x.mean(axis=(1, 2, 3))[:, None], x.shape[3], axis=1))]
+
+
+def max_pool_backward(dout: np.ndarray, images: np.ndarray, size: int, stride: int,
+                      backward: Callable) -> list:
+    """Mistakes in the gradient of max pooling; ``backward(dout, images, size, stride)`` is the
+    oracle. The average-pooling gradient is the classic confusion."""
+    n, h, w, c = images.shape
+
+    def spread():
+        dx = np.zeros_like(images, dtype=float)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                dx[:, i * stride:i * stride + size, j * stride:j * stride + size] += \
+                    dout[:, i:i + 1, j:j + 1] / (size * size)
+        return dx
+
+    def overwrite():
+        dx = np.zeros_like(images, dtype=float)
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                win = images[:, i * stride:i * stride + size, j * stride:j * stride + size]
+                mask = win == win.max(axis=(1, 2), keepdims=True)
+                region = dx[:, i * stride:i * stride + size, j * stride:j * stride + size]
+                region[mask] = (mask * dout[:, i:i + 1, j:j + 1])[mask]
+        return dx
+
+    return [("the gradient is spread evenly over the window (that is average pooling's "
+             "gradient); max pooling sends all of it to the cell that held the maximum.", spread),
+            ("overlapping windows overwrite each other's gradient: when a cell is the maximum of "
+             "several windows, add up (+=) what each window sends it.", overwrite)]

@@ -134,3 +134,31 @@ def padding_figure(g, title: str = "") -> Figure:
         a.set_xticks([])
         a.set_yticks([])
     return fig
+
+
+def pooling_figure(fmap, pooled, window, title: str = "", pooled_title: str = "pooled") -> Figure:
+    """Chapter 3: the feature map with one pooling window (orange; for max pooling the kept cell
+    is filled red) side by side with the pooled map, its current cell outlined. ``window`` is a
+    :class:`convlab.pooling.Window`; ``pooled`` is (oh, ow)."""
+    fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
+    fig = Figure(figsize=(9.6, 3.6), layout="constrained")
+    axes = fig.subplots(1, 2)
+    lo, hi = float(np.nanmin(fmap)), float(np.nanmax(fmap))
+    ax = axes[0]
+    ax.imshow(fmap, cmap="magma", vmin=lo, vmax=hi, interpolation="nearest")
+    (r0, r1), (c0, c1) = window.rows, window.cols
+    ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False,
+                           edgecolor="#f6b26b", lw=2.5))
+    if window.argmax is not None:
+        r, c = window.argmax
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, color="#2ca02c", alpha=0.9))
+    ax.set_title(title or f"feature map {fmap.shape[0]}x{fmap.shape[1]}", fontsize=9)
+    ax = axes[1]
+    ax.imshow(pooled, cmap="magma", vmin=lo, vmax=hi, interpolation="nearest")
+    ax.add_patch(Rectangle((window.col - 0.5, window.row - 0.5), 1, 1, fill=False,
+                           edgecolor="#2ca02c" if window.argmax is not None else "#f6b26b", lw=2.5))
+    ax.set_title(pooled_title, fontsize=9)
+    for a in axes:
+        a.set_xticks([])
+        a.set_yticks([])
+    return fig
