@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 REFERENCE_ONLY = {
     "convlab.sliding": ("window_sums", "step_at"),
     "convlab.padding": ("output_size", "tf_same_padding", "receptive_field", "naive_conv2d"),
+    "convlab.pooling": ("pool", "window_at", "keras_shapes"),
 }
 
 CHAPTERS = {
