@@ -2,5 +2,6 @@
 student's own function, so students watch *their* implementation (and its bugs)."""
 from .padding import PaddingExplorer
 from .sliding import FilterSlider
+from .transposed import TransposedConvExplorer
 
-__all__ = ["FilterSlider", "PaddingExplorer"]
+__all__ = ["FilterSlider", "PaddingExplorer", "TransposedConvExplorer"]
