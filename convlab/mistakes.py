@@ -118,8 +118,8 @@ def grouped_conv(images: np.ndarray, filters: np.ndarray, groups: int, conv: Cal
                                for g in range(groups)], axis=-1)
 
     def filters_round_robin():
-        return np.concatenate([_plain_conv(images[..., (j % groups) * cg:(j % groups + 1) * cg],
-                                           filters[..., j:j + 1]) for j in range(f)], axis=-1)
+        return np.concatenate([_plain_conv(images[..., g * cg:(g + 1) * cg], filters[..., g::groups])
+                               for g in range(groups)], axis=-1)
 
     found = [("you flipped the filters spatially. Keras' Conv2D is cross-correlation: no flip.",
               lambda: conv(images, filters[::-1, ::-1], groups))]
@@ -128,9 +128,9 @@ def grouped_conv(images: np.ndarray, filters: np.ndarray, groups: int, conv: Cal
                       "c % groups); group g owns the contiguous block of channels "
                       "g*C/groups ... (g+1)*C/groups - 1.", channels_round_robin))
     if groups > 1 and fg > 1:
-        found.append(("the filters are dealt out round-robin (filter f to group f % groups); "
-                      "group g owns the contiguous block of F/groups filters, and its outputs "
-                      "come out in that order.", filters_round_robin))
+        found.append(("the filters are dealt out round-robin (filters[..., g::groups] for group "
+                      "g); group g owns the contiguous block of F/groups filters "
+                      "g*F/groups ... (g+1)*F/groups - 1.", filters_round_robin))
     return found
 
 
