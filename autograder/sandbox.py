@@ -7,7 +7,7 @@ grader only receives plain data: numbers, strings, lists and NumPy arrays withou
 
 Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX, SciPy's
 ready-made convolutions and scikit-learn cannot be imported here, and the course's own reference
-functions (convlab.REFERENCE_ONLY) raise when called.
+functions listed for the chapter in convlab.REFERENCE_ONLY raise when called.
 """
 from __future__ import annotations
 
@@ -47,12 +47,12 @@ def _tripwire(module, name):
     return refuse
 
 
-def _arm_tripwires():
+def _arm_tripwires(chapter: str):
     import importlib
 
     import convlab
 
-    for module, names in convlab.REFERENCE_ONLY.items():
+    for module, names in convlab.REFERENCE_ONLY.get(chapter, {}).items():
         mod = importlib.import_module(module)
         for name in names:
             setattr(mod, name, _tripwire(module, name))
@@ -121,12 +121,13 @@ def _error(exc):
 
 
 def main():
-    fd_in, fd_out, cells_path, timeout, mem_mb = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
-                                                  int(sys.argv[4]), int(sys.argv[5]))
+    fd_in, fd_out, cells_path, timeout, mem_mb, chapter = (
+        int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+        sys.argv[6])
     rfile, wfile = os.fdopen(fd_in, "rb"), os.fdopen(fd_out, "wb")
     limit = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    _arm_tripwires()
+    _arm_tripwires(chapter)
     sys.meta_path.insert(0, _Blocker())
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)

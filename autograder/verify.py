@@ -62,7 +62,7 @@ def _source(cell) -> str:
 class Sandbox:
     """One sandbox process holding a submission's namespace."""
 
-    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096):
+    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096, chapter: str = ""):
         self.timeout = timeout
         self.cells = cells
         p2c_r, p2c_w = os.pipe()
@@ -75,7 +75,7 @@ class Sandbox:
         self.workdir = tempfile.mkdtemp(prefix="convlab-sandbox-")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w), path,
-             str(timeout), str(memory_mb)],
+             str(timeout), str(memory_mb), chapter],
             pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
             preexec_fn=os.setsid)
@@ -234,6 +234,7 @@ def submission_cells(source_nb: dict, submitted_nb: dict, minimal: bool = False)
 def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
     """Run every test cell of the trusted source against the submission. grade_id -> Verdict."""
     source_nb = json.loads(Path(source_path).read_text())
+    chapter = Path(source_path).stem
     try:
         submitted = json.loads(Path(submission_path).read_text())
         if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
@@ -249,11 +250,11 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
     def get_box():
         if box["sandbox"] is None or box["sandbox"].rfd == -1:
             try:
-                box["sandbox"] = Sandbox(cells, timeout=timeout)
+                box["sandbox"] = Sandbox(cells, timeout=timeout, chapter=chapter)
             except SandboxDied:
                 # a cell of the student's own killed the process: grade the solutions alone
                 box["sandbox"] = Sandbox(submission_cells(source_nb, submitted, minimal=True),
-                                         timeout=timeout)
+                                         timeout=timeout, chapter=chapter)
         return box["sandbox"]
 
     verdicts = {}

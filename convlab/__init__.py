@@ -8,20 +8,24 @@ Everything the chapter notebooks share lives here, so notebook cells stay short:
   failure messages say what went wrong, and :mod:`convlab.mistakes`, which names common mistakes;
 - :mod:`convlab.data`      offline sample images (and, later, the data sets of ``data_scripts``);
 - :mod:`convlab.kernels`   classic filters (edge, blur, sharpen, ...);
-- :mod:`convlab.sliding`   pure computations behind chapter 1's widget;
+- :mod:`convlab.sliding`, :mod:`convlab.padding`, :mod:`convlab.pooling`, :mod:`convlab.variants`:
+  the pure computations behind chapters 1, 2, 3 and 5 (widgets, demos, given helpers);
 - :mod:`convlab.plotting`  figures;
 - :mod:`convlab.widgets`   the interactive widgets, each taking the student's own function.
 """
 
 __version__ = "0.1.0"
 
-# Functions here that compute an exercise's answer (for widgets, demos and benchmarks). Graded
-# solutions must not call them: the grader's sandbox (autograder/sandbox.py) turns them into
-# tripwires. Each chapter that adds such a function lists it here.
+# Functions here that compute an exercise's answer (for widgets, demos, benchmarks, or given to
+# students in a later chapter). A chapter's graded solutions must not call them: the grader's
+# sandbox (autograder/sandbox.py) turns them into tripwires while it grades that chapter.
 REFERENCE_ONLY = {
-    "convlab.sliding": ("window_sums", "step_at"),
-    "convlab.padding": ("output_size", "tf_same_padding", "receptive_field", "naive_conv2d"),
-    "convlab.pooling": ("pool", "window_at", "keras_shapes"),
+    "01_filter_sliding": {"convlab.sliding": ("window_sums", "step_at"),
+                          "convlab.variants": ("conv2d",)},
+    "02_stride_padding": {"convlab.padding": ("output_size", "tf_same_padding",
+                                              "receptive_field", "naive_conv2d"),
+                          "convlab.variants": ("conv2d", "pad_like_tf")},
+    "03_pooling_flatten": {"convlab.pooling": ("pool", "window_at", "keras_shapes")},
 }
 
 CHAPTERS = {

@@ -161,4 +161,33 @@ def pooling_figure(fmap, pooled, window, title: str = "", pooled_title: str = "p
     for a in axes:
         a.set_xticks([])
         a.set_yticks([])
+
+def transposed_figure(counts, k: int, s: int, student=None, student_title: str = "") -> Figure:
+    """Chapter 5: a VALID transposed convolution on ones with a ones kernel. Left: how many kernel
+    footprints cover each output cell (the first row of footprints outlined): uneven counts are
+    the checkerboard. Right (if given): the student's output on the same input."""
+    counts = np.asarray(counts, dtype=float)
+    panels = 1 if student is None else 2
+    fig = Figure(figsize=(4.4 * panels, 4.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, panels))
+    lim = (0.0, max(float(counts.max()), 1.0))
+    ax = axes[0]
+    ax.imshow(counts, cmap="magma", vmin=lim[0], vmax=lim[1], interpolation="nearest")
+    o = counts.shape[0]
+    if o <= 16:
+        for (r, c), v in np.ndenumerate(counts):
+            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7, color="#3a9ad9")
+    colours = ["#e4572e", "#17bebb", "#ffc914", "#76b041"]
+    for n, start in enumerate(range(0, o - k + 1, s)):
+        ax.add_patch(Rectangle((start - 0.45, -0.45), k - 0.1, k - 0.1, fill=False,
+                               edgecolor=colours[n % len(colours)], lw=2))
+    ax.set_title(f"kernel footprints per output cell (k={k}, s={s})", fontsize=9)
+    if student is not None:
+        ax = axes[1]
+        ax.imshow(np.asarray(student, dtype=float), cmap="magma", vmin=lim[0], vmax=lim[1],
+                  interpolation="nearest")
+        ax.set_title(student_title or "your conv2d_transpose on ones", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
     return fig

@@ -3,5 +3,6 @@ student's own function, so students watch *their* implementation (and its bugs).
 from .padding import PaddingExplorer
 from .pooling import PoolingExplorer
 from .sliding import FilterSlider
+from .transposed import TransposedConvExplorer
 
-__all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer"]
+__all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer"]
