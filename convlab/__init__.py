@@ -26,6 +26,7 @@ REFERENCE_ONLY = {
                                               "receptive_field", "naive_conv2d"),
                           "convlab.variants": ("conv2d", "pad_like_tf")},
     "03_pooling_flatten": {"convlab.pooling": ("pool", "window_at", "keras_shapes")},
+    "04_batch_norm": {"convlab.batchnorm": ("normalize",)},
 }
 
 CHAPTERS = {
