@@ -161,6 +161,8 @@ def pooling_figure(fmap, pooled, window, title: str = "", pooled_title: str = "p
     for a in axes:
         a.set_xticks([])
         a.set_yticks([])
+    return fig
+
 
 def transposed_figure(counts, k: int, s: int, student=None, student_title: str = "") -> Figure:
     """Chapter 5: a VALID transposed convolution on ones with a ones kernel. Left: how many kernel
