@@ -26,6 +26,7 @@ REFERENCE_ONLY = {
                                               "receptive_field", "naive_conv2d"),
                           "convlab.variants": ("conv2d", "pad_like_tf")},
     "03_pooling_flatten": {"convlab.pooling": ("pool", "window_at", "keras_shapes")},
+    "07_autoencoders": {"convlab.fraud": ("errors_of", "sigmoid_penalty", "recall_threshold")},
 }
 
 CHAPTERS = {

@@ -3,6 +3,8 @@ student's own function, so students watch *their* implementation (and its bugs).
 from .padding import PaddingExplorer
 from .pooling import PoolingExplorer
 from .sliding import FilterSlider
+from .threshold import ThresholdExplorer
 from .transposed import TransposedConvExplorer
 
-__all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer"]
+__all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer",
+           "ThresholdExplorer"]
