@@ -256,3 +256,36 @@ def loss_curves(histories: dict, title: str = ""):
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def threshold_figure(errors, labels, threshold: float, precision, recall, point=None,
+                     title: str = "", chosen=None) -> Figure:
+    """Chapter 7: histograms of the reconstruction error for normal and fraud transactions (log
+    scale, the threshold as a line) and the precision-recall curve with the current point.
+    ``point``: (recall, precision) at the threshold; ``chosen``: an optional second threshold."""
+    errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
+    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
+    ax, bx = fig.subplots(1, 2)
+    positive = np.clip(errors, 1e-12, None)
+    bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()) + 1e-9, 50)
+    ax.hist(positive[labels == 0], bins=bins, color="#4575b4", alpha=0.7, density=True, label="normal")
+    ax.hist(positive[labels == 1], bins=bins, color="#d73027", alpha=0.7, density=True, label="fraud")
+    ax.axvline(threshold, color="k", lw=2, label=f"threshold {threshold:.3g}")
+    if chosen is not None:
+        ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=f"chosen {chosen:.3g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("reconstruction error (log scale)")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=7)
+    ax.set_title(f"{title}: errors by class" if title else "errors by class", fontsize=9)
+    bx.plot(recall, precision, color="#4575b4")
+    if point is not None and np.all(np.isfinite(point)):
+        bx.plot([point[0]], [point[1]], "o", color="k", ms=8)
+    bx.axhline(labels.mean(), color="#999999", ls=":", lw=1, label="fraud rate (flag all)")
+    bx.set_xlim(0, 1.02)
+    bx.set_ylim(0, 1.02)
+    bx.set_xlabel("recall")
+    bx.set_ylabel("precision")
+    bx.legend(fontsize=7)
+    bx.set_title(f"{title}: precision-recall curve" if title else "precision-recall curve", fontsize=9)
+    return fig

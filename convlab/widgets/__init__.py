@@ -4,7 +4,8 @@ from .batchnorm import BatchNormExplorer
 from .padding import PaddingExplorer
 from .pooling import PoolingExplorer
 from .sliding import FilterSlider
+from .threshold import ThresholdExplorer
 from .transposed import TransposedConvExplorer
 
 __all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer",
-           "BatchNormExplorer"]
+           "BatchNormExplorer", "ThresholdExplorer"]

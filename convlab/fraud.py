@@ -1,0 +1,374 @@
+"""Chapter 7: the credit-card fraud data (or its synthetic stand-in), its preparation, and the pure
+computations behind the threshold widget.
+
+Data. :func:`load_creditcard` reads the real data set (Dal Pozzolo et al. 2015) from the cache of
+:mod:`data_scripts` when it has been fetched (``python -m data_scripts fetch creditcard
+--unverified``). Offline it returns :func:`synthetic_creditcard`, a seeded, generated data set
+with the same schema and class balance, marked ``synthetic=True``; every printed summary and plot
+title says SYNTHETIC.
+
+The synthetic generator (documented so its results can be judged): ``n`` rows, of which
+``round(n * 492 / 284807)`` are frauds (0.1727%, as in the real data), placed at random times.
+``Time`` is in seconds over two days (0..172,792), sorted. Normal transactions: V1..V28 are a
+zero-mean Gaussian with a fixed random correlation (a random mixing matrix, columns scaled to
+decreasing variances, like PCA components). Frauds: each has a random strength u in [0, 1]; it is
+the same Gaussian with (1 + 0.6 u) times the spread, shifted by u times -1.5 to -3 standard
+deviations on V10, V12, V14, V17 (the components that separate frauds best in the real data) and
++1.5 on V4 and V11, so weak frauds look almost normal. ``Amount`` is log-normal (median about 22), frauds
+slightly larger. ``Class`` is 1 for a fraud. Seed 7 by default.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COLUMNS = ("Time",) + tuple(f"V{i}" for i in range(1, 29)) + ("Amount", "Class")
+REAL_ROWS, REAL_FRAUDS = 284_807, 492
+FRAUD_RATE = REAL_FRAUDS / REAL_ROWS
+SYNTHETIC_ROWS = 100_000
+SYNTHETIC_SEED = 7
+TWO_DAYS = 172_792
+
+
+@dataclass
+class Transactions:
+    """A table with the columns of :data:`COLUMNS` (``values`` is (N, 31), float64)."""
+    values: np.ndarray
+    synthetic: bool
+    source: str
+
+    @property
+    def label(self) -> str:
+        return "SYNTHETIC data" if self.synthetic else "credit-card data (Dal Pozzolo et al. 2015)"
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, COLUMNS.index(name)]
+
+    def summary(self) -> str:
+        y = self.column("Class")
+        kind = ("SYNTHETIC data set (generated offline, same schema and class balance as the real "
+                "one; results are illustrations only)") if self.synthetic else "real data set"
+        return (f"{kind}: {len(y):,} transactions, {int(y.sum()):,} frauds "
+                f"({100 * y.mean():.4f}%), columns {COLUMNS[0]}, V1..V28, Amount, Class; "
+                f"source: {self.source}")
+
+
+def synthetic_creditcard(n: int = SYNTHETIC_ROWS, seed: int = SYNTHETIC_SEED) -> Transactions:
+    """The documented synthetic stand-in for the credit-card data (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    n_fraud = int(round(n * FRAUD_RATE))
+    scales = np.linspace(2.0, 0.3, 28)
+    mixing = np.linalg.qr(rng.standard_normal((28, 28)))[0] * 0.5 + np.eye(28)
+    v = (rng.standard_normal((n, 28)) @ mixing) * scales
+    fraud = np.zeros(n, bool)
+    fraud[rng.choice(n, n_fraud, replace=False)] = True
+    shift = np.zeros(28)
+    shift[[9, 11, 13, 16]] = [-1.5, -2.0, -3.0, -1.5]       # V10, V12, V14, V17
+    shift[[3, 10]] = 1.5                                     # V4, V11
+    strength = rng.uniform(0.0, 1.0, n_fraud)                # some frauds look almost normal
+    v[fraud] = v[fraud] * (1.0 + 0.6 * strength[:, None]) + np.outer(strength, shift * scales)
+    amount = np.round(np.exp(rng.normal(3.1, 1.3, n) + 0.4 * fraud), 2)
+    time = np.sort(rng.uniform(0, TWO_DAYS, n)).round()
+    values = np.column_stack([time, v, amount, fraud.astype(float)])
+    return Transactions(values, True, f"convlab.fraud.synthetic_creditcard(n={n}, seed={seed})")
+
+
+def load_creditcard(max_rows: int | None = None) -> Transactions:
+    """The real data when fetched, else the synthetic stand-in (with a note saying why)."""
+    import data_scripts
+    try:
+        path = data_scripts.cached_path("creditcard")
+    except data_scripts.DatasetMissing as exc:
+        print(f"Note: {exc}\nUsing the SYNTHETIC stand-in instead.")
+        return synthetic_creditcard()
+    values = np.loadtxt(path, delimiter=",", skiprows=1,
+                        converters={30: lambda s: float(str(s).strip('"'))}, max_rows=max_rows)
+    return Transactions(values, False, str(path))
+
+
+@dataclass
+class Split:
+    """Time-ordered train / validation / test split, standardised with training statistics."""
+    x_train: np.ndarray       # normal transactions of the training period only (subsampled)
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    synthetic: bool
+
+
+def features(data: Transactions) -> np.ndarray:
+    """V1..V28 and log(1 + Amount): 29 features (Time only orders the split)."""
+    return np.column_stack([data.values[:, 1:29], np.log1p(data.column("Amount"))])
+
+
+def prepare(data: Transactions, train: float = 0.6, val: float = 0.2, max_train: int = 15_000,
+            seed: int = 0) -> Split:
+    """Sort by time; the first ``train`` share trains (normal rows only, at most ``max_train``),
+    the next ``val`` share validates, the rest tests. Standardised with the training mean/std."""
+    order = np.argsort(data.column("Time"), kind="stable")
+    x, y = features(data)[order], data.column("Class")[order].astype(int)
+    a, b = int(train * len(y)), int((train + val) * len(y))
+    normal = x[:a][y[:a] == 0]
+    if len(normal) > max_train:
+        normal = normal[np.sort(np.random.default_rng(seed).choice(len(normal), max_train, replace=False))]
+    mean, std = normal.mean(axis=0), normal.std(axis=0) + 1e-12
+
+    def z(v):
+        return (v - mean) / std
+    return Split(z(normal), z(x[a:b]), y[a:b], z(x[b:]), y[b:], mean, std, data.synthetic)
+
+
+# --- reference computations (tripwired in the grader's sandbox for chapter 7) -----------------
+def errors_of(x, x_hat) -> np.ndarray:
+    """Per-row mean squared error."""
+    return np.mean((np.asarray(x, float) - np.asarray(x_hat, float)) ** 2, axis=1)
+
+
+def sigmoid_penalty(x, W, b) -> np.ndarray:
+    """Per-row squared Frobenius norm of the Jacobian of sigmoid(x W + b) w.r.t. x."""
+    h = 1.0 / (1.0 + np.exp(-(np.asarray(x, float) @ W + b)))
+    return ((h * (1 - h)) ** 2) @ np.sum(np.asarray(W, float) ** 2, axis=0)
+
+
+def recall_threshold(errors, labels, target_recall) -> float:
+    """The largest threshold t (an error value) with recall(errors >= t) >= target_recall."""
+    errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
+    fraud = np.sort(errors[labels == 1])[::-1]
+    k = int(np.argmax(np.arange(1, len(fraud) + 1) / len(fraud) >= target_recall))
+    return float(fraud[k])
+
+
+# --- metrics for the widget --------------------------------------------------------------------
+@dataclass
+class Operating:
+    threshold: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else float("nan")
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
+
+    def cost(self, missed_fraud: float, false_alarm: float) -> float:
+        return self.fn * missed_fraud + self.fp * false_alarm
+
+
+def operating_point(errors, labels, threshold: float) -> Operating:
+    """Confusion counts when every error >= threshold is flagged as fraud."""
+    errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
+    flag = errors >= threshold
+    tp = int(np.sum(flag & (labels == 1)))
+    fp = int(np.sum(flag & (labels == 0)))
+    fn = int(np.sum(~flag & (labels == 1)))
+    return Operating(float(threshold), tp, fp, fn, int(len(labels) - tp - fp - fn))
+
+
+def pr_curve(errors, labels):
+    """(precision, recall) for every distinct threshold, highest threshold first."""
+    errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
+    order = np.argsort(-errors, kind="stable")
+    e, y = errors[order], labels[order]
+    last = np.r_[np.nonzero(np.diff(e))[0], len(e) - 1]      # last index of each distinct value
+    tp = np.cumsum(y)[last]
+    flagged = last + 1
+    return tp / flagged, tp / max(int(y.sum()), 1)
+
+
+def check_errors(errors, n: int) -> np.ndarray:
+    """The student's errors as a float array of shape (n,), or ValueError saying what is wrong."""
+    if errors is None:
+        raise ValueError("your error function returned None: did you forget `return`?")
+    a = np.asarray(errors, dtype=float)
+    if a.shape != (n,):
+        raise ValueError(f"expected one error per transaction, shape ({n},); got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError("the errors contain NaN or infinity")
+    return a
+
+
+# --- training helpers (Keras, imported lazily: the setup cell must not import TensorFlow) -------
+def contractive_autoencoder(input_dim: int, hidden: int, lam: float, seed: int = 0):
+    """A 29-hidden-29 autoencoder with a sigmoid encoder whose loss adds ``lam`` times the mean
+    per-row contractive penalty sum_j (h_j (1 - h_j))^2 sum_i W_ij^2 (the sigmoid formula)."""
+    from .testing import keras
+    k = keras()
+
+    class ContractiveEncoder(k.layers.Dense):
+        def call(self, inputs):
+            h = super().call(inputs)
+            dh = h * (1.0 - h)
+            penalty = k.ops.matmul(dh ** 2, k.ops.sum(self.kernel ** 2, axis=0)[:, None])
+            self.add_loss(lam * k.ops.mean(penalty))
+            return h
+
+    init = k.initializers.GlorotUniform(seed=seed)
+    return k.Sequential([k.Input((input_dim,)),
+                         ContractiveEncoder(hidden, activation="sigmoid", kernel_initializer=init),
+                         k.layers.Dense(input_dim, kernel_initializer=k.initializers.GlorotUniform(seed + 1))])
+
+
+def train(model, x_in, x_target, epochs: int = 4, batch_size: int = 256, seed: int = 0) -> float:
+    """Compile (Adam, MSE) and fit quietly; returns the final training loss."""
+    from .testing import keras
+    k = keras()
+    k.utils.set_random_seed(seed)
+    model.compile(optimizer=k.optimizers.Adam(1e-3), loss="mse")
+    hist = model.fit(x_in, x_target, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
+    return float(hist.history["loss"][-1])
+
+
+def evaluate(errors, labels) -> dict:
+    """ROC AUC and the area under the precision-recall curve (average precision), scikit-learn."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    return {"ROC AUC": float(roc_auc_score(labels, errors)),
+            "PR AUC": float(average_precision_score(labels, errors))}
+
+
+# --- checks for build_autoencoder (the test cells use these; they inspect, never build) ------------
+def dense_counts(dims) -> list:
+    """Parameters of each Dense layer of a chain of widths: (a + 1) * b."""
+    return [(a + 1) * b for a, b in zip(dims[:-1], dims[1:])]
+
+
+def check_autoencoder(model, input_dim: int, hidden_sizes, activation: str = "relu",
+                      l1: float = 0.0, seed: int = 0) -> None:
+    """Raise AssertionError, naming the likely mistake, unless ``model`` is the autoencoder
+    Input(input_dim) -> Dense(h, activation) for each h (L1 activity penalty ``l1`` on the first
+    only) -> linear Dense(input_dim). Checks the layers, count_params(), the output of the model
+    against a NumPy forward pass with the model's own weights, and the L1 loss Keras adds."""
+    from .testing import keras
+    k = keras()
+    what = f"build_autoencoder({input_dim}, {list(hidden_sizes)}, activation={activation!r}, l1={l1})"
+    if model is None:
+        raise AssertionError(f"{what} returned None: did you forget `return`?")
+    if not isinstance(model, k.Model):
+        raise AssertionError(f"{what} must return a Keras model; got {type(model).__name__}")
+    dims = [input_dim, *hidden_sizes, input_dim]
+    dense = [layer for layer in model.layers if isinstance(layer, k.layers.Dense)]
+    if len(dense) != len(dims) - 1:
+        hint = (" Did you forget the output layer Dense(input_dim)?" if len(dense) == len(dims) - 2
+                else "")
+        raise AssertionError(f"{what}: expected {len(dims) - 1} Dense layers (one per hidden size, "
+                             f"then the output layer); got {len(dense)}.{hint}")
+    expected = sum(dense_counts(dims))
+    got = model.count_params()
+    if got != expected:
+        hint = (" Likely cause: the bias is missing (use_bias=False)." if
+                got == sum(a * b for a, b in zip(dims[:-1], dims[1:])) else "")
+        raise AssertionError(f"{what}.count_params() = {got:,}; Keras gives {expected:,} for the "
+                             f"widths {'-'.join(map(str, dims))}.{hint}")
+    for i, (layer, units) in enumerate(zip(dense, dims[1:])):
+        if layer.units != units:
+            raise AssertionError(f"{what}: Dense layer {i} has {layer.units} units; expected {units}")
+        want = activation if i < len(dense) - 1 else "linear"
+        have = getattr(layer.activation, "__name__", str(layer.activation))
+        if have != want:
+            if i == len(dense) - 1:
+                raise AssertionError(f"{what}: the output layer uses {have!r}; it must be linear "
+                                     f"(no activation): standardised features can be negative.")
+            raise AssertionError(f"{what}: hidden layer {i} uses activation {have!r}; expected "
+                                 f"{want!r} (the activation argument)")
+        if layer.kernel_regularizer is not None:
+            raise AssertionError(f"{what}: layer {i} has a kernel_regularizer; the sparse "
+                                 f"autoencoder penalises the activations (activity_regularizer), "
+                                 f"not the weights")
+        reg = layer.activity_regularizer
+        if i == 0 and l1 > 0:
+            value = (reg.get_config() or {}).get("l1") if reg is not None else None
+            if value is None or not np.isclose(value, l1, rtol=1e-5):
+                raise AssertionError(f"{what}: the first hidden layer needs "
+                                     f"activity_regularizer=keras.regularizers.L1({l1}); got {reg!r}")
+        elif reg is not None:
+            raise AssertionError(f"{what}: layer {i} has an activity_regularizer; only the first "
+                                 f"hidden layer is penalised" + ("" if l1 > 0 else
+                                 " (and only when l1 > 0)"))
+    x = np.random.default_rng(seed).standard_normal((5, input_dim)).astype("float32")
+    out = np.asarray(model(x))
+    h, first = x.astype(float), None
+    acts = {"relu": lambda z: np.maximum(z, 0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+            "tanh": np.tanh, "linear": lambda z: z}
+    for i, layer in enumerate(dense):
+        W, b = (np.asarray(v, float) for v in layer.get_weights())
+        z = h @ W + b
+        h = acts.get(activation, lambda v: v)(z) if i < len(dense) - 1 else z
+        first = h if i == 0 else first
+    if out.shape != h.shape or not np.allclose(out, h, rtol=1e-4, atol=1e-4):
+        raise AssertionError(f"{what}: the model's output differs from Input -> Dense layers in "
+                             f"order; is there an extra layer, or are the layers out of order?")
+    penalty = float(sum(np.asarray(v) for v in model.losses)) if model.losses else 0.0
+    if activation in acts and not np.isclose(penalty, l1 * np.abs(first).sum() / len(x),
+                                             rtol=1e-3, atol=1e-7):
+        raise AssertionError(f"{what}: the L1 penalty Keras adds is {penalty:.6g}; expected "
+                             f"l1 * sum|h| / batch = {l1 * np.abs(first).sum() / len(x):.6g}")
+
+
+# --- the chapter's demos ------------------------------------------------------------------------
+def relu_discrepancy(x, W, b):
+    """The seed's formula sum_j (h_j (1 - h_j))^2 sum_i W_ij^2 applied to a ReLU layer, and the
+    true squared Frobenius norm of that layer's Jacobian (tf.GradientTape), per row."""
+    from .testing import tensorflow
+    tf = tensorflow()
+    xt = tf.constant(np.asarray(x, float))
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        h = tf.nn.relu(xt @ tf.constant(W, tf.float64) + tf.constant(b, tf.float64))
+    jac = tape.batch_jacobian(h, xt).numpy()
+    hn = h.numpy()
+    seed_formula = ((hn * (1 - hn)) ** 2) @ np.sum(np.asarray(W) ** 2, axis=0)
+    return seed_formula, np.sum(jac ** 2, axis=(1, 2))
+
+
+MODELS = ("vanilla 29-40-29", "deep 29-80-40-80-29", "sparse 29-40-29, L1 3e-5",
+          "denoising 29-40-29, mask 30%", "contractive 29-40(sigmoid)-29")
+
+
+def compare(split: Split, build, corrupt_fn, error_fn, epochs: int = 4, seed: int = 0) -> dict:
+    """Train the chapter's five autoencoders on the same normal training rows and score the
+    validation and test rows with ``error_fn``. Returns name -> dict(model, val/test errors,
+    ROC AUC and PR AUC on the test rows, final training loss, seconds)."""
+    import time
+    from .testing import keras
+    k = keras()
+    d = split.x_train.shape[1]
+    results = {}
+    for name in MODELS:
+        start = time.perf_counter()
+        k.utils.set_random_seed(seed)
+        x_in = split.x_train
+        if name.startswith("vanilla"):
+            model = build(d, [40])
+        elif name.startswith("deep"):
+            model = build(d, [80, 40, 80])
+        elif name.startswith("sparse"):
+            model = build(d, [40], l1=3e-5)
+        elif name.startswith("denoising"):
+            model = build(d, [40])
+            x_in = corrupt_fn(split.x_train, 0.3, mode="mask", seed=seed)
+        else:
+            model = contractive_autoencoder(d, 40, 1e-4, seed=seed)
+        loss = train(model, x_in, split.x_train, epochs=epochs, seed=seed)
+        val = error_fn(split.x_val, model.predict(split.x_val, batch_size=4096, verbose=0))
+        test = error_fn(split.x_test, model.predict(split.x_test, batch_size=4096, verbose=0))
+        results[name] = dict(model=model, val=np.asarray(val), test=np.asarray(test), loss=loss,
+                             seconds=time.perf_counter() - start, **evaluate(test, split.y_test))
+    return results
+
+
+def table(results: dict, synthetic: bool) -> str:
+    head = "SYNTHETIC data: " if synthetic else "credit-card data: "
+    lines = [head + "test split, anomaly score = reconstruction error",
+             f"{'model':32s} {'ROC AUC':>8s} {'PR AUC':>8s} {'train loss':>11s} {'seconds':>8s}"]
+    for name, r in results.items():
+        lines.append(f"{name:32s} {r['ROC AUC']:8.3f} {r['PR AUC']:8.3f} {r['loss']:11.4f} "
+                     f"{r['seconds']:8.1f}")
+    return "\n".join(lines)

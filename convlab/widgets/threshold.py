@@ -1,0 +1,155 @@
+"""Chapter 7: where to put the threshold on the reconstruction error.
+
+    ThresholdExplorer(x, x_hat, labels, error_fn=reconstruction_error,
+                      choose_fn=choose_threshold, synthetic=True)
+
+The errors are computed with the student's own ``error_fn`` (per-row error) from the validation
+inputs and their reconstructions. A threshold slider (log scale) moves the decision line; the
+status shows precision, recall, the confusion matrix and the cost of missed frauds versus false
+alarms (both costs are sliders). The figure shows the errors of normal and fraud transactions and
+the precision-recall curve with the current point. With ``choose_fn``, a target-recall slider and
+a button put the threshold where the student's ``choose_threshold`` says.
+"""
+from __future__ import annotations
+
+import html
+import traceback
+
+import ipywidgets as W
+import numpy as np
+
+from .. import fraud, plotting, validate
+
+OK = "#1b7837"
+BAD = "#b00020"
+
+
+def _run(fn, *args):
+    """(value, error message) of a student's function call."""
+    name = getattr(fn, "__name__", "your function")
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        return None, f"{name} is not implemented yet: replace `raise NotImplementedError()`"
+    except Exception as exc:  # noqa: BLE001 - shown to the student
+        return None, f"{name} raised {type(exc).__name__}: {exc}"
+
+
+class ThresholdExplorer(W.VBox):
+    def __init__(self, x, x_hat, labels, error_fn=None, choose_fn=None, synthetic: bool = False,
+                 missed_fraud_cost: float = 100.0, false_alarm_cost: float = 1.0):
+        validate.callable_or_none(error_fn, "error_fn")
+        validate.callable_or_none(choose_fn, "choose_fn")
+        x = validate.array(x, "x", ndim=2, layout="(N, D)")
+        x_hat = validate.array(x_hat, "x_hat", ndim=2, layout="(N, D)")
+        validate.require(x.shape == x_hat.shape, f"x and x_hat must have the same shape; got "
+                                                 f"{x.shape} and {x_hat.shape}")
+        labels = np.asarray(labels)
+        validate.require(labels.shape == (len(x),) and np.isin(labels, (0, 1)).all(),
+                         f"labels must be {len(x)} zeros and ones (1 = fraud)")
+        validate.require(labels.sum() > 0, "labels must contain at least one fraud (1)")
+        self.x, self.x_hat, self.labels = x, x_hat, labels.astype(int)
+        self.error_fn, self.choose_fn = error_fn, choose_fn
+        self.title = "SYNTHETIC data" if synthetic else "validation"
+        style = dict(continuous_update=False, style={"description_width": "initial"})
+        self.threshold = W.FloatLogSlider(value=1.0, base=10, min=-3, max=3, step=0.02,
+                                          description="threshold", readout_format=".3g", **style)
+        self.missed = W.FloatLogSlider(value=missed_fraud_cost, base=10, min=0, max=4, step=0.1,
+                                       description="cost of a missed fraud", **style)
+        self.alarm = W.FloatLogSlider(value=false_alarm_cost, base=10, min=-1, max=2, step=0.1,
+                                      description="cost of a false alarm", **style)
+        self.target = W.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05,
+                                    description="target recall", **style)
+        self.use_choice = W.Button(description="threshold from choose_fn",
+                                   disabled=choose_fn is None)
+        self.status = W.HTML()
+        self.metrics = W.HTML()
+        self.figure = W.Image(format="png")
+        self.callback_log = W.Output()
+        self.errors = None
+        self.chosen = None
+        self.point = None
+        super().__init__([self.threshold, W.HBox([self.missed, self.alarm]),
+                          W.HBox([self.target, self.use_choice]), self.status, self.metrics,
+                          self.figure, self.callback_log])
+        self._guard(self._compute_errors)
+        for w in (self.threshold, self.missed, self.alarm):
+            w.observe(lambda change: self._guard(self._draw), names="value")
+        self.target.observe(lambda change: self._guard(self._draw), names="value")
+        self.use_choice.on_click(lambda button: self._guard(self._apply_choice))
+        self._guard(self._draw)
+
+    def _guard(self, fn):
+        try:
+            fn()
+        except Exception as exc:  # a bug here must be visible, not a silent blank
+            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            with self.callback_log:
+                traceback.print_exc()
+
+    def _compute_errors(self):
+        if self.error_fn is None:
+            self.errors = fraud.errors_of(self.x, self.x_hat)
+            self._source = "<div>No error function given: showing the true mean squared error.</div>"
+        else:
+            value, err = _run(self.error_fn, self.x.copy(), self.x_hat.copy())
+            if err is None:
+                try:
+                    value = fraud.check_errors(value, len(self.x))
+                except ValueError as exc:
+                    err = f"{getattr(self.error_fn, '__name__', 'your function')}: {exc}"
+            if err is not None:
+                self.errors = None
+                self._source = f"<div style='color:{BAD}'><b>Your error function:</b> {html.escape(err)}</div>"
+                return
+            self.errors = value
+            name = html.escape(getattr(self.error_fn, "__name__", "your function"))
+            self._source = f"<div style='color:{OK}'>errors computed by your {name}</div>"
+        lo, hi = np.log10(max(self.errors.min(), 1e-9)), np.log10(max(self.errors.max(), 1e-9))
+        self.threshold.min, self.threshold.max = np.floor(lo) - 0.1, np.ceil(hi) + 0.1
+        self.threshold.value = float(np.quantile(self.errors, 0.99))
+
+    def _apply_choice(self):
+        if self.errors is None:
+            return
+        value, err = _run(self.choose_fn, self.errors.copy(), self.labels.copy(), float(self.target.value))
+        if err is None:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                err = f"expected a number (the threshold); got {type(value).__name__}"
+        if err is not None:
+            self.chosen = None
+            self._choice = f"<div style='color:{BAD}'><b>Your choose function:</b> {html.escape(err)}</div>"
+        else:
+            self.chosen = value
+            op = fraud.operating_point(self.errors, self.labels, value)
+            self._choice = (f"<div>choose_fn(target recall {self.target.value:.2f}) = {value:.4g}: "
+                            f"recall {op.recall:.3f}, precision {op.precision:.3f}</div>")
+            self.threshold.value = value              # redraws
+        self._draw()
+
+    def _draw(self):
+        choice = getattr(self, "_choice", "")
+        if self.errors is None:
+            self.status.value = self._source + choice
+            self.metrics.value = "<div>Nothing to show until the error function works.</div>"
+            return
+        t = float(self.threshold.value)
+        op = fraud.operating_point(self.errors, self.labels, t)
+        self.point = (op.recall, op.precision)
+        cost = op.cost(self.missed.value, self.alarm.value)
+        self.status.value = self._source + choice
+        p = "n/a (nothing flagged)" if op.tp + op.fp == 0 else f"{op.precision:.3f}"
+        self.metrics.value = (
+            f"<div><b>{html.escape(self.title)}</b>: flag errors &ge; {t:.4g}: "
+            f"precision {p}, recall {op.recall:.3f}; cost {cost:,.0f} = {op.fn} missed frauds "
+            f"&times; {self.missed.value:.3g} + {op.fp} false alarms &times; {self.alarm.value:.3g}</div>"
+            "<table style='border-collapse:collapse'>"
+            "<tr><td></td><td><b>flagged</b></td><td><b>not flagged</b></td></tr>"
+            f"<tr><td><b>fraud</b></td><td>TP {op.tp}</td><td>FN {op.fn}</td></tr>"
+            f"<tr><td><b>normal</b></td><td>FP {op.fp}</td><td>TN {op.tn}</td></tr></table>")
+        precision, recall = fraud.pr_curve(self.errors, self.labels)
+        self.figure.value = plotting.to_png(plotting.threshold_figure(
+            self.errors, self.labels, t, precision, recall, self.point, self.title, self.chosen))

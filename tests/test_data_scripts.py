@@ -1,0 +1,198 @@
+"""data_scripts: the registry, and the download path served from 127.0.0.1 (no internet):
+download, checksum failure, resume/restart, mirror fallback and the offline message."""
+import hashlib
+import http.server
+import io
+import re
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import data_scripts
+from conftest import REPO
+from data_scripts import Dataset, DatasetMissing, DownloadError
+
+PAYLOAD = bytes(range(256)) * 400          # 102,400 bytes
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    files = {}          # path -> bytes
+    no_range = set()    # paths that ignore Range
+    truncate = set()    # paths that announce the full length and stop half way
+    log = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        type(self).log.append((self.path, self.headers.get("Range")))
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        start = 0
+        rng = self.headers.get("Range")
+        if rng and self.path not in self.no_range:
+            start = int(re.match(r"bytes=(\d+)-", rng).group(1))
+            if start >= len(body):
+                self.send_error(416)
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body) - start))
+        self.end_headers()
+        chunk = body[start:]
+        if self.path in self.truncate:
+            chunk = chunk[: len(chunk) // 2]
+        self.wfile.write(chunk)
+        self.wfile.flush()
+        if self.path in self.truncate:
+            self.close_connection = True
+
+
+@pytest.fixture
+def server():
+    Handler.files, Handler.no_range, Handler.truncate, Handler.log = {}, set(), set(), []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.timeout = 5
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVLAB_DATA", str(tmp_path / "cache"))
+    monkeypatch.setitem(data_scripts.REGISTRY, "tiny", Dataset(
+        name="tiny", filename="tiny.bin", urls=("http://127.0.0.1:9/never",), sha256=SHA,
+        size=len(PAYLOAD), licence="test", citation="test", description="a test file"))
+    return tmp_path / "cache"
+
+
+def fetch(name="tiny", **kw):
+    return data_scripts.fetch(name, progress=io.StringIO(), timeout=5, **kw)
+
+
+def test_download_verifies_and_moves_into_place(server, cache):
+    Handler.files["/tiny.bin"] = PAYLOAD
+    progress = io.StringIO()
+    path = data_scripts.fetch("tiny", urls=[f"{server}/tiny.bin"], progress=progress, timeout=5)
+    assert path == cache / "tiny.bin" and path.read_bytes() == PAYLOAD
+    assert not (cache / "tiny.bin.part").exists()
+    assert "100%" in progress.getvalue() and "tiny.bin [" in progress.getvalue()
+    assert data_scripts.cached_path("tiny") == path
+    Handler.log.clear()
+    assert fetch(urls=[f"{server}/tiny.bin"]) == path and Handler.log == []   # cached: no request
+
+
+def test_corrupt_file_is_rejected_and_nothing_is_left(server, cache):
+    Handler.files["/tiny.bin"] = PAYLOAD[:-1] + b"X"
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        fetch(urls=[f"{server}/tiny.bin"])
+    assert list(cache.iterdir()) == []
+    with pytest.raises(DatasetMissing):
+        data_scripts.cached_path("tiny")
+
+
+def test_mirror_fallback(server, cache):
+    Handler.files["/bad.bin"] = b"<html>not the file</html>"
+    Handler.files["/good.bin"] = PAYLOAD
+    path = fetch(urls=[f"{server}/missing.bin", f"{server}/bad.bin", f"{server}/good.bin"])
+    assert path.read_bytes() == PAYLOAD
+    assert [p for p, _ in Handler.log] == ["/missing.bin", "/bad.bin", "/good.bin"]
+
+
+def test_interrupted_download_resumes_with_a_range_request(server, cache):
+    Handler.files["/tiny.bin"] = PAYLOAD
+    Handler.truncate.add("/tiny.bin")
+    with pytest.raises(DownloadError, match="tiny"):
+        fetch(urls=[f"{server}/tiny.bin"])
+    part = cache / "tiny.bin.part"
+    assert not (cache / "tiny.bin").exists() and 0 < part.stat().st_size < len(PAYLOAD)
+    have = part.stat().st_size
+    Handler.truncate.clear()
+    Handler.log.clear()
+    assert fetch(urls=[f"{server}/tiny.bin"]).read_bytes() == PAYLOAD
+    assert Handler.log == [("/tiny.bin", f"bytes={have}-")] and not part.exists()
+
+
+def test_server_without_range_support_restarts(server, cache):
+    cache.mkdir(parents=True)
+    (cache / "tiny.bin.part").write_bytes(PAYLOAD[:1000])
+    Handler.files["/tiny.bin"] = PAYLOAD
+    Handler.no_range.add("/tiny.bin")
+    assert fetch(urls=[f"{server}/tiny.bin"]).read_bytes() == PAYLOAD
+    assert Handler.log == [("/tiny.bin", "bytes=1000-")]
+
+
+def test_stale_partial_file_is_discarded_and_downloaded_again(server, cache):
+    cache.mkdir(parents=True)
+    (cache / "tiny.bin.part").write_bytes(b"junk" * 100)
+    Handler.files["/tiny.bin"] = PAYLOAD
+    assert fetch(urls=[f"{server}/tiny.bin"]).read_bytes() == PAYLOAD
+    assert [r for _, r in Handler.log] == ["bytes=400-", None]
+
+
+def test_offline_messages(cache):
+    with pytest.raises(DatasetMissing) as info:
+        data_scripts.cached_path("mnist")
+    assert isinstance(info.value, FileNotFoundError)
+    assert "python -m data_scripts fetch mnist" in str(info.value)
+    assert str(cache) in str(info.value)
+    with pytest.raises(DownloadError, match="No network"):
+        fetch(urls=["http://127.0.0.1:9/tiny.bin"])        # nothing listens on port 9
+    with pytest.raises(KeyError, match="registered"):
+        data_scripts.cached_path("imagenet")
+
+
+def test_unpinned_checksum_refuses_then_warns_loudly(server, cache, monkeypatch, capsys):
+    monkeypatch.setitem(data_scripts.REGISTRY, "loose", Dataset(
+        name="loose", filename="loose.bin", urls=(), sha256=None, size=None, licence="test",
+        citation="test", description="no checksum", note="SHA-256 NOT PINNED (test)"))
+    Handler.files["/loose.bin"] = PAYLOAD
+    with pytest.raises(DownloadError, match="--unverified"):
+        fetch("loose", urls=[f"{server}/loose.bin"])
+    assert Handler.log == []
+    path = fetch("loose", urls=[f"{server}/loose.bin"], allow_unverified=True)
+    assert path.read_bytes() == PAYLOAD
+    err = capsys.readouterr().err
+    assert "WITHOUT checksum verification" in err and SHA in err
+
+
+def test_registry_entries():
+    for name in ("creditcard", "mnist", "cifar10"):
+        ds = data_scripts.REGISTRY[name]
+        assert ds.urls and all(u.startswith("https://") for u in ds.urls)
+        assert ds.licence and ds.citation and ds.description
+        if ds.sha256 is None:
+            assert "NOT PINNED" in ds.note
+        else:
+            assert re.fullmatch(r"[0-9a-f]{64}", ds.sha256)
+    assert data_scripts.REGISTRY["creditcard"].sha256 is None
+    assert "284,807" in data_scripts.REGISTRY["creditcard"].description
+
+
+def test_command_line(tmp_path):
+    env = {"CONVLAB_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "data_scripts", "list"], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    for word in ("digits", "creditcard", "mnist", "cifar10", "NOT PINNED", str(tmp_path)):
+        assert word in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "data_scripts", "fetch", "creditcard"], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 1 and "--unverified" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "data_scripts", "fetch", "nothing"], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
