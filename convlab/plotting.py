@@ -289,3 +289,109 @@ def threshold_figure(errors, labels, threshold: float, precision, recall, point=
     bx.legend(fontsize=7)
     bx.set_title(f"{title}: precision-recall curve" if title else "precision-recall curve", fontsize=9)
     return fig
+
+# --- chapter 6: a CNN classifier --------------------------------------------------------------
+def _bare(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "",
+                          max_maps: int = 8) -> Figure:
+    """Chapter 6: one test image, the model's class probabilities as bars (the prediction in
+    orange, the true class outlined), and up to ``max_maps`` feature maps of each conv layer
+    (``maps``: [(layer name, (H, W, C))])."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    rows = 1 + len(maps)
+    fig = Figure(figsize=(9.6, 2.6 + 1.3 * len(maps)), layout="constrained")
+    grid = fig.add_gridspec(rows, max_maps, height_ratios=[2.0] + [1.0] * len(maps))
+    ax = fig.add_subplot(grid[0, :2])
+    ax.imshow(np.asarray(image)[..., 0], cmap="gray", interpolation="nearest")
+    _bare(ax)
+    ax.set_title(title or "test image", fontsize=8)
+    ax = fig.add_subplot(grid[0, 2:])
+    pred = int(np.argmax(probabilities))
+    colours = ["#f6b26b" if c == pred else "#3a9ad9" for c in range(len(probabilities))]
+    bars = ax.bar(range(len(probabilities)), probabilities, color=colours)
+    if label is not None:
+        bars[int(label)].set_edgecolor("#1b7837")
+        bars[int(label)].set_linewidth(2.5)
+    ax.set_xticks(range(len(probabilities)))
+    ax.set_ylim(0, 1)
+    ax.set_title(f"class probabilities: predicted {pred}"
+                 + ("" if label is None else f", true {int(label)} (green frame)"), fontsize=9)
+    for r, (name, fmap) in enumerate(maps, start=1):
+        fmap = np.asarray(fmap, dtype=float)
+        for c in range(max_maps):
+            ax = fig.add_subplot(grid[r, c])
+            _bare(ax)
+            if c < fmap.shape[-1]:
+                ax.imshow(fmap[..., c], cmap="magma", interpolation="nearest")
+            if c == 0:
+                ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}",
+                              fontsize=7)
+    return fig
+
+
+def filters_figure(kernel, title: str = "first-layer filters", max_filters: int = 32) -> Figure:
+    """Chapter 6: the filters of a conv layer, kernel (kh, kw, 1, F), one small image each (the
+    colour scale is shared, so all-zero filters look alike)."""
+    kernel = np.asarray(kernel, dtype=float)
+    f = min(kernel.shape[-1], max_filters)
+    cols = min(f, 8)
+    rows = -(-f // cols)
+    fig = Figure(figsize=(1.1 * cols + 0.4, 1.1 * rows + 0.5), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    lim = max(float(np.abs(kernel).max()), 1e-12)
+    for i, ax in enumerate(axes):
+        _bare(ax)
+        if i < f:
+            ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-lim, vmax=lim,
+                      interpolation="nearest")
+        else:
+            ax.axis("off")
+    fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def history_figure(history: dict, title: str = "") -> Figure:
+    """Chapter 6: loss and accuracy per epoch, training and validation (Keras' history dict)."""
+    fig = Figure(figsize=(9.6, 3.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        for prefix, style in (("", "-o"), ("val_", "--s")):
+            values = history.get(prefix + key)
+            if values:
+                ax.plot(range(1, len(values) + 1), values, style, label=prefix + key)
+        ax.set_xlabel("epoch")
+        ax.set_title(key, fontsize=9)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def confusion_figure(cm, images=None, true=None, pred=None, title: str = "") -> Figure:
+    """Chapter 6: the confusion matrix (rows: true class, columns: predicted) and, if given, up to
+    8 misclassified images with 'true -> predicted'."""
+    cm = np.asarray(cm)
+    n_bad = 0 if images is None else min(len(images), 8)
+    fig = Figure(figsize=(9.6, 3.8), layout="constrained")
+    grid = fig.add_gridspec(2, 6)
+    ax = fig.add_subplot(grid[:, :2])
+    ax.imshow(cm, cmap="Blues")
+    for (r, c), v in np.ndenumerate(cm):
+        if v:
+            ax.text(c, r, str(v), ha="center", va="center", fontsize=6,
+                    color="white" if v > cm.max() / 2 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_xticks(range(cm.shape[1]))
+    ax.set_yticks(range(cm.shape[0]))
+    ax.set_title(title or "confusion matrix", fontsize=8)
+    for i in range(n_bad):
+        a = fig.add_subplot(grid[i // 4, 2 + i % 4])
+        a.imshow(np.asarray(images[i])[..., 0], cmap="gray")
+        a.set_title(f"{int(true[i])} -> {int(pred[i])}", fontsize=8)
+        _bare(a)
+    return fig

@@ -1,6 +1,7 @@
 """Interactive widgets. Each is a thin view over pure functions in :mod:`convlab` and accepts the
 student's own function, so students watch *their* implementation (and its bugs)."""
 from .batchnorm import BatchNormExplorer
+from .cnn import CNNExplorer
 from .padding import PaddingExplorer
 from .pooling import PoolingExplorer
 from .sliding import FilterSlider
@@ -8,4 +9,4 @@ from .threshold import ThresholdExplorer
 from .transposed import TransposedConvExplorer
 
 __all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer",
-           "BatchNormExplorer", "ThresholdExplorer"]
+           "BatchNormExplorer", "CNNExplorer", "ThresholdExplorer"]

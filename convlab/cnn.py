@@ -1,0 +1,276 @@
+"""Chapter 6: a CNN classifier end to end. Data (MNIST, or scikit-learn's digits offline), calling
+the student's Keras builders, looking inside a model, and the zero-initialisation experiment.
+
+Everything that needs Keras imports it quietly through :mod:`convlab.testing` when called, so
+importing this module stays cheap and works where TensorFlow is blocked.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import validate
+
+DIGITS_SOURCE = "scikit-learn digits upsampled to 28x28"
+NO_MNIST = "(MNIST not downloaded: run `python -m data_scripts fetch mnist`)"
+CLASSES = 10
+
+
+@dataclass
+class Data:
+    """Images (N, 28, 28, 1) float32 in [0, 1] and integer labels, split into train and test."""
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+    note: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.source} {self.note}".strip()
+
+    def summary(self) -> str:
+        return (f"data: {self.title}\n  train {self.x_train.shape}, test {self.x_test.shape}, "
+                f"pixels in [{self.x_train.min():g}, {self.x_train.max():g}], "
+                f"{len(np.unique(self.y_train))} classes")
+
+    def as_dict(self) -> dict:
+        return {"x_train": self.x_train, "y_train": self.y_train,
+                "x_test": self.x_test, "y_test": self.y_test}
+
+
+def digits_28() -> tuple:
+    """scikit-learn's 1,797 8x8 digits as 28x28x1 images: each pixel becomes 3x3 (24x24), then a
+    2-pixel zero border (MNIST's digits sit in a border too). Pixels scaled from 0..16 to [0, 1]."""
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = np.kron(d.images, np.ones((3, 3))) / 16.0
+    x = np.pad(x, ((0, 0), (2, 2), (2, 2)))[..., None].astype(np.float32)
+    return x, d.target.astype(np.int64)
+
+
+def digits_data(test_fraction: float = 0.2, seed: int = 0, limit: int | None = None) -> Data:
+    """The upsampled digits, shuffled with ``seed`` and split into train and test."""
+    x, y = digits_28()
+    order = np.random.default_rng(seed).permutation(len(x))
+    if limit is not None:
+        order = order[:limit]
+    x, y = x[order], y[order]
+    n_test = int(round(len(x) * test_fraction))
+    return Data(x[n_test:], y[n_test:], x[:n_test], y[:n_test], DIGITS_SOURCE)
+
+
+def _load_mnist():
+    import data_scripts                       # written by the data chapter; may not exist yet
+    path = data_scripts.cached_path("mnist")
+    with np.load(path) as f:
+        x_train, y_train, x_test, y_test = (f[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    prep = lambda x: (np.asarray(x, np.float32) / 255.0).reshape(-1, 28, 28, 1)
+    return Data(prep(x_train), np.asarray(y_train, np.int64), prep(x_test),
+                np.asarray(y_test, np.int64), "MNIST")
+
+
+def load_data(prefer_mnist: bool = True, verbose: bool = True) -> Data:
+    """MNIST from ``data_scripts`` if it has been downloaded, else the upsampled digits (offline),
+    saying which. Never raises because MNIST is missing."""
+    data = None
+    if prefer_mnist:
+        try:
+            data = _load_mnist()
+        except Exception:  # noqa: BLE001 - any failure means: use the offline digits
+            data = None
+    if data is None:
+        data = digits_data()
+        data.note = NO_MNIST
+    if verbose:
+        print(data.summary())
+    return data
+
+
+def subset(data: Data, n_train: int, n_test: int) -> Data:
+    """The first ``n_train`` / ``n_test`` examples (for quick runs on big data sets)."""
+    return Data(data.x_train[:n_train], data.y_train[:n_train], data.x_test[:n_test],
+                data.y_test[:n_test], data.source, data.note)
+
+
+# --- CIFAR-10's pickled batches ---------------------------------------------------------------
+def cifar_rows_to_images(rows) -> np.ndarray:
+    """CIFAR-10 stores each image as a flat row of 3,072 bytes: 1,024 red, 1,024 green, 1,024
+    blue values, each plane row by row. (N, 3072) -> (N, 32, 32, 3) float32 in [0, 1]."""
+    rows = np.asarray(rows)
+    validate.require(rows.ndim == 2 and rows.shape[1] == 3072,
+                     f"rows must be (N, 3072); got shape {rows.shape}")
+    return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float32) / 255.0
+
+
+def one_hot(labels, classes: int = CLASSES) -> np.ndarray:
+    labels = np.asarray(labels, dtype=np.int64)
+    return np.eye(classes, dtype=np.float32)[labels]
+
+
+# --- calling the student's Keras code ---------------------------------------------------------
+def call_keras(fn, *args, **kwargs):
+    """Call a student's Keras function (models and tensors are passed as they are, not copied).
+    Raises AssertionError naming the problem, like :func:`convlab.testing.call`."""
+    from .testing import _arg_shapes, _student_line
+    name = getattr(fn, "__name__", repr(fn))
+    if not callable(fn):
+        raise AssertionError(f"expected a function, got {type(fn).__name__}: {fn!r}")
+    with warnings.catch_warnings(record=True), contextlib.redirect_stderr(sys.stdout):
+        warnings.simplefilter("always")
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            raise AssertionError(f"{name} is not implemented yet: replace "
+                                 f"`raise NotImplementedError()` with your code") from None
+        except Exception as exc:
+            raise AssertionError(f"{name}({_arg_shapes(args, kwargs)}) raised "
+                                 f"{type(exc).__name__}: {exc}{_student_line(exc)}") from exc
+
+
+def block_model(builder, input_shape, *args, **kwargs):
+    """Wrap a functional-API block ``builder(x, *args)`` into a keras.Model on ``input_shape``."""
+    from .testing import keras
+    k = keras()
+    x = k.Input(tuple(input_shape))
+    y = call_keras(builder, x, *args, **kwargs)
+    name = getattr(builder, "__name__", "the block")
+    if y is None:
+        raise AssertionError(f"{name} returned None: did you forget `return`?")
+    if not hasattr(y, "shape") or isinstance(y, np.ndarray):
+        raise AssertionError(f"{name} must return a Keras tensor (the block's output); "
+                             f"got {type(y).__name__}")
+    return k.Model(x, y)
+
+
+def layer_table(model) -> list:
+    """[(layer class, output shape without the batch axis, parameters)] of a model's layers."""
+    rows = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        shape = tuple(layer.output.shape[1:])
+        rows.append((type(layer).__name__, shape, int(layer.count_params())))
+    return rows
+
+
+def layer_counts(model) -> dict:
+    """{layer class: how many} (the Input layer excluded)."""
+    counts: dict = {}
+    for cls, _, _ in layer_table(model):
+        counts[cls] = counts.get(cls, 0) + 1
+    return counts
+
+
+# --- the symmetry experiment ------------------------------------------------------------------
+@dataclass
+class SymmetryResult:
+    initializer: str
+    filter_spread: float          # largest difference between two first-layer filters
+    gradient_spread: float        # same for their gradients (first batch)
+    gradient_norm: float
+    accuracy: float
+    seconds: float
+    filters: np.ndarray = field(repr=False, default=None)
+
+
+def symmetry_experiment(data: Data, initializer: str, epochs: int = 2, seed: int = 0,
+                        filters: int = 8) -> SymmetryResult:
+    """A small CNN (conv 5x5 x ``filters``, ReLU, pool, dense 10) whose convolution starts from
+    ``initializer`` ("zeros" like the seed article, or "glorot_uniform"). Returns how different
+    the filters (and their first gradients) are, and the test accuracy after training."""
+    from .testing import keras, tensorflow
+    tf, k = tensorflow(), keras()
+    k.utils.set_random_seed(seed)
+    model = k.Sequential([
+        k.Input((28, 28, 1)),
+        k.layers.Conv2D(filters, 5, padding="same", activation="relu",
+                        kernel_initializer=initializer, bias_initializer="zeros"),
+        k.layers.MaxPooling2D(4), k.layers.Flatten(),
+        k.layers.Dense(CLASSES, activation="softmax", kernel_initializer=initializer)])
+    conv = model.layers[0]
+    with tf.GradientTape() as tape:
+        p = model(data.x_train[:64], training=True)
+        loss = k.losses.sparse_categorical_crossentropy(data.y_train[:64], p)
+        loss = tf.reduce_mean(loss)
+    grad = tape.gradient(loss, conv.kernel).numpy()
+    start = time.monotonic()
+    model.compile(optimizer=k.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0)
+    acc = float(model.evaluate(data.x_test, data.y_test, verbose=0)[1])
+    w = conv.kernel.numpy()
+
+    def spread(a):
+        flat = a.reshape(-1, a.shape[-1])
+        return float(np.max(np.abs(flat - flat[:, :1])))
+    return SymmetryResult(initializer, spread(w), spread(grad), float(np.abs(grad).max()), acc,
+                          time.monotonic() - start, w)
+
+
+# --- looking inside a model (the widget) ------------------------------------------------------
+@dataclass
+class Inspection:
+    probabilities: np.ndarray               # (10,)
+    prediction: int
+    maps: list                               # [(layer name, (H, W, C) array)] of conv layers
+    error: str | None = None
+
+
+def resolve_model(model_or_builder):
+    """A Keras model from a model or a function that builds one (the student's
+    ``build_mnist_cnn``). Returns (model, None) or (None, message)."""
+    if model_or_builder is None:
+        return None, "No model given: build one with build_mnist_cnn() and pass it in."
+    model = model_or_builder
+    if not hasattr(model, "layers") and callable(model):
+        try:
+            model = call_keras(model)
+        except AssertionError as exc:
+            return None, str(exc)
+    if model is None:
+        return None, "the builder returned None: did you forget `return`?"
+    if not hasattr(model, "layers") or not hasattr(model, "predict"):
+        return None, f"expected a Keras model; got {type(model).__name__}"
+    try:
+        shape = tuple(model.output_shape)
+    except Exception as exc:  # noqa: BLE001
+        return None, f"the model has no single output ({type(exc).__name__}: {exc})"
+    if shape[1:] != (CLASSES,):
+        return None, f"the model's output shape is {shape}; expected (None, {CLASSES})"
+    return model, None
+
+
+def inspect(model, image) -> Inspection:
+    """The class probabilities of one image (28, 28, 1) and the output of every conv layer."""
+    from .testing import keras
+    k = keras()
+    image = np.asarray(image, np.float32)[None]
+    convs = [l for l in model.layers if type(l).__name__ == "Conv2D"]
+    probe = k.Model(model.inputs, [l.output for l in convs] + [model.outputs[0]])
+    outs = probe(image, training=False)
+    outs = [np.asarray(o) for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
+    probs = outs[-1][0].astype(float)
+    maps = [(l.name, o[0]) for l, o in zip(convs, outs[:-1])]
+    return Inspection(probs, int(np.argmax(probs)), maps)
+
+
+def first_filters(model) -> np.ndarray | None:
+    """The first Conv2D layer's kernel (kh, kw, C, F), or None if the model has none."""
+    for layer in model.layers:
+        if type(layer).__name__ == "Conv2D":
+            return np.asarray(layer.kernel)
+    return None
+
+
+def confusion_matrix(y_true, y_pred, classes: int = CLASSES) -> np.ndarray:
+    cm = np.zeros((classes, classes), dtype=int)
+    np.add.at(cm, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    return cm

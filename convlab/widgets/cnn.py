@@ -1,0 +1,100 @@
+"""Chapter 6: look inside a CNN classifier.
+
+    CNNExplorer(model, data)            # a trained model (or the student's build_mnist_cnn)
+
+A slider picks a test image; the view shows the network's prediction, the class probabilities as
+bars and the feature maps of every conv layer for that image. A second view ("filters") shows the
+learned filters of the first conv layer. The status line says when the model is missing, not
+implemented yet, or has the wrong output shape, instead of a blank.
+"""
+from __future__ import annotations
+
+import html
+import traceback
+
+import ipywidgets as W
+import numpy as np
+
+from .. import cnn, plotting, validate
+
+OK = "#1b7837"
+BAD = "#b00020"
+VIEWS = ("prediction", "filters")
+
+
+class CNNExplorer(W.VBox):
+    """``model``: a Keras classifier with 10 outputs, or a function that builds one (optional).
+    ``data``: a :class:`convlab.cnn.Data` (default: the offline digits)."""
+
+    def __init__(self, model=None, data=None, index: int = 0, view: str = "prediction",
+                 max_maps: int = 8):
+        if model is not None and not callable(model) and not hasattr(model, "layers"):
+            raise ValueError(f"model must be a Keras model or a function that builds one; "
+                             f"got {type(model).__name__}")
+        if data is None:
+            data = cnn.digits_data()
+        validate.require(isinstance(data, cnn.Data),
+                         f"data must be a convlab.cnn.Data; got {type(data).__name__}")
+        validate.require(view in VIEWS, f"view must be one of {', '.join(VIEWS)}; got {view!r}")
+        validate.require(0 <= int(index) < len(data.x_test),
+                         f"index must be between 0 and {len(data.x_test) - 1}; got {index}")
+        self.data = data
+        self.max_maps = validate.positive_int(max_maps, "max_maps")
+        self.model, self.model_error = cnn.resolve_model(model)
+        self.index = W.IntSlider(value=int(index), min=0, max=len(data.x_test) - 1,
+                                 description="test image", continuous_update=False,
+                                 style={"description_width": "initial"})
+        self.view = W.ToggleButtons(options=list(VIEWS), value=view, description="view")
+        self.status = W.HTML()
+        self.figure = W.Image(format="png")
+        self.callback_log = W.Output()
+        self.inspection = None
+        super().__init__([W.HBox([self.index, self.view]), self.status, self.figure,
+                          self.callback_log])
+        for w in (self.index, self.view):
+            w.observe(self._on_change, names="value")
+        self._guard(self._draw)
+
+    def _guard(self, fn):
+        try:
+            fn()
+        except Exception as exc:  # a bug here must be visible, not a silent blank
+            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            with self.callback_log:
+                traceback.print_exc()
+
+    def _on_change(self, change):
+        self._guard(self._draw)
+
+    def _draw(self):
+        i = int(self.index.value)
+        image, label = self.data.x_test[i], int(self.data.y_test[i])
+        if self.model is None:
+            self.inspection = None
+            self.status.value = (f"<div style='color:{BAD}'><b>No model to show:</b> "
+                                 f"{html.escape(self.model_error)} (showing the image only)</div>")
+            self.figure.value = plotting.to_png(plotting.cnn_prediction_figure(
+                image, np.zeros(cnn.CLASSES), [], label, title=f"{self.data.source}: #{i}"))
+            return
+        if self.view.value == "filters":
+            kernel = cnn.first_filters(self.model)
+            if kernel is None:
+                self.status.value = (f"<div style='color:{BAD}'>The model has no Conv2D layer: "
+                                     f"no filters to show.</div>")
+                return
+            self.status.value = (f"<div>First conv layer: {kernel.shape[-1]} filters of "
+                                 f"{kernel.shape[0]}x{kernel.shape[1]}x{kernel.shape[2]} "
+                                 f"(blue negative, red positive).</div>")
+            self.figure.value = plotting.to_png(plotting.filters_figure(kernel))
+            return
+        found = cnn.inspect(self.model, image)
+        self.inspection = found
+        right = found.prediction == label
+        colour, mark = (OK, "&#10003;") if right else (BAD, "&#10007;")
+        self.status.value = (f"<div style='color:{colour}'>test image {i}: predicted "
+                             f"<b>{found.prediction}</b> ({found.probabilities[found.prediction]:.0%}),"
+                             f" true {label} {mark}</div>")
+        self.figure.value = plotting.to_png(plotting.cnn_prediction_figure(
+            image, found.probabilities, found.maps, label,
+            title=f"{self.data.source}: test image {i}", max_maps=self.max_maps))
