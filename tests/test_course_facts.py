@@ -164,9 +164,13 @@ def test_ch02_speed_gap_is_real():
     np.testing.assert_allclose(conv2d_vectorised(x, w, 1, "SAME"), naive_conv2d(x, w, 1, "SAME"))
     times = []
     for fn in (naive_conv2d, conv2d_vectorised):
-        start = time.perf_counter()
-        fn(x, w, 1, "SAME")
-        times.append(time.perf_counter() - start)
+        fn(x, w, 1, "SAME")  # warm-up: a cold first call was up to 10x slower than later ones
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            fn(x, w, 1, "SAME")
+            best = min(best, time.perf_counter() - start)
+        times.append(best)
     assert times[0] > 5 * times[1], times
     assert "many times faster than a loop over pixels" in markdown(CH02)
 
