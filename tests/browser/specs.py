@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 from playwright.sync_api import expect
 
 import driver
-from convlab import data, kernels, padding, sliding
+from convlab import batchnorm, data, kernels, padding, pooling, sliding, variants
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,145 @@ def padding_explorer(page, widget, shot):
     shot(widget)
 
 
+# --- chapter 3: PoolingExplorer -------------------------------------------------------------------
+def pooling_explorer(page, widget, shot):
+    info, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    fmap, _ = pooling.feature_map("photo")  # defaults: photo, 2x2, stride 2, max, VALID
+    h, w = fmap.shape
+    win = pooling.window_at(fmap, 2, 2, "max", "VALID", 0)
+    oh, ow = win.n_out
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow}. Window 0 keeps the maximum (green "
+                                 f"cell): {win.kept:.4g}; the other 3 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # window size 2 -> 3 with the keyboard: stride 2 < size 3, the windows overlap
+    handle = press_slider(page, widget, "window size")
+    expect(handle).to_have_attribute("aria-valuenow", "3.0")
+    win = pooling.window_at(fmap, 3, 2, "max", "VALID", 0)
+    oh, ow = win.n_out
+    assert (oh, ow) == ((h - 3) // 2 + 1, (w - 3) // 2 + 1)
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow} (overlapping windows: stride < size). "
+                                 f"Window 0 keeps the maximum (green cell): {win.kept:.4g}; "
+                                 f"the other 8 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    src1 = driver.src_changes(img, src0)
+
+    # click avg: the same window now keeps the mean of its 9 cells
+    widget.locator(".widget-toggle-buttons button", has_text="avg").click()
+    avg = pooling.window_at(fmap, 3, 2, "avg", "VALID", 0)
+    assert abs(avg.kept - fmap[0:3, 0:3].mean()) < 1e-12 and f"{avg.kept:.4g}" != f"{win.kept:.4g}"
+    expect(info).to_contain_text(f"Window 0 keeps the mean of the 9 real cells: {avg.kept:.4g}; "
+                                 f"the other 8 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    expect(widget.locator(".widget-toggle-buttons button.mod-active", has_text="avg")) \
+        .to_have_count(1)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 4: BatchNormExplorer -----------------------------------------------------------------
+def _batch_line(z, n: int, seed: int) -> str:
+    """The widget's statistics line for a batch of ``n`` rows drawn with ``seed`` (gamma = 1,
+    beta = 0), computed here with the course's reference batch norm."""
+    d = z.shape[1]
+    _, mean, var = batchnorm.normalize(batchnorm.draw_batch(z, n, seed), np.ones(d), np.zeros(d))
+    spread = batchnorm.batch_mean_spread(z, n)
+    return (f"Batch of {n}: unit 0 has batch mean {mean[0]:.2f} and batch variance {var[0]:.2f}; "
+            f"over the whole data set {z[:, 0].mean():.2f} and {z[:, 0].var():.2f}. Over 200 "
+            f"batches of {n} the batch mean of unit 0 varies with standard deviation "
+            f"{spread.std():.2f}.")
+
+
+def batchnorm_explorer(page, widget, shot):
+    status = widget.locator(".widget-html-content").first
+    img = widget.locator("img.widget-image")
+    z = batchnorm.digits_preactivations(8, seed=0)  # defaults: gamma 1, beta 0, batch 64, seed 0
+    ok = "Your function agrees with batch norm ✓"
+    expect_norm_text(status, ok + _batch_line(z, 64, 0))
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # batch size 64 -> 128 with the keyboard: new batch statistics, a narrower spread of means
+    press_slider(page, widget, "batch size")
+    line = _batch_line(z, 128, 0)
+    assert batchnorm.batch_mean_spread(z, 128).std() < batchnorm.batch_mean_spread(z, 64).std()
+    expect_norm_text(status, ok + line)
+    src1 = driver.src_changes(img, src0)
+
+    # click "new batch": another batch of 128 (seed 1), same spread, another batch mean
+    widget.locator("button", has_text="new batch").click()
+    new_line = _batch_line(z, 128, 1)
+    assert new_line != line
+    expect_norm_text(status, ok + new_line)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 5: TransposedConvExplorer ------------------------------------------------------------
+def _transposed_info(i: int, k: int, s: int) -> tuple:
+    """(formula line, checkerboard line) the widget must show, from the course's footprint
+    counts."""
+    counts = variants.overlap_counts(i, k, s)
+    o = counts.shape[0]
+    assert o == s * (i - 1) + k
+    inner = counts[k - 1:o - k + 1, k - 1:o - k + 1]
+    assert inner.size > 0
+    formula = f"output size = s(i - 1) + k = {s}·({i} - 1) + {k} = {o}"
+    if inner.min() != inner.max():
+        return formula, (f"k = {k} is not a multiple of s = {s}: inside, cells are covered "
+                         f"{inner.min():g} to {inner.max():g} times, a checkerboard.")
+    return formula, (f"Inside the border every cell is covered equally often: no checkerboard "
+                     f"(k = {k} is a multiple of s = {s}, or there is no inside).")
+
+
+def transposed_explorer(page, widget, shot):
+    info, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    formula, board = info.locator("div").nth(0), info.locator("div").nth(1)
+    img = widget.locator("img.widget-image")
+    ok = "your conv2d_transpose matches the footprint counts ✓"
+    f, b = _transposed_info(4, 3, 2)  # the notebook's i=4, k=3, s=2: a checkerboard
+    assert "checkerboard." in b and "not a multiple" in b
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # kernel size 3 -> 4 with the keyboard: k a multiple of s, the checkerboard is gone
+    handle = press_slider(page, widget, "kernel size k")
+    expect(handle).to_have_attribute("aria-valuenow", "4.0")
+    f, b = _transposed_info(4, 4, 2)
+    assert b.startswith("Inside the border every cell is covered equally often")
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    src1 = driver.src_changes(img, src0)
+
+    # stride 2 -> 3: k = 4 is no multiple of 3, the checkerboard is back
+    handle = press_slider(page, widget, "stride s")
+    expect(handle).to_have_attribute("aria-valuenow", "3.0")
+    f, b = _transposed_info(4, 4, 3)
+    assert "not a multiple" in b
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
 SPECS = {
     "01_filter_sliding": Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
     "02_stride_padding": Spec("PaddingExplorer(size_fn=", padding_explorer,
                               "02_padding_explorer.png"),
+    "03_pooling_flatten": Spec("PoolingExplorer(pool_fn=", pooling_explorer,
+                               "03_pooling_explorer.png"),
+    "04_batch_norm": Spec("BatchNormExplorer(bn_fn=", batchnorm_explorer,
+                          "04_batchnorm_explorer.png"),
+    "05_conv_variants": Spec("TransposedConvExplorer(conv2d_transpose", transposed_explorer,
+                             "05_transposed_explorer.png"),
 }
