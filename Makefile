@@ -20,7 +20,7 @@ help:
 	@echo "make test       set up and run the whole test suite (offline)"
 	@echo "make check NB=workspace/01_filter_sliding/01_filter_sliding.ipynb   grade one notebook like the instructor"
 	@echo "make generate   regenerate course/ from solutions/ (authors only)"
-	@echo "make bench      print execution and autograding times, and conv2d speeds"
+	@echo "make bench      print execution and autograding times, conv2d speeds, widget latency in a browser"
 
 setup: $(STAMP)
 
@@ -50,6 +50,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_course.py
 	$(BIN)/python bench/bench_conv2d.py
+	$(BIN)/python bench/bench_widgets_browser.py
 
 clean-grading:
 	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

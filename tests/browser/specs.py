@@ -1,0 +1,260 @@
+"""What a person does with each chapter's widget, and what they must then see.
+
+SPECS maps a chapter id (a folder of solutions/) to a Spec: the source text that identifies the
+widget's cell in the solved notebook, and ``interact(page, widget, shots)``, which operates the
+widget with keyboard and mouse and asserts that the visible output changes to the right value.
+Every chapter in solutions/ needs an entry (tests/browser/test_widgets_browser.py fails without).
+Expected values are computed here with the course's own reference code (convlab), independently
+of the kernel that renders the widget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from playwright.sync_api import expect
+
+import driver
+from convlab import batchnorm, data, kernels, padding, pooling, sliding, variants
+
+
+@dataclass(frozen=True)
+class Spec:
+    cell: str                      # text that only the widget's code cell contains
+    interact: Callable             # interact(page, widget, shot) -> None
+    screenshot: str                # file name under artifacts/screenshots/
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def expect_norm_text(locator, expected: str):
+    """Wait until the element's whitespace-normalised text equals ``expected`` (the locator is
+    re-resolved on every check: the widget replaces its HTML's elements when it updates)."""
+    expect(locator).to_have_text(_norm(expected))
+
+
+def press_slider(page, widget, label: str, key: str = "ArrowRight"):
+    """Focus the slider's handle (found by its visible label) and press a key, like a person."""
+    slider = widget.locator(".widget-slider").filter(
+        has=page.locator("label.widget-label", has_text=label))
+    expect(slider).to_have_count(1)
+    handle = slider.locator(".noUi-handle")
+    handle.focus()
+    page.keyboard.press(key)
+    return handle
+
+
+# --- chapter 1: FilterSlider ----------------------------------------------------------------------
+def filter_slider(page, widget, shot):
+    status, detail = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    sample = data.sample_image("grid", size=24)  # the widget's defaults: grid, Sobel x, step 0
+    sobel, blur = kernels.get("vertical edge (Sobel x)"), kernels.get("box blur 3x3")
+    expect(status).to_contain_text("conv2d_single agrees with the window sums on all 1 cells")
+    expect(detail).to_contain_text("step 0: window at rows 0..2, columns 0..2")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # step 0 -> 1 with the keyboard: the window moves one column right, the sum is output[0, 1]
+    handle = press_slider(page, widget, "step")
+    st = sliding.step_at(sample.image, sobel, 1)
+    expect(handle).to_have_attribute("aria-valuenow", "1.0")
+    expect(detail).to_contain_text("step 1: window at rows 0..2, columns 1..3")
+    expect(detail.locator(".convlab-sum")).to_have_text(f"{st.total:.4g}")
+    expect(detail.locator(".convlab-yours")).to_have_text(f"{st.total:.4g}")
+    expect(status).to_contain_text("conv2d_single agrees with the window sums on all 2 cells")
+    src1 = driver.src_changes(img, src0)
+
+    # pick another kernel in the dropdown: same step, the 3x3 box blur's sum is the window mean
+    widget.locator(".widget-dropdown").filter(has=page.locator("label", has_text="kernel")) \
+        .locator("select").select_option("box blur 3x3")
+    before = st.total
+    st = sliding.step_at(sample.image, blur, 1)
+    assert abs(st.total - sample.image[0:3, 1:4].mean()) < 1e-12 and st.total != before
+    expect(detail.locator(".convlab-sum")).to_have_text(f"{st.total:.4g}")
+    expect(status).to_contain_text("agrees with the window sums on all 2 cells")
+    driver.src_changes(img, src1)
+    expect(detail).to_contain_text("step 1: window at rows 0..2, columns 1..3")
+    shot(widget)
+
+
+# --- chapter 2: PaddingExplorer -------------------------------------------------------------------
+def padding_explorer(page, widget, shot):
+    formula, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    # defaults: i=7, k=3, s=2, d=1, SAME
+    expect(formula).to_contain_text("ceil(7 / 2) = 4")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # input size 7 -> 8 with the keyboard: SAME now pads 0 before and 1 after (TensorFlow's way)
+    handle = press_slider(page, widget, "input size i")
+    expect(handle).to_have_attribute("aria-valuenow", "8.0")
+    g = padding.geometry(8, 3, 2, 1, "SAME")
+    assert (g.before, g.after, g.o) == (0, 1, 4)
+    expect_norm_text(formula.locator("div").first, g.formula)
+    expect(status).to_contain_text("same_padding(8, 3, 2, 1) = (0, 1) ✓")
+    # asymmetric SAME: the widget calls the student's function with the smaller side, p = 0
+    expect(status).to_contain_text("SAME is asymmetric here")
+    expect(status).to_contain_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
+    src1 = driver.src_changes(img, src0)
+
+    # click VALID: the floor drops the last row, the output has 3 cells
+    widget.locator(".widget-toggle-buttons button", has_text="VALID").click()
+    g = padding.geometry(8, 3, 2, 1, "VALID")
+    assert g.o == 3 and g.dropped == (7,)
+    expect_norm_text(formula.locator("div").first, g.formula)
+    expect(formula).to_contain_text("The floor drops 1 row(s)/column(s)")
+    expect(status).to_have_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
+    expect(widget.locator(".widget-toggle-buttons button.mod-active")).to_have_text("VALID")
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 3: PoolingExplorer -------------------------------------------------------------------
+def pooling_explorer(page, widget, shot):
+    info, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    fmap, _ = pooling.feature_map("photo")  # defaults: photo, 2x2, stride 2, max, VALID
+    h, w = fmap.shape
+    win = pooling.window_at(fmap, 2, 2, "max", "VALID", 0)
+    oh, ow = win.n_out
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow}. Window 0 keeps the maximum (green "
+                                 f"cell): {win.kept:.4g}; the other 3 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # window size 2 -> 3 with the keyboard: stride 2 < size 3, the windows overlap
+    handle = press_slider(page, widget, "window size")
+    expect(handle).to_have_attribute("aria-valuenow", "3.0")
+    win = pooling.window_at(fmap, 3, 2, "max", "VALID", 0)
+    oh, ow = win.n_out
+    assert (oh, ow) == ((h - 3) // 2 + 1, (w - 3) // 2 + 1)
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow} (overlapping windows: stride < size). "
+                                 f"Window 0 keeps the maximum (green cell): {win.kept:.4g}; "
+                                 f"the other 8 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    src1 = driver.src_changes(img, src0)
+
+    # click avg: the same window now keeps the mean of its 9 cells
+    widget.locator(".widget-toggle-buttons button", has_text="avg").click()
+    avg = pooling.window_at(fmap, 3, 2, "avg", "VALID", 0)
+    assert abs(avg.kept - fmap[0:3, 0:3].mean()) < 1e-12 and f"{avg.kept:.4g}" != f"{win.kept:.4g}"
+    expect(info).to_contain_text(f"Window 0 keeps the mean of the 9 real cells: {avg.kept:.4g}; "
+                                 f"the other 8 value(s) are thrown away.")
+    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    expect(widget.locator(".widget-toggle-buttons button.mod-active", has_text="avg")) \
+        .to_have_count(1)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 4: BatchNormExplorer -----------------------------------------------------------------
+def _batch_line(z, n: int, seed: int) -> str:
+    """The widget's statistics line for a batch of ``n`` rows drawn with ``seed`` (gamma = 1,
+    beta = 0), computed here with the course's reference batch norm."""
+    d = z.shape[1]
+    _, mean, var = batchnorm.normalize(batchnorm.draw_batch(z, n, seed), np.ones(d), np.zeros(d))
+    spread = batchnorm.batch_mean_spread(z, n)
+    return (f"Batch of {n}: unit 0 has batch mean {mean[0]:.2f} and batch variance {var[0]:.2f}; "
+            f"over the whole data set {z[:, 0].mean():.2f} and {z[:, 0].var():.2f}. Over 200 "
+            f"batches of {n} the batch mean of unit 0 varies with standard deviation "
+            f"{spread.std():.2f}.")
+
+
+def batchnorm_explorer(page, widget, shot):
+    status = widget.locator(".widget-html-content").first
+    img = widget.locator("img.widget-image")
+    z = batchnorm.digits_preactivations(8, seed=0)  # defaults: gamma 1, beta 0, batch 64, seed 0
+    ok = "Your function agrees with batch norm ✓"
+    expect_norm_text(status, ok + _batch_line(z, 64, 0))
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # batch size 64 -> 128 with the keyboard: new batch statistics, a narrower spread of means
+    press_slider(page, widget, "batch size")
+    line = _batch_line(z, 128, 0)
+    assert batchnorm.batch_mean_spread(z, 128).std() < batchnorm.batch_mean_spread(z, 64).std()
+    expect_norm_text(status, ok + line)
+    src1 = driver.src_changes(img, src0)
+
+    # click "new batch": another batch of 128 (seed 1), same spread, another batch mean
+    widget.locator("button", has_text="new batch").click()
+    new_line = _batch_line(z, 128, 1)
+    assert new_line != line
+    expect_norm_text(status, ok + new_line)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 5: TransposedConvExplorer ------------------------------------------------------------
+def _transposed_info(i: int, k: int, s: int) -> tuple:
+    """(formula line, checkerboard line) the widget must show, from the course's footprint
+    counts."""
+    counts = variants.overlap_counts(i, k, s)
+    o = counts.shape[0]
+    assert o == s * (i - 1) + k
+    inner = counts[k - 1:o - k + 1, k - 1:o - k + 1]
+    assert inner.size > 0
+    formula = f"output size = s(i - 1) + k = {s}·({i} - 1) + {k} = {o}"
+    if inner.min() != inner.max():
+        return formula, (f"k = {k} is not a multiple of s = {s}: inside, cells are covered "
+                         f"{inner.min():g} to {inner.max():g} times, a checkerboard.")
+    return formula, (f"Inside the border every cell is covered equally often: no checkerboard "
+                     f"(k = {k} is a multiple of s = {s}, or there is no inside).")
+
+
+def transposed_explorer(page, widget, shot):
+    info, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    formula, board = info.locator("div").nth(0), info.locator("div").nth(1)
+    img = widget.locator("img.widget-image")
+    ok = "your conv2d_transpose matches the footprint counts ✓"
+    f, b = _transposed_info(4, 3, 2)  # the notebook's i=4, k=3, s=2: a checkerboard
+    assert "checkerboard." in b and "not a multiple" in b
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # kernel size 3 -> 4 with the keyboard: k a multiple of s, the checkerboard is gone
+    handle = press_slider(page, widget, "kernel size k")
+    expect(handle).to_have_attribute("aria-valuenow", "4.0")
+    f, b = _transposed_info(4, 4, 2)
+    assert b.startswith("Inside the border every cell is covered equally often")
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    src1 = driver.src_changes(img, src0)
+
+    # stride 2 -> 3: k = 4 is no multiple of 3, the checkerboard is back
+    handle = press_slider(page, widget, "stride s")
+    expect(handle).to_have_attribute("aria-valuenow", "3.0")
+    f, b = _transposed_info(4, 4, 3)
+    assert "not a multiple" in b
+    expect_norm_text(formula, f)
+    expect_norm_text(board, b)
+    expect(status).to_have_text(ok)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+SPECS = {
+    "01_filter_sliding": Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
+    "02_stride_padding": Spec("PaddingExplorer(size_fn=", padding_explorer,
+                              "02_padding_explorer.png"),
+    "03_pooling_flatten": Spec("PoolingExplorer(pool_fn=", pooling_explorer,
+                               "03_pooling_explorer.png"),
+    "04_batch_norm": Spec("BatchNormExplorer(bn_fn=", batchnorm_explorer,
+                          "04_batchnorm_explorer.png"),
+    "05_conv_variants": Spec("TransposedConvExplorer(conv2d_transpose", transposed_explorer,
+                             "05_transposed_explorer.png"),
+}

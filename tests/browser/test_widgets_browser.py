@@ -1,0 +1,84 @@
+"""Every chapter's widget in a real browser (JupyterLab + headless Chromium), used like a person
+would; a student notebook's widget with an unfinished exercise; the instructor's formgrader."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+import driver
+from autograder import core
+from conftest import STUDENT_CHAPTER
+from specs import SPECS
+
+CHAPTERS = core.assignments()
+
+
+def test_every_chapter_has_a_browser_spec():
+    missing = sorted(set(CHAPTERS) - set(SPECS))
+    assert not missing, (f"no browser spec for {missing}: add one to tests/browser/specs.py "
+                         "(see tests/browser/README.md)")
+
+
+def _widget(page, marker: str):
+    cell = driver.code_cell(page, marker)
+    widget = cell.locator(".jp-OutputArea-output .widget-vbox").first
+    widget.wait_for()
+    widget.scroll_into_view_if_needed()
+    return widget
+
+
+def _shooter(screenshots, name):
+    def shot(locator):
+        locator.scroll_into_view_if_needed()
+        locator.screenshot(path=str(screenshots / name))
+        assert (screenshots / name).stat().st_size > 1000
+    return shot
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_solved_chapter_widget(chapter, lab, page, screenshots):
+    spec = SPECS.get(chapter)
+    if spec is None:
+        pytest.fail(f"no browser spec for {chapter} (tests/browser/specs.py)")
+    driver.open_notebook(page, lab.url, f"solved/{chapter}.ipynb")
+    driver.run_all(page)
+    assert driver.errors(page) == [], f"{chapter}: cells show errors"
+    widget = _widget(page, spec.cell)
+    spec.interact(page, widget, _shooter(screenshots, spec.screenshot))
+    assert driver.errors(page) == []
+    # a callback error would be printed into the widget's log (an Output widget): none
+    expect(widget.locator(".widget-output .jp-OutputArea-output")).to_have_count(0)
+
+
+def test_student_notebook_widget_says_not_implemented(lab, page, screenshots):
+    """The released notebook, unsolved: Run All stops at the first test cell (the exercise raises
+    NotImplementedError); the student then runs the widget cell, which must say so clearly."""
+    driver.open_notebook(page, lab.url, f"student/{STUDENT_CHAPTER}.ipynb")
+    driver.run_until_error(page)
+    assert any("not implemented yet" in e for e in driver.errors(page)), driver.errors(page)
+    cell = driver.code_cell(page, "FilterSlider(conv_fn=")
+    driver.run_cell(page, cell)
+    widget = _widget(page, "FilterSlider(conv_fn=")
+    status = widget.locator(".widget-html-content").first
+    expect(status).to_contain_text(re.compile(
+        r"Your function could not be shown:.*conv2d_single is not implemented yet"))
+    # the figure still shows the window sums, labelled as such: never a blank
+    assert widget.locator("img.widget-image").get_attribute("src")
+    handle = widget.locator(".widget-slider .noUi-handle")
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    expect(widget.locator(".widget-html-content").nth(1)).to_contain_text("step 1:")
+    expect(status).to_contain_text("not implemented yet")
+    _shooter(screenshots, "01_student_not_implemented.png")(widget)
+
+
+def test_formgrader_lists_the_course_assignments(lab, page, screenshots):
+    page.goto(f"{lab.url}/lab?reset")
+    driver.wait_app(page)
+    driver.execute(page, "nbgrader:open-formgrader")
+    frame = page.frame_locator("iframe").first
+    for chapter in CHAPTERS:
+        expect(frame.get_by_role("link", name=chapter, exact=True).first).to_be_visible(
+            timeout=driver.T_START)
+    page.locator(".jp-MainAreaWidget:not(.lm-mod-hidden) iframe").first.screenshot(
+        path=str(screenshots / "formgrader.png"))
