@@ -10,13 +10,14 @@ of the kernel that renders the widget.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from typing import Callable
 
 import numpy as np
 from playwright.sync_api import expect
 
 import driver
-from convlab import batchnorm, data, kernels, padding, pooling, sliding, variants
+from convlab import batchnorm, cnn, data, fraud, kernels, padding, pooling, sliding, variants
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,119 @@ def transposed_explorer(page, widget, shot):
     shot(widget)
 
 
+# --- chapter 6: CNNExplorer -----------------------------------------------------------------------
+# The notebook trains its CNN in the kernel: the predicted class and its probability are not
+# reproducible here, so the spec asserts what is (the image index, the true label from the data,
+# the filter shapes of the specified network) and that the shown mark agrees with the prediction.
+_PREDICTION = re.compile(r"^test image (\d+): predicted (\d) \((\d{1,3})%\), true (\d) ([✓✗])$")
+
+
+def _expect_prediction(status, i: int, label: int):
+    """Wait for the status line of test image ``i`` (true class ``label``); check that its mark
+    says whether the shown prediction equals the true class. Returns the predicted class."""
+    expect(status).to_have_text(re.compile(rf"^test image {i}: predicted \d \(\d{{1,3}}%\), "
+                                           rf"true {label} [✓✗]$"))
+    m = _PREDICTION.match(_norm(status.text_content()))
+    assert m, status.text_content()
+    predicted, percent, mark = int(m.group(2)), int(m.group(3)), m.group(5)
+    assert 10 <= percent <= 100, f"the top class of 10 has {percent}%"  # argmax >= 1/10
+    assert mark == ("✓" if predicted == label else "✗"), m.group(0)
+    return predicted
+
+
+def cnn_explorer(page, widget, shot):
+    status = widget.locator(".widget-html-content").first
+    img = widget.locator("img.widget-image")
+    # the notebook's data: the offline digits (FULL_TRAINING = False), at most 1,000 test images
+    digits = cnn.subset(cnn.load_data(prefer_mnist=False, verbose=False), 3000, 1000)
+    y = digits.y_test
+    _expect_prediction(status, 0, int(y[0]))  # defaults: test image 0, view "prediction"
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # test image 0 -> 1 with the keyboard: the status names image 1 and its true class
+    handle = press_slider(page, widget, "test image")
+    expect(handle).to_have_attribute("aria-valuenow", "1.0")
+    _expect_prediction(status, 1, int(y[1]))
+    src1 = driver.src_changes(img, src0)
+
+    # click "filters": the first conv layer of the specified network, Conv2D(32, 5x5) on
+    # 28x28x1 images (build_mnist_cnn's docstring)
+    widget.locator(".widget-toggle-buttons button", has_text="filters").click()
+    assert digits.x_test.shape[1:] == (28, 28, 1)
+    expect_norm_text(status, "First conv layer: 32 filters of 5x5x1 (blue negative, red positive).")
+    expect(widget.locator(".widget-toggle-buttons button.mod-active")).to_have_text("filters")
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 7: ThresholdExplorer -----------------------------------------------------------------
+# The reconstruction errors come from an autoencoder trained in the kernel, so the counts at a
+# given threshold are not reproducible here. Exact here: the class totals of the validation split
+# (convlab.fraud, the notebook's data), and every shown number from the shown counts.
+_METRICS = re.compile(
+    r"^(?P<title>.+): flag errors ≥ (?P<t>\S+): precision (?P<p>\S+|n/a \(nothing flagged\)), "
+    r"recall (?P<r>\S+); cost (?P<cost>[\d,]+) = (?P<fn>\d+) missed frauds × 100 \+ "
+    r"(?P<fp>\d+) false alarms × 1 flagged not flagged fraud TP (?P<tp>\d+) FN (?P=fn) "
+    r"normal FP (?P=fp) TN (?P<tn>\d+)$")
+
+
+def _metrics(metrics, title: str, frauds: int, normals: int) -> dict:
+    """Parse the metrics shown and check them against each other and the class totals (inner_text:
+    the confusion table's cells are separate words)."""
+    text = _norm(metrics.inner_text())
+    m = _METRICS.match(text)
+    assert m, text
+    tp, fp, fn, tn = (int(m.group(k)) for k in ("tp", "fp", "fn", "tn"))
+    assert m.group("title") == title, text
+    assert (tp + fn, fp + tn) == (frauds, normals), text
+    op = fraud.Operating(float(m.group("t")), tp, fp, fn, tn)
+    p = "n/a (nothing flagged)" if tp + fp == 0 else f"{op.precision:.3f}"
+    assert (m.group("p"), m.group("r")) == (p, f"{op.recall:.3f}"), text
+    assert m.group("cost") == f"{op.cost(100.0, 1.0):,.0f}", text
+    return dict(t=float(m.group("t")), tp=tp, fp=fp, recall=m.group("r"), precision=p)
+
+
+def threshold_explorer(page, widget, shot):
+    status, metrics = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    split = fraud.prepare(fraud.load_creditcard())  # the notebook's data and validation split
+    title = "SYNTHETIC data" if split.synthetic else "validation"
+    frauds = int(split.y_val.sum())
+    normals = len(split.y_val) - frauds
+    ok = "errors computed by your reconstruction_error"
+    expect(status).to_have_text(ok)
+    expect(metrics).to_contain_text(f"{title}: flag errors ≥ ")
+    before = _metrics(metrics, title, frauds, normals)  # the 99% quantile of the errors
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # threshold one step up (10^0.02) with the keyboard: a higher threshold flags no more rows
+    press_slider(page, widget, "threshold")
+    driver.text_changes(metrics, metrics.text_content())
+    after = _metrics(metrics, title, frauds, normals)
+    assert after["t"] > before["t"], (before, after)
+    assert after["tp"] + after["fp"] <= before["tp"] + before["fp"], (before, after)
+    src1 = driver.src_changes(img, src0)
+
+    # click "threshold from choose_fn" (target recall 0.80): the largest threshold catching
+    # at least ceil(0.8 x frauds) of the frauds
+    need = int(np.argmax(np.arange(1, frauds + 1) / frauds >= 0.8)) + 1
+    widget.locator("button", has_text="threshold from choose_fn").click()
+    expect(status).to_contain_text(re.compile(r"choose_fn\(target recall 0\.80\) = \S+: recall "))
+    m = re.search(r"choose_fn\(target recall 0\.80\) = (\S+): recall (\S+), precision (\S+)$",
+                  _norm(status.text_content()))
+    assert m, status.text_content()
+    expect(metrics).to_contain_text(f"flag errors ≥ {m.group(1)}:")
+    chosen = _metrics(metrics, title, frauds, normals)
+    assert chosen["tp"] >= need, (chosen, need)
+    assert (m.group(2), m.group(3)) == (chosen["recall"], chosen["precision"]), m.group(0)
+    assert _norm(status.text_content()).startswith(ok)
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
 SPECS = {
     "01_filter_sliding": Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
     "02_stride_padding": Spec("PaddingExplorer(size_fn=", padding_explorer,
@@ -257,4 +371,7 @@ SPECS = {
                           "04_batchnorm_explorer.png"),
     "05_conv_variants": Spec("TransposedConvExplorer(conv2d_transpose", transposed_explorer,
                              "05_transposed_explorer.png"),
+    "06_cnn_classifier": Spec("CNNExplorer(model, data)", cnn_explorer, "06_cnn_explorer.png"),
+    "07_autoencoders": Spec("ThresholdExplorer(split.x_val", threshold_explorer,
+                            "07_threshold_explorer.png"),
 }
