@@ -11,11 +11,11 @@ the batch; its answer is compared with the true one.
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import batchnorm, plotting, validate
 
 OK = "#1b7837"
@@ -23,7 +23,7 @@ BAD = "#b00020"
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 
-class BatchNormExplorer(W.VBox):
+class BatchNormExplorer(GuardedView):
     """``bn_fn(x (N, D), gamma (D,), beta (D,)) -> (y (N, D), batch_mean (D,), batch_var (D,))``,
     optional (None shows the true batch norm)."""
 
@@ -56,15 +56,6 @@ class BatchNormExplorer(W.VBox):
             w.observe(self._on_change, names="value")
         self.new_batch.on_click(self._on_new_batch)
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _on_change(self, change):
         self._guard(self._draw)

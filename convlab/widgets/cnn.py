@@ -10,11 +10,11 @@ implemented yet, or has the wrong output shape, instead of a blank.
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import cnn, plotting, validate
 
 OK = "#1b7837"
@@ -22,7 +22,7 @@ BAD = "#b00020"
 VIEWS = ("prediction", "filters")
 
 
-class CNNExplorer(W.VBox):
+class CNNExplorer(GuardedView):
     """``model``: a Keras classifier with 10 outputs, or a function that builds one (optional).
     ``data``: a :class:`convlab.cnn.Data` (default: the offline digits)."""
 
@@ -54,15 +54,6 @@ class CNNExplorer(W.VBox):
         for w in (self.index, self.view):
             w.observe(self._on_change, names="value")
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _on_change(self, change):
         self._guard(self._draw)

@@ -11,17 +11,17 @@ bottom/right is orange. The formula is shown with the numbers filled in, and the
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 
+from .base import GuardedView
 from .. import padding, plotting, validate
 
 OK = "#1b7837"
 BAD = "#b00020"
 
 
-class PaddingExplorer(W.VBox):
+class PaddingExplorer(GuardedView):
     """``size_fn(i, k, p, s, d) -> int`` and ``padding_fn(i, k, s, d) -> (before, after)``,
     both optional."""
 
@@ -52,15 +52,6 @@ class PaddingExplorer(W.VBox):
         for w in (self.i, self.k, self.p, self.s, self.d, self.mode):
             w.observe(self._on_change, names="value")
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _on_change(self, change):
         self._guard(self._draw)

@@ -11,18 +11,18 @@ current output cell outlined. The status line compares the student's result with
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import plotting, pooling, validate
 
 OK = "#1b7837"
 BAD = "#b00020"
 
 
-class PoolingExplorer(W.VBox):
+class PoolingExplorer(GuardedView):
     """``pool_fn(images, size=, stride=, mode=, padding=) -> (N, oh, ow, C)``, optional."""
 
     def __init__(self, pool_fn=None, image: str = "photo", size: int = 2, stride: int = 2,
@@ -55,15 +55,6 @@ class PoolingExplorer(W.VBox):
         for w in (self.image, self.mode, self.padding, self.size, self.stride, self.step):
             w.observe(self._on_change, names="value")
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _on_change(self, change):
         self._guard(self._draw)

@@ -10,11 +10,11 @@ the widget says so. Without ``conv_fn`` the widget shows the window sums themsel
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import data, kernels, plotting, sliding, validate
 
 PHOTO_WIDTH = 24
@@ -32,7 +32,7 @@ def _limits(a: np.ndarray):
     return (float(finite.min()), float(finite.max())) if finite.size else None
 
 
-class FilterSlider(W.VBox):
+class FilterSlider(GuardedView):
     """The filter-sliding widget. ``conv_fn(image (H, W), kernel (kh, kw)) -> (H-kh+1, W-kw+1)``."""
 
     def __init__(self, conv_fn=None, image: str = "grid", kernel: str = "vertical edge (Sobel x)"):
@@ -67,15 +67,6 @@ class FilterSlider(W.VBox):
         self._guard(self._load)
 
     # --- callbacks: any error is shown in the widget, never lost in the kernel log ------------
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:#b00020'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
-
     def _on_inputs(self, change):
         self._guard(self._load)
 

@@ -13,11 +13,11 @@ a button put the threshold where the student's ``choose_threshold`` says.
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import fraud, plotting, validate
 
 OK = "#1b7837"
@@ -35,7 +35,7 @@ def _run(fn, *args):
         return None, f"{name} raised {type(exc).__name__}: {exc}"
 
 
-class ThresholdExplorer(W.VBox):
+class ThresholdExplorer(GuardedView):
     def __init__(self, x, x_hat, labels, error_fn=None, choose_fn=None, synthetic: bool = False,
                  missed_fraud_cost: float = 100.0, false_alarm_cost: float = 1.0):
         validate.callable_or_none(error_fn, "error_fn")
@@ -78,15 +78,6 @@ class ThresholdExplorer(W.VBox):
         self.target.observe(lambda change: self._guard(self._draw), names="value")
         self.use_choice.on_click(lambda button: self._guard(self._apply_choice))
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _compute_errors(self):
         if self.error_fn is None:

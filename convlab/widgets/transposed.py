@@ -11,18 +11,18 @@ student's own ``conv2d_transpose`` runs on the same input and is compared cell b
 from __future__ import annotations
 
 import html
-import traceback
 
 import ipywidgets as W
 import numpy as np
 
+from .base import GuardedView
 from .. import plotting, validate, variants
 
 OK = "#1b7837"
 BAD = "#b00020"
 
 
-class TransposedConvExplorer(W.VBox):
+class TransposedConvExplorer(GuardedView):
     """``transpose_fn(images, filters, output_shape, stride, padding)`` (optional)."""
 
     def __init__(self, transpose_fn=None, i: int = 4, k: int = 3, s: int = 2):
@@ -42,15 +42,6 @@ class TransposedConvExplorer(W.VBox):
         for w in (self.i, self.k, self.s):
             w.observe(self._on_change, names="value")
         self._guard(self._draw)
-
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
-            with self.callback_log:
-                traceback.print_exc()
 
     def _on_change(self, change):
         self._guard(self._draw)
