@@ -27,7 +27,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,cluster]"
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -53,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_widgets_browser.py
 
 clean-grading:
-	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db
+	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db*

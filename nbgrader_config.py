@@ -54,7 +54,8 @@ c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg-info"]
 c.CourseDirectory.db_url = os.environ.get(
     "CONVLAB_DB_URL",
-    "sqlite:///" + os.path.join(_here, "autograder", "gradebook.db"),
+    # wait up to 60 s for a lock instead of failing: parallel graders write briefly, in turns
+    "sqlite:///" + os.path.join(_here, "autograder", "gradebook.db") + "?timeout=60",
 )
 
 # What students see in place of a solution.

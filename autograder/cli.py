@@ -5,7 +5,8 @@
     workspace DIR                      copy new chapters of course/ into a student's DIR
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
     collect CHAPTER FOLDER_OR_ZIP      take in an LMS export (one notebook per student id)
-    autograde CHAPTER [--student ID]   grade submissions in autograder/submitted (instructors)
+    autograde CHAPTER [--student ID] [--workers N]
+                                       grade submissions in autograder/submitted (instructors)
     feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
     export [--to FILE]                 grades as CSV (default autograder/exports/grades.csv)
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -38,6 +40,18 @@ def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
             for line in c.message.splitlines():
                 print(f"         {line}", file=out)
     print(f"  {'':4} {'total':<{width}}  {r.score:g} / {r.max_score:g}", file=out)
+
+
+def _summary_table(results: list) -> str:
+    lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'seconds':>8}  notes"]
+    for r in results:
+        note = (r.error.splitlines()[0] if r.error else r.note)[:60]
+        lines.append(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {r.seconds:>8.1f}  {note}")
+    graded = [r for r in results if not r.error]
+    full = sum(1 for r in graded if r.max_score and r.score == r.max_score)
+    lines.append(f"{len(results)} submissions: {len(graded)} graded ({full} with full marks), "
+                 f"{len(results) - len(graded)} could not be graded")
+    return "\n".join(lines)
 
 
 def generate_course(chapters: list, check_only: bool = False) -> list:
@@ -78,6 +92,9 @@ def _tree_diff(a: Path, b: Path) -> list:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=str(core.REPO),
+                        help="course root with nbgrader_config.py (default: this repository; "
+                             "setup/collect/autograde/feedback/export)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("generate", help="regenerate course/ from solutions/")
     p.add_argument("chapters", nargs="*")
@@ -95,11 +112,16 @@ def main(argv=None) -> int:
     p = sub.add_parser("autograde", help="grade submissions in autograder/submitted")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="submissions graded at once (default: one per CPU core)")
     p = sub.add_parser("feedback", help="generate HTML feedback (no hidden tests)")
     p.add_argument("chapter")
     p = sub.add_parser("export", help="export grades to CSV")
     p.add_argument("--to", default="autograder/exports/grades.csv")
     args = parser.parse_args(argv)
+    root = Path(args.root).resolve()
+    if not (root / "nbgrader_config.py").is_file():
+        parser.error(f"{root} is not a course root (it has no nbgrader_config.py)")
 
     if args.command == "generate":
         chapters = args.chapters or core.assignments()
@@ -118,12 +140,12 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "setup":
-        db_url = core._db_url(core.REPO)
+        db_url = core._db_url(root)
         core.sync_gradebook(db_url)
         print(f"gradebook {db_url}: chapters {', '.join(core.assignments())}")
         if args.students:
             core.run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())],
-                              core.REPO)
+                              root)
             print(f"students imported from {args.students}")
         return 0
 
@@ -146,35 +168,39 @@ def main(argv=None) -> int:
         return 0 if not result.error else 1
 
     if args.command == "autograde":
-        submitted = core.REPO / "autograder" / "submitted"
+        submitted = root / "autograder" / "submitted"
         students = args.student or sorted(
             p.name for p in submitted.glob("*") if (p / args.chapter).is_dir())
         if not students:
             print(f"no submissions for {args.chapter} in {submitted}", file=sys.stderr)
             return 1
-        db_url = core._db_url(core.REPO)
+        db_url = core._db_url(root)
         if not core.gradebook_has(db_url, args.chapter):
             core.sync_gradebook(db_url, [args.chapter])
-        backup = core.backup_gradebook(core.REPO)
+        core.prepare_gradebook(db_url)
+        backup = core.backup_gradebook(root)
         if backup:
-            print(f"gradebook backed up to {backup.relative_to(core.REPO)}")
-        results = []
-        for i, student in enumerate(students, 1):
-            r = core.grade_submission(core.REPO, args.chapter, student)
-            results.append(r)
+            print(f"gradebook backed up to {backup.relative_to(root)}")
+        workers = max(1, min(args.workers, len(students)))
+        print(f"grading {len(students)} submissions of {args.chapter} with {workers} worker(s)",
+              flush=True)
+        done = []
+
+        def progress(r):
+            done.append(r)
             status = r.error.splitlines()[0] if r.error else f"{r.score:g} / {r.max_score:g}"
-            done = "#" * (20 * i // len(students))
-            print(f"[{done:<20}] {i}/{len(students)} {student}: {status} ({r.seconds:.1f} s)",
-                  flush=True)
-        print(f"\n{'student':<16} {'score':>7} {'max':>5} {'seconds':>8}  notes")
-        for r in results:
-            note = (r.error.splitlines()[0] if r.error else r.note)[:60]
-            print(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {r.seconds:>8.1f}  {note}")
+            bar = "#" * (20 * len(done) // len(students))
+            print(f"[{bar:<20}] {len(done)}/{len(students)} {r.student}: {status} "
+                  f"({r.seconds:.1f} s)", flush=True)
+
+        results = core.grade_many(root, args.chapter, students, workers=workers,
+                                  on_result=progress)
+        print(_summary_table(results))
         return 0 if all(not r.error for r in results) else 1
 
     if args.command == "collect":
         try:
-            found = core.import_submissions(core.REPO, args.chapter, Path(args.source))
+            found = core.import_submissions(root, args.chapter, Path(args.source))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -182,14 +208,14 @@ def main(argv=None) -> int:
         return 0 if found else 1
 
     if args.command == "feedback":
-        core.run_nbgrader(["generate_feedback", args.chapter, "--force"], core.REPO)
+        core.run_nbgrader(["generate_feedback", args.chapter, "--force"], root)
         print(f"feedback written to autograder/feedback/<student>/{args.chapter}/")
         return 0
 
     if args.command == "export":
-        target = (core.REPO / args.to).resolve()
+        target = (root / args.to).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
-        core.run_nbgrader(["export", "--to", str(target)], core.REPO)
+        core.run_nbgrader(["export", "--to", str(target)], root)
         print(f"grades written to {target}")
         return 0
     return 2

@@ -63,7 +63,31 @@ def _tail(text: str, lines: int = 40) -> str:
 
 
 def db_url_for(root: Path) -> str:
-    return "sqlite:///" + str((Path(root) / "autograder" / "gradebook.db").resolve())
+    """The default gradebook of a course root: SQLite, waiting up to 60 s for a lock (parallel
+    graders each write their own student's rows, briefly) instead of failing at once."""
+    return "sqlite:///" + str((Path(root) / "autograder" / "gradebook.db").resolve()) + "?timeout=60"
+
+
+def sqlite_file(db_url: str) -> Path | None:
+    """The database file of a SQLite gradebook URL, or None for any other database."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def prepare_gradebook(db_url: str) -> None:
+    """Make a SQLite gradebook safe for several graders at once: write-ahead logging (readers
+    never block the one writer; a crash mid-write cannot corrupt it). Persistent; safe to repeat.
+    Other databases (PostgreSQL) handle concurrency themselves."""
+    import sqlite3
+
+    db = sqlite_file(db_url)
+    if db is not None and db.is_file():
+        with sqlite3.connect(db, timeout=60) as con:
+            con.execute("PRAGMA journal_mode=WAL")
 
 
 def prepare_workspace(dest: Path) -> list:
@@ -115,6 +139,7 @@ def sync_gradebook(db_url: str, chapters: list | None = None) -> None:
         root = scratch_course(Path(tmp), db_url=db_url)
         for chapter in chapters or assignments():
             generate(root, chapter)
+    prepare_gradebook(db_url)
 
 
 def gradebook_has(db_url: str, chapter: str) -> bool:
@@ -132,11 +157,8 @@ def backup_gradebook(root: Path = REPO) -> Path | None:
     copy, or None when the gradebook is not SQLite (back up PostgreSQL with its own tools)."""
     import sqlite3
 
-    url = _db_url(root)
-    if not url.startswith("sqlite:///"):
-        return None
-    db = Path(url[len("sqlite:///"):])
-    if not db.is_file():
+    db = sqlite_file(_db_url(root))
+    if db is None or not db.is_file():
         return None
     folder = Path(root) / "autograder" / "backups"
     folder.mkdir(parents=True, exist_ok=True)
@@ -248,6 +270,55 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
         _read_scores(root, result, graded_nb)
     result.seconds = time.monotonic() - start
     return result
+
+
+def grade_many(root: Path, assignment: str, students: list, workers: int = 1, executor=None,
+               timeout: float = 1800, on_result=None) -> list:
+    """Grade several students' submissions of one assignment, ``workers`` at a time.
+
+    Each (assignment, student) pair is one call of :func:`grade_submission` in a worker process
+    (a fresh ``spawn``: no state shared with the caller). ``executor`` may be any
+    ``concurrent.futures.Executor`` instead, e.g. a Dask cluster's
+    ``distributed.Client(...).get_executor()``: its workers need this package and the course root
+    on a shared path, and the gradebook must be one they all reach (PostgreSQL via
+    ``CONVLAB_DB_URL``). One failing submission, or even a crashing worker, never stops the
+    others: its result carries the ``error``. ``on_result(result)`` is called as each finishes.
+    Returns the results in the order of ``students``.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    students = list(dict.fromkeys(students))
+    results = {}
+
+    def finish(student, get):
+        try:
+            r = get()
+        except Exception as exc:  # noqa: BLE001 - a worker's crash is one student's error
+            r = GradeResult(assignment, student,
+                            error=f"the grading worker failed: {type(exc).__name__}: {exc}")
+        results[student] = r
+        if on_result:
+            on_result(r)
+
+    if executor is None and (workers <= 1 or len(students) <= 1):
+        for s in students:
+            finish(s, lambda s=s: grade_submission(root, assignment, s, timeout))
+        return [results[s] for s in students]
+    prepare_gradebook(_db_url(root))
+    own = executor is None
+    if own:
+        executor = ProcessPoolExecutor(max_workers=min(workers, len(students)),
+                                       mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = {executor.submit(grade_submission, Path(root), assignment, s, timeout): s
+                   for s in students}
+        for fut in as_completed(futures):
+            finish(futures[fut], fut.result)
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return [results[s] for s in students]
 
 
 def _readable_notebook(path: Path) -> bool:

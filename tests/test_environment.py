@@ -8,7 +8,9 @@ from conftest import REPO
 
 def pyproject_pins():
     data = tomllib.loads((REPO / "pyproject.toml").read_text())
-    deps = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
+    deps = list(data["project"]["dependencies"])
+    for extra in data["project"]["optional-dependencies"].values():
+        deps += extra
     return dict(_split(d) for d in deps)
 
 

@@ -63,7 +63,10 @@ def test_config_layout():
     cd = cfg.CourseDirectory
     assert (cd.source_directory, cd.release_directory) == ("solutions", "course")
     assert cd.submitted_directory.startswith("autograder")
-    assert cd.db_url == "sqlite:///" + str(REPO / "autograder" / "gradebook.db") \
-        or "CONVLAB_DB_URL" in os.environ
+    if "CONVLAB_DB_URL" not in os.environ:
+        from autograder import core
+        assert cd.db_url == core.db_url_for(REPO)
+        assert core.sqlite_file(cd.db_url) == REPO / "autograder" / "gradebook.db"
+        assert "timeout=" in cd.db_url   # parallel graders wait for the lock instead of failing
     names = [p.__name__ for p in cfg.GenerateFeedback.preprocessors]
     assert names.index("RedactHiddenTests") < names.index("ClearHiddenTests")
