@@ -1,13 +1,23 @@
-"""Grade the reference solution of a chapter N times in a row (default 20) through the full
-instructor path (nbgrader + trusted re-check) and print how many got full marks and the timings.
+"""Grade the reference solution of a chapter N times (default 20) through the full instructor path
+(nbgrader + trusted re-check) and print how many got full marks and the timings.
 
-    python bench/stress_grading.py [CHAPTER] [N]
+    python bench/stress_grading.py [CHAPTER] [N]                 one student, graded N times in a row
+    python bench/stress_grading.py [CHAPTER] [N] --workers W     N students, W at a time (a class)
+    CONVLAB_DB_URL=postgresql+psycopg2://... python bench/stress_grading.py ... --workers W
+
+With --workers, the N submissions go through ``autograder.core.grade_many`` (a process pool) into
+one gradebook (SQLite in a scratch course unless CONVLAB_DB_URL names another), and the wall time
+and throughput are printed with a SQLite integrity check at the end.
 """
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
+import sqlite3
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -15,25 +25,52 @@ from autograder import core  # noqa: E402
 
 
 def main() -> int:
-    chapter = sys.argv[1] if len(sys.argv) > 1 else "01_filter_sliding"
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 20
-    root = core.scratch_course()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("chapter", nargs="?", default="01_filter_sliding")
+    ap.add_argument("n", nargs="?", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=0, help="grade N students W at a time")
+    args = ap.parse_args()
+    chapter, n = args.chapter, args.n
+    reference = core.REPO / "solutions" / chapter / f"{chapter}.ipynb"
+    root = core.scratch_course(db_url=os.environ.get("CONVLAB_DB_URL"))
     try:
         core.generate(root, chapter)
-        core.submit(root, chapter, "stress", core.REPO / "solutions" / chapter / f"{chapter}.ipynb")
-        seconds, full = [], 0
-        for i in range(n):
-            r = core.grade_submission(root, chapter, "stress")
-            seconds.append(r.seconds)
-            ok = not r.error and r.score == r.max_score > 0
-            full += ok
-            print(f"run {i + 1:>2}/{n}: {r.score:g}/{r.max_score:g} in {r.seconds:.1f} s"
-                  + ("" if ok else f"  <-- {r.error or [c for c in r.cells if c.score < c.max_score]}"),
-                  flush=True)
+        if args.workers:
+            students = [f"s{i:04d}" for i in range(n)]
+            for s in students:
+                core.submit(root, chapter, s, reference)
+            start = time.monotonic()
+            results = core.grade_many(root, chapter, students, workers=args.workers,
+                                      on_result=lambda r: print(
+                                          f"{r.student}: {r.score:g}/{r.max_score:g} in "
+                                          f"{r.seconds:.1f} s {r.error[:80]}", flush=True))
+            wall = time.monotonic() - start
+        else:
+            core.submit(root, chapter, "stress", reference)
+            results = []
+            for i in range(n):
+                r = core.grade_submission(root, chapter, "stress")
+                results.append(r)
+                print(f"run {i + 1:>2}/{n}: {r.score:g}/{r.max_score:g} in {r.seconds:.1f} s"
+                      + ("" if not r.error else f"  <-- {r.error}"), flush=True)
+            wall = sum(r.seconds for r in results)
+        full = sum(1 for r in results if not r.error and r.score == r.max_score > 0)
+        for r in results:
+            if r.error or r.score < r.max_score:
+                print(f"  not full: {r.student} {r.error or [c for c in r.cells if c.score < c.max_score]}")
+        seconds = [r.seconds for r in results]
+        db = core.sqlite_file(core._db_url(root))
+        integrity = "n/a (not SQLite)"
+        if db is not None:
+            with sqlite3.connect(db) as con:
+                integrity = con.execute("pragma integrity_check").fetchone()[0]
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"\n{chapter}: {full}/{n} runs with full marks; seconds per run: median "
-          f"{statistics.median(seconds):.1f}, min {min(seconds):.1f}, max {max(seconds):.1f}")
+    mode = f"{n} students, {args.workers} workers" if args.workers else f"{n} runs in a row"
+    print(f"\n{chapter} ({mode}): {full}/{n} with full marks; seconds per submission: median "
+          f"{statistics.median(seconds):.1f}, min {min(seconds):.1f}, max {max(seconds):.1f}; "
+          f"wall {wall:.1f} s = {60 * n / wall:.1f} submissions/minute; gradebook integrity: "
+          f"{integrity}")
     return 0 if full == n else 1
 
 
