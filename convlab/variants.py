@@ -1,4 +1,4 @@
-"""Chapter 5: helpers for the convolution variants, and the pure computations behind its widget.
+"""Chapter 5: helpers for the convolution variants, and the pure computations behind its widgets.
 
     conv2d(images, filters, stride=1, padding="VALID")    a given, vectorised conv2d (chapter 2's)
     pad_like_tf(images, kh, kw, stride, padding)          zeros as TensorFlow pads VALID / SAME
