@@ -27,6 +27,7 @@ REFERENCE_ONLY = {
                           "convlab.variants": ("conv2d", "pad_like_tf")},
     "03_pooling_flatten": {"convlab.pooling": ("pool", "window_at", "keras_shapes")},
     "04_batch_norm": {"convlab.batchnorm": ("normalize",)},
+    "05_conv_variants": {"convlab.variants": ("dilated_kernel", "layer_params")},
     "07_autoencoders": {"convlab.fraud": ("errors_of", "sigmoid_penalty", "recall_threshold")},
 }
 

@@ -1,4 +1,4 @@
-"""Chapter 5: helpers for the convolution variants, and the pure computations behind its widget.
+"""Chapter 5: helpers for the convolution variants, and the pure computations behind its widgets.
 
     conv2d(images, filters, stride=1, padding="VALID")    a given, vectorised conv2d (chapter 2's)
     pad_like_tf(images, kh, kw, stride, padding)          zeros as TensorFlow pads VALID / SAME
@@ -6,6 +6,15 @@
     overlap_counts(i, k, s)                               how many kernel footprints cover a cell
     run_transpose_fn(fn, i, k, s)                         a (student's) conv2d_transpose on ones,
                                                           or a message saying why not
+    effective_size(k, d)                                  k + (k - 1)(d - 1)
+    dilated_kernel(kernel, d)                             d - 1 zeros between the taps (reference)
+    dilation_geometry(i, k, d)                            spans, receptive fields, output sizes
+    tap_kernel(k)                                         a k x k kernel numbered 1 .. k*k
+    run_dilate_fn(fn, k, d)                               a (student's) dilate_kernel on it
+    layer_params(kind, k, c_in, c_out, groups, multiplier, use_bias)   Keras' count (reference)
+    layer_costs(c_in, c_out, k, groups, multiplier, size, use_bias)    parameters and multiply-adds
+                                                          of every kind, for one setting
+    run_param_fn(fn, cost)                                a (student's) param_count for one kind
 """
 from __future__ import annotations
 
@@ -18,7 +27,9 @@ from . import validate
 from .padding import tf_same_padding
 
 __all__ = ["conv2d", "pad_like_tf", "transpose_output_size", "overlap_counts",
-           "run_transpose_fn", "TransposeRun"]
+           "run_transpose_fn", "TransposeRun", "effective_size", "dilated_kernel",
+           "DilationGeometry", "dilation_geometry", "tap_kernel", "run_dilate_fn", "KINDS",
+           "layer_params", "LayerCost", "layer_costs", "ParamRun", "run_param_fn"]
 
 
 def pad_like_tf(images, kh: int, kw: int, stride: int = 1, padding: str = "VALID",
@@ -101,3 +112,226 @@ def run_transpose_fn(fn: Callable, i: int, k: int, s: int) -> TransposeRun:
     if arr.shape != (1, o, o, 1):
         return TransposeRun(None, f"{shown} returned shape {arr.shape}; expected (1, {o}, {o}, 1)")
     return TransposeRun(arr[0, :, :, 0], None)
+
+
+# --- results of a student's function, as data or as a message -----------------------------------
+def _call(fn: Callable, shown: str, *args, **kwargs):
+    """(value, error, raised): ``fn(*args, **kwargs)``, or a message saying why it gave nothing
+    (``raised`` names the exception's class). Never raises for a bad ``fn``."""
+    name = getattr(fn, "__name__", "your function")
+    try:
+        return fn(*args, **kwargs), None, None
+    except NotImplementedError:
+        return None, (f"{name} is not implemented yet (it raises NotImplementedError). "
+                      f"Implement it above and run this cell again."), "NotImplementedError"
+    except Exception as exc:
+        return None, f"{shown} raised {type(exc).__name__}: {exc}", type(exc).__name__
+
+
+# --- dilated convolution: DilationExplorer ------------------------------------------------------
+def effective_size(k: int, d: int) -> int:
+    """The span of ``k`` taps with dilation ``d``: k + (k - 1)(d - 1)."""
+    k, d = validate.positive_int(k, "k"), validate.positive_int(d, "d (dilation)")
+    return k + (k - 1) * (d - 1)
+
+
+def dilated_kernel(kernel, d: int) -> np.ndarray:
+    """``kernel`` (kh, kw, C, F) with d - 1 zeros between neighbouring taps (the reference
+    answer of chapter 5's ``dilate_kernel``)."""
+    kernel = validate.array(kernel, "kernel", ndim=4, layout="(kh, kw, C, F)")
+    d = validate.positive_int(d, "d (dilation)")
+    kh, kw = kernel.shape[:2]
+    out = np.zeros((effective_size(kh, d), effective_size(kw, d)) + kernel.shape[2:])
+    out[::d, ::d] = kernel
+    return out
+
+
+@dataclass(frozen=True)
+class DilationGeometry:
+    """One axis of a stride-1 dilated convolution of a k-tap kernel on an i-cell input."""
+    i: int
+    k: int
+    d: int
+    k_eff: int                     # the span of the taps: the receptive field of one output
+    taps: tuple                    # the taps' offsets in the window: 0, d, ..., (k - 1)d
+    valid: int                     # VALID output size; 0 if the dilated kernel does not fit
+    same: int                      # SAME output size (stride 1: i)
+    same_pad: tuple                # SAME padding (before, after), the extra cell after
+    stacked: int                   # receptive field of two such layers in a row
+    stacked_seen: int              # of which this many cells reach the output (gridding if less)
+
+
+def dilation_geometry(i: int, k: int, d: int) -> DilationGeometry:
+    i = validate.positive_int(i, "i")
+    k_eff = effective_size(k, d)
+    total = k_eff - 1                                    # SAME, stride 1: o = i
+    stacked = 2 * (k_eff - 1) + 1
+    # two layers: offsets a + b, with a and b multiples of d up to (k - 1)d: 2k - 1 positions
+    return DilationGeometry(i=i, k=k, d=d, k_eff=k_eff, taps=tuple(range(0, k_eff, d)),
+                            valid=max(i - k_eff + 1, 0), same=i,
+                            same_pad=(total // 2, total - total // 2), stacked=stacked,
+                            stacked_seen=2 * k - 1)
+
+
+def tap_kernel(k: int) -> np.ndarray:
+    """A (k, k, 1, 1) kernel whose taps are numbered 1 .. k*k row by row: a wrong order shows."""
+    k = validate.positive_int(k, "k")
+    return np.arange(1.0, k * k + 1).reshape(k, k, 1, 1)
+
+
+@dataclass(frozen=True)
+class FnRun:
+    value: Optional[np.ndarray]
+    error: Optional[str]
+
+
+def run_dilate_fn(fn: Callable, k: int, d: int) -> FnRun:
+    """Call ``fn(tap_kernel(k), d)`` and return its (k_eff, k_eff) result, or a message saying
+    why not. Never raises for a bad ``fn``."""
+    k_eff = effective_size(k, d)
+    name = getattr(fn, "__name__", "your function")
+    shown = f"{name}(kernel 1..{k * k} ({k}, {k}, 1, 1), {d})"
+    value, error, _ = _call(fn, shown, tap_kernel(k), d)
+    if error:
+        return FnRun(None, error)
+    if value is None:
+        return FnRun(None, f"{shown} returned None: did you forget `return`?")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return FnRun(None, f"{shown} returned {type(value).__name__}, not a numeric array")
+    if arr.shape != (k_eff, k_eff, 1, 1):
+        return FnRun(None, f"{shown} returned shape {arr.shape}; expected "
+                           f"({k_eff}, {k_eff}, 1, 1): k_eff = {k} + {k - 1}·{d - 1} = {k_eff}")
+    return FnRun(arr[:, :, 0, 0], None)
+
+
+# --- parameters and multiply-adds: ParamCalculator ----------------------------------------------
+KINDS = ("standard", "grouped", "depthwise", "pointwise", "separable")
+
+
+def _weights(kind, k, c_in, c_out, groups, m) -> int:
+    """Weights (no bias) of a layer of ``kind``, its arguments already checked."""
+    return {"standard": k * k * c_in * c_out,
+            "grouped": k * k * (c_in // groups) * c_out,
+            "depthwise": k * k * c_in * m,
+            "pointwise": c_in * c_out,
+            "separable": k * k * c_in * m + c_in * m * c_out}[kind]
+
+
+def _check_layer(kind, k, c_in, c_out, groups, multiplier):
+    validate.require(isinstance(kind, str) and kind in KINDS,
+                     f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    k, c_in, c_out = (validate.positive_int(v, n) for v, n in ((k, "k"), (c_in, "c_in"),
+                                                                (c_out, "c_out")))
+    groups = validate.positive_int(groups, "groups")
+    m = validate.positive_int(multiplier, "multiplier")
+    if kind == "grouped":
+        validate.require(c_in % groups == 0 and c_out % groups == 0,
+                         f"groups={groups} must divide c_in={c_in} and c_out={c_out}")
+    if kind == "depthwise":
+        validate.require(c_out == c_in * m, f"a depthwise layer has c_out = c_in * multiplier = "
+                                            f"{c_in * m} output channels; got c_out={c_out}")
+    if kind == "pointwise":
+        validate.require(k == 1, f"a pointwise convolution has k = 1; got k={k}")
+    return k, c_in, c_out, groups, m
+
+
+def layer_params(kind: str, k: int, c_in: int, c_out: int, groups: int = 1, multiplier: int = 1,
+                 use_bias: bool = False) -> int:
+    """Parameters of a k x k layer of ``kind`` as Keras' count_params() (the reference answer of
+    chapter 5's ``param_count``; same arguments, same ValueErrors)."""
+    k, c_in, c_out, groups, m = _check_layer(kind, k, c_in, c_out, groups, multiplier)
+    return _weights(kind, k, c_in, c_out, groups, m) + (c_out if use_bias else 0)
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One kind of layer for the calculator's setting. ``params``/``mult_adds`` are None when the
+    setting is impossible for this kind (``error`` says why)."""
+    kind: str
+    label: str                     # e.g. "grouped (4 groups)", "depthwise (16 → 32)"
+    keras: str                     # the Keras layer, e.g. "Conv2D(32, 3, groups=4)"
+    args: tuple                    # param_count(*args, **dict(kwargs))
+    kwargs: tuple
+    formula: str                   # the count with the numbers filled in
+    params: Optional[int]
+    mult_adds: Optional[int]       # multiply-adds on a size x size output (SAME, stride 1)
+    error: Optional[str]
+
+    def call_text(self, name: str = "param_count") -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs]
+        return f"{name}({', '.join(parts)})"
+
+
+def layer_costs(c_in: int, c_out: int, k: int, groups: int = 1, multiplier: int = 1,
+                size: int = 32, use_bias: bool = False) -> tuple:
+    """Parameters (as Keras counts them) and multiply-adds of a standard, grouped, depthwise,
+    pointwise and depthwise separable layer for one setting, as a tuple of LayerCost. The
+    depthwise layer maps c_in to c_in·m channels; the pointwise one maps those c_in·m channels
+    to c_out (the two halves of the separable layer). Multiply-adds: weights (no bias) times
+    size² output pixels ("SAME" padding, stride 1)."""
+    c_in, c_out, k, g, m, size = (validate.positive_int(v, n) for v, n in (
+        (c_in, "c_in"), (c_out, "c_out"), (k, "k"), (groups, "groups"),
+        (multiplier, "multiplier"), (size, "size")))
+    validate.require(isinstance(use_bias, (bool, np.bool_)),
+                     f"use_bias must be True or False; got {use_bias!r}")
+    use_bias = bool(use_bias)
+    cm = c_in * m
+    b = lambda n: f" + {n}" if use_bias else ""             # noqa: E731  (the bias term)
+    rows = [
+        ("standard", "standard", f"Conv2D({c_out}, {k})", ("standard", k, c_in, c_out), (),
+         f"{k}·{k}·{c_in}·{c_out}{b(c_out)}"),
+        ("grouped", f"grouped ({g} group{'s' if g > 1 else ''})",
+         f"Conv2D({c_out}, {k}, groups={g})", ("grouped", k, c_in, c_out), (("groups", g),),
+         f"{k}·{k}·({c_in}/{g})·{c_out}{b(c_out)}"),
+        ("depthwise", f"depthwise ({c_in} → {cm})", f"DepthwiseConv2D({k}, depth_multiplier={m})",
+         ("depthwise", k, c_in, cm), (("multiplier", m),), f"{k}·{k}·{c_in}·{m}{b(cm)}"),
+        ("pointwise", f"pointwise 1x1 ({cm} → {c_out})", f"Conv2D({c_out}, 1)",
+         ("pointwise", 1, cm, c_out), (), f"{cm}·{c_out}{b(c_out)}"),
+        ("separable", "separable",
+         f"SeparableConv2D({c_out}, {k}, depth_multiplier={m})", ("separable", k, c_in, c_out),
+         (("multiplier", m),), f"{k}·{k}·{c_in}·{m} + {cm}·{c_out}{b(c_out)}"),
+    ]
+    out = []
+    for kind, label, keras_layer, args, kwargs, formula in rows:
+        kwargs = kwargs + (("use_bias", use_bias),)
+        keras_layer = keras_layer[:-1] + (", use_bias=True)" if use_bias else ", use_bias=False)")
+        try:
+            params = layer_params(*args, **dict(kwargs))
+        except ValueError as exc:
+            out.append(LayerCost(kind, label, keras_layer, args, kwargs, formula, None, None,
+                                 str(exc)))
+            continue
+        _, kk, ci, co = args
+        kw = dict(kwargs)
+        weights = _weights(kind, kk, ci, co, kw.get("groups", 1), kw.get("multiplier", 1))
+        out.append(LayerCost(kind, label, keras_layer, args, kwargs, f"{formula} = {params:,}",
+                             params, weights * size * size, None))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ParamRun:
+    value: Optional[int]
+    error: Optional[str]
+    raised: Optional[str]          # the class name of the exception the function raised, if any
+
+
+def run_param_fn(fn: Callable, cost: LayerCost) -> ParamRun:
+    """Call ``fn`` as ``param_count`` with the arguments of ``cost`` and return the count it gave
+    (a whole number), or a message saying why not. Never raises for a bad ``fn``."""
+    shown = cost.call_text(getattr(fn, "__name__", "your function"))
+    value, error, raised = _call(fn, shown, *cost.args, **dict(cost.kwargs))
+    if error:
+        return ParamRun(None, error, raised)
+    if value is None:
+        return ParamRun(None, f"{shown} returned None: did you forget `return`?", None)
+    arr = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(None)
+    if arr.dtype.kind not in "iuf" or arr.ndim != 0:
+        what = (f"an array of shape {arr.shape}" if arr.ndim and arr.dtype.kind in "iuf"
+                else type(value).__name__)
+        return ParamRun(None, f"{shown} returned {what}, not one number", None)
+    if not np.isfinite(arr) or float(arr) != int(arr):
+        return ParamRun(None, f"{shown} returned {value!r}, not a whole number", None)
+    return ParamRun(int(arr), None, None)

@@ -2,11 +2,13 @@
 student's own function, so students watch *their* implementation (and its bugs)."""
 from .batchnorm import BatchNormExplorer
 from .cnn import CNNExplorer
+from .dilation import DilationExplorer
 from .padding import PaddingExplorer
+from .params import ParamCalculator
 from .pooling import PoolingExplorer
 from .sliding import FilterSlider
 from .threshold import ThresholdExplorer
 from .transposed import TransposedConvExplorer
 
 __all__ = ["FilterSlider", "PaddingExplorer", "PoolingExplorer", "TransposedConvExplorer",
-           "BatchNormExplorer", "CNNExplorer", "ThresholdExplorer"]
+           "DilationExplorer", "ParamCalculator", "BatchNormExplorer", "CNNExplorer", "ThresholdExplorer"]

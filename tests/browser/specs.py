@@ -1,9 +1,11 @@
 """What a person does with each chapter's widget, and what they must then see.
 
-SPECS maps a chapter id (a folder of solutions/) to a Spec: the source text that identifies the
-widget's cell in the solved notebook, and ``interact(page, widget, shots)``, which operates the
-widget with keyboard and mouse and asserts that the visible output changes to the right value.
-Every chapter in solutions/ needs an entry (tests/browser/test_widgets_browser.py fails without).
+SPECS maps a chapter id (a folder of solutions/) to a Spec, or to a tuple of Specs when the
+chapter has several widgets (in notebook order; ``specs_of`` gives the tuple either way): the
+source text that identifies the widget's cell in the solved notebook, and
+``interact(page, widget, shots)``, which operates the widget with keyboard and mouse and asserts
+that the visible output changes to the right value. Every chapter in solutions/ needs an entry
+(tests/browser/test_widgets_browser.py fails without).
 Expected values are computed here with the course's own reference code (convlab), independently
 of the kernel that renders the widget.
 """
@@ -248,6 +250,132 @@ def transposed_explorer(page, widget, shot):
     shot(widget)
 
 
+# --- chapter 5: DilationExplorer ---------------------------------------------------------------
+def _dilation_info(i: int, k: int, d: int) -> tuple:
+    """(k_eff line, VALID line, SAME line) the widget must show, from the course's dilated kernel
+    and chapter 2's output-size and SAME-padding functions."""
+    k_eff = variants.dilated_kernel(np.ones((k, k, 1, 1)), d).shape[0]
+    assert k_eff == k + (k - 1) * (d - 1)
+    first = f"k_eff = k + (k - 1)(d - 1) = {k} + {k - 1}·{d - 1} = {k_eff}"
+    try:
+        o = padding.output_size(i, k, 0, None, 1, d)
+        valid = f"VALID: o = floor((i - k_eff)/1) + 1 = floor(({i} - {k_eff})/1) + 1 = {o}"
+    except ValueError:
+        valid = (f"VALID: no output: the dilated kernel spans {k_eff} cells but the input has "
+                 f"only {i}.")
+    before, after = padding.tf_same_padding(i, k, 1, d)
+    same = f"SAME: o = i = {i}, padding {before} before and {after} after (k_eff - 1 = " \
+           f"{before + after} in all)."
+    return first, valid, same, k_eff
+
+
+def dilation_explorer(page, widget, shot):
+    info, status = widget.locator(".widget-html-content").nth(0), \
+        widget.locator(".widget-html-content").nth(1)
+    lines = [info.locator("div").nth(n) for n in (0, 2, 3)]
+    img = widget.locator("img.widget-image")
+
+    def check(i, k, d):
+        *texts, k_eff = _dilation_info(i, k, d)
+        for line, text in zip(lines, texts):
+            expect_norm_text(line, text)
+        expect(status).to_have_text(
+            f"your dilate_kernel matches the true dilated kernel ✓ ({k_eff}x{k_eff})")
+        return texts
+
+    texts = check(7, 3, 2)  # the notebook's i=7, k=3, d=2: the chapter's example, o = 3
+    assert texts[1].endswith("floor((7 - 5)/1) + 1 = 3")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # dilation 2 -> 3 with the keyboard: the taps spread to a 7x7 span, VALID keeps 1 output
+    handle = press_slider(page, widget, "dilation d")
+    expect(handle).to_have_attribute("aria-valuenow", "3.0")
+    texts = check(7, 3, 3)
+    assert texts[0].endswith("= 7") and texts[1].endswith("= 1")
+    src1 = driver.src_changes(img, src0)
+
+    # input size 7 -> 6: the dilated kernel no longer fits, VALID has no output, SAME still 6
+    handle = press_slider(page, widget, "input size i", "ArrowLeft")
+    expect(handle).to_have_attribute("aria-valuenow", "6.0")
+    texts = check(6, 3, 3)
+    assert texts[1].startswith("VALID: no output")
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
+# --- chapter 5: ParamCalculator -------------------------------------------------------------------
+def _param_cell(widget, kind: str, column: str):
+    return widget.locator(f".convlab-param-table tr[data-kind='{kind}'] td.convlab-{column}")
+
+
+def _expect_costs(widget, c_in, c_out, k, groups, m, size, use_bias):
+    """Every row of the table shows the parameters (from the course's reference count), the
+    multiply-adds and the student's matching number."""
+    bias = use_bias
+    L = variants.layer_params
+    rows = {"standard": (L("standard", k, c_in, c_out, use_bias=bias),
+                         k * k * c_in * c_out),
+            "depthwise": (L("depthwise", k, c_in, c_in * m, multiplier=m, use_bias=bias),
+                          k * k * c_in * m),
+            "pointwise": (L("pointwise", 1, c_in * m, c_out, use_bias=bias), c_in * m * c_out),
+            "separable": (L("separable", k, c_in, c_out, multiplier=m, use_bias=bias),
+                          k * k * c_in * m + c_in * m * c_out)}
+    if c_in % groups == 0 and c_out % groups == 0:
+        rows["grouped"] = (L("grouped", k, c_in, c_out, groups=groups, use_bias=bias),
+                           k * k * (c_in // groups) * c_out)
+    else:
+        expect(_param_cell(widget, "grouped", "params")).to_have_text(
+            f"impossible: groups={groups} must divide c_in={c_in} and c_out={c_out}")
+        expect(_param_cell(widget, "grouped", "yours")).to_have_text("raises ValueError ✓")
+    for kind, (params, weights) in rows.items():
+        expect(_param_cell(widget, kind, "params")).to_have_text(
+            re.compile(rf" = {re.escape(f'{params:,}')}$"))
+        expect(_param_cell(widget, kind, "madds")).to_have_text(f"{weights * size * size:,}")
+        expect(_param_cell(widget, kind, "yours")).to_have_text(f"{params:,} ✓")
+    return rows
+
+
+def param_calculator(page, widget, shot):
+    status = widget.locator(".widget-html-content").nth(1)
+    img = widget.locator("img.widget-image")
+    ok = "your param_count agrees on all 5 kinds ✓"
+    # defaults: c_in 16, c_out 32, k 3, 4 groups, m 1, 32x32, no bias: the chapter's numbers
+    rows = _expect_costs(widget, 16, 32, 3, 4, 1, 32, False)
+    assert [rows[k][0] for k in ("standard", "depthwise", "pointwise", "separable")] == \
+        [4608, 144, 512, 656]
+    expect(_param_cell(widget, "separable", "params")).to_have_text("3·3·16·1 + 16·32 = 656")
+    expect(_param_cell(widget, "separable", "madds")).to_have_text("671,744")
+    expect(status).to_have_text(ok)
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # kernel size 3 -> 4 with the keyboard: every k x k count grows by 16/9, pointwise stays
+    handle = press_slider(page, widget, "kernel size k")
+    expect(handle).to_have_attribute("aria-valuenow", "4.0")
+    rows = _expect_costs(widget, 16, 32, 4, 4, 1, 32, False)
+    assert (rows["standard"][0], rows["pointwise"][0]) == (8192, 512)
+    expect(_param_cell(widget, "standard", "params")).to_have_text("4·4·16·32 = 8,192")
+    expect(status).to_have_text(ok)
+    src1 = driver.src_changes(img, src0)
+
+    # groups 4 -> 5: 5 divides neither 16 nor 32; param_count must raise ValueError
+    handle = press_slider(page, widget, "groups")
+    expect(handle).to_have_attribute("aria-valuenow", "5.0")
+    _expect_costs(widget, 16, 32, 4, 5, 1, 32, False)
+    expect(status).to_have_text(ok)
+    src2 = driver.src_changes(img, src1)
+
+    # tick "bias": one bias per output channel (c_in·m for the depthwise layer)
+    widget.locator(".widget-checkbox input[type=checkbox]").check()
+    rows = _expect_costs(widget, 16, 32, 4, 5, 1, 32, True)
+    assert rows["standard"][0] == 8192 + 32 and rows["depthwise"][0] == 4 * 4 * 16 + 16
+    expect(_param_cell(widget, "standard", "params")).to_have_text("4·4·16·32 + 32 = 8,224")
+    expect(status).to_have_text(ok)
+    driver.src_changes(img, src2)
+    shot(widget)
+
+
 # --- chapter 6: CNNExplorer -----------------------------------------------------------------------
 # The notebook trains its CNN in the kernel: the predicted class and its probability are not
 # reproducible here, so the spec asserts what is (the image index, the true label from the data,
@@ -369,9 +497,19 @@ SPECS = {
                                "03_pooling_explorer.png"),
     "04_batch_norm": Spec("BatchNormExplorer(bn_fn=", batchnorm_explorer,
                           "04_batchnorm_explorer.png"),
-    "05_conv_variants": Spec("TransposedConvExplorer(conv2d_transpose", transposed_explorer,
-                             "05_transposed_explorer.png"),
+    "05_conv_variants": (
+        Spec("DilationExplorer(dilate_fn=", dilation_explorer, "05_dilation_explorer.png"),
+        Spec("TransposedConvExplorer(conv2d_transpose", transposed_explorer,
+             "05_transposed_explorer.png"),
+        Spec("ParamCalculator(param_fn=", param_calculator, "05_param_calculator.png"),
+    ),
     "06_cnn_classifier": Spec("CNNExplorer(model, data)", cnn_explorer, "06_cnn_explorer.png"),
     "07_autoencoders": Spec("ThresholdExplorer(split.x_val", threshold_explorer,
                             "07_threshold_explorer.png"),
 }
+
+
+def specs_of(chapter: str) -> tuple:
+    """The chapter's Specs as a tuple (empty if it has none)."""
+    entry = SPECS.get(chapter, ())
+    return (entry,) if isinstance(entry, Spec) else tuple(entry)
