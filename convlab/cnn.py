@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -101,6 +103,29 @@ def subset(data: Data, n_train: int, n_test: int) -> Data:
 
 
 # --- CIFAR-10's pickled batches ---------------------------------------------------------------
+def runs_root() -> Path:
+    """Where training runs keep checkpoints and TensorBoard logs: ``$CONVLAB_RUNS``, else
+    ``runs/`` at the top of the course repository (git-ignored; ``make tensorboard`` shows it),
+    else ``~/convlab-runs`` when the package is installed elsewhere."""
+    if os.environ.get("CONVLAB_RUNS"):
+        return Path(os.environ["CONVLAB_RUNS"]).expanduser()
+    repo = Path(__file__).resolve().parent.parent
+    return repo / "runs" if (repo / "pyproject.toml").is_file() else Path.home() / "convlab-runs"
+
+
+def run_folder(name: str) -> Path:
+    """A new folder ``<runs_root()>/<name>/<date-time>`` for one training run (TensorBoard lists
+    each such folder as a run)."""
+    validate.require(isinstance(name, str) and name.strip() != "", "name must be a non-empty str")
+    folder = runs_root() / name / time.strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = folder.with_name(f"{time.strftime('%Y%m%d-%H%M%S')}-{n}")
+    folder.mkdir(parents=True)
+    return folder
+
+
 def cifar_rows_to_images(rows) -> np.ndarray:
     """CIFAR-10 stores each image as a flat row of 3,072 bytes: 1,024 red, 1,024 green, 1,024
     blue values, each plane row by row. (N, 3072) -> (N, 32, 32, 3) float32 in [0, 1]."""

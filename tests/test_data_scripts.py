@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 import data_scripts
@@ -196,3 +197,44 @@ def test_command_line(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "data_scripts", "fetch", "nothing"], cwd=REPO,
                           env=env, capture_output=True, text=True)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def creditcard_csv(rows: int = 2_000) -> bytes:
+    """A file in the exact layout of the real creditcard.csv: quoted header, the class quoted
+    ("0"/"1"), Time in whole seconds, V1..V28 with many decimals, Amount with two."""
+    from convlab import fraud
+    values = fraud.synthetic_creditcard(n=rows, seed=3).values
+    lines = [",".join(f'"{c}"' for c in fraud.COLUMNS)]
+    for r in values:
+        lines.append(",".join([f"{r[0]:.0f}"] + [repr(float(v)) for v in r[1:29]]
+                              + [f"{r[29]:.2f}", f'"{int(r[30])}"']))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_real_creditcard_path_from_download_to_split(server, cache, monkeypatch, capsys):
+    """The real-data path of chapter 7, end to end without the internet: fetch a file laid out
+    like creditcard.csv (checksum verified), then load it and split it as the chapter does; the
+    result is labelled as the real data set, never as synthetic."""
+    from dataclasses import replace
+    from convlab import fraud
+    payload = creditcard_csv()
+    Handler.files["/creditcard.csv"] = payload
+    monkeypatch.setitem(data_scripts.REGISTRY, "creditcard", replace(
+        data_scripts.REGISTRY["creditcard"], urls=(f"{server}/creditcard.csv",),
+        sha256=hashlib.sha256(payload).hexdigest(), size=len(payload)))
+    with pytest.raises(DatasetMissing, match="fetch creditcard"):
+        data_scripts.cached_path("creditcard")
+    assert fraud.load_creditcard().synthetic             # offline: the labelled stand-in
+    assert "SYNTHETIC" in capsys.readouterr().out
+    path = fetch("creditcard")
+    data = fraud.load_creditcard()
+    assert not data.synthetic and data.source == str(path)
+    assert "SYNTHETIC" not in data.label + data.summary() and "real data set" in data.summary()
+    expected = fraud.synthetic_creditcard(n=2_000, seed=3).values
+    assert data.values.shape == (2_000, 31)
+    np.testing.assert_array_equal(data.column("Class"), expected[:, 30])
+    np.testing.assert_allclose(data.values[:, 1:29], expected[:, 1:29], rtol=0, atol=1e-12)
+    split = fraud.prepare(data)
+    assert not split.synthetic and split.x_train.shape[1] == 29
+    assert len(split.y_val) + len(split.y_test) == 2_000 - int(0.6 * 2_000)
+    assert fraud.load_creditcard(max_rows=100).values.shape == (100, 31)

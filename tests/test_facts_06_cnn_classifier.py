@@ -1,6 +1,7 @@
 """Chapter 6: every number the text states is computed here with TensorFlow/Keras and must appear
 in the notebook as stated."""
 import nbharness as h
+from conftest import REPO
 from convlab import cnn
 from convlab.testing import keras
 
@@ -147,3 +148,31 @@ def test_keras_tests_are_left_to_nbgrader():
             assert lines[end + 1] == IN_KERNEL_ONLY, h.meta(c)["grade_id"]
         if h.meta(c).get("grade_id") == "setup":
             assert "tensorflow" not in c.source and "keras" not in c.source
+
+
+def test_training_run_writes_tensorboard_logs(tmp_path, monkeypatch):
+    """What the notebook's training cell promises: runs/<chapter>/<date-time>/logs holds
+    TensorBoard event files with the loss curve (read back with TensorBoard's own reader), and
+    `make tensorboard` serves that runs folder."""
+    import numpy as np
+    from convlab.testing import keras
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    K = keras()
+    monkeypatch.setenv("CONVLAB_RUNS", str(tmp_path / "runs"))
+    first, second = cnn.run_folder("06_cnn_classifier"), cnn.run_folder("06_cnn_classifier")
+    assert first != second and first.parent == second.parent == tmp_path / "runs" / "06_cnn_classifier"
+    model = K.Sequential([K.Input((4,)), K.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    model.fit(rng.normal(size=(64, 4)), rng.integers(0, 2, 64), epochs=2, verbose=0,
+              validation_split=0.25, callbacks=[K.callbacks.TensorBoard(str(first / "logs"))])
+    events = sorted((first / "logs" / "train").glob("events.out.tfevents.*"))
+    assert events
+    acc = EventAccumulator(str(first / "logs" / "train")).Reload()
+    tags = acc.Tags()
+    assert "epoch_loss" in tags["tensors"] + tags["scalars"], tags
+    assert len(acc.Tensors("epoch_loss") if "epoch_loss" in tags["tensors"]
+               else acc.Scalars("epoch_loss")) == 2
+    monkeypatch.delenv("CONVLAB_RUNS")
+    assert cnn.runs_root() == REPO / "runs"
+    assert "--logdir runs" in (REPO / "Makefile").read_text()
