@@ -40,6 +40,8 @@ def child_env() -> dict:
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # training cells of graded notebooks keep their checkpoints/logs out of the course's runs/
+    env.setdefault("CONVLAB_RUNS", os.path.join(tempfile.gettempdir(), "convlab-grading-runs"))
     return env
 
 
