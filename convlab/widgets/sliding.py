@@ -21,9 +21,10 @@ PHOTO_WIDTH = 24
 
 
 def _table(a: np.ndarray, highlight=False) -> str:
+    # (v + 0.0 turns -0.0, e.g. 0 times a negative weight, into 0: no "-0" in the table)
     style = "background:#fde8e2;" if highlight else ""
     rows = "".join("<tr>" + "".join(f"<td style='padding:1px 6px;text-align:right;{style}'>"
-                                    f"{v:.3g}</td>" for v in row) + "</tr>" for row in a)
+                                    f"{v + 0.0:.3g}</td>" for v in row) + "</tr>" for row in a)
     return f"<table style='border-collapse:collapse;font-family:monospace'>{rows}</table>"
 
 

@@ -268,6 +268,15 @@ def run_cell(page, cell, timeout=T_RUN_ALL):
     wait_idle(page)
 
 
+def type_into_cell(page, cell, source: str):
+    """Replace a cell's code the way a person pastes it: click into the editor, select all, and
+    insert the text (inserted as one piece, so the editor's auto-indent does not re-indent it)."""
+    editor = cell.locator(".jp-InputArea-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)
+
+
 def errors(page) -> list:
     """``ename: evalue`` of every error output in the open notebooks."""
     return page.evaluate(_MODEL_ERRORS)

@@ -52,9 +52,19 @@ def test_solved_chapter_widget(chapter, lab, page, screenshots):
         expect(widget.locator(".widget-output .jp-OutputArea-output")).to_have_count(0)
 
 
-def test_student_notebook_widget_says_not_implemented(lab, page, screenshots):
+FLIPPED = """def conv2d_single(image, kernel):
+    image, kernel = np.asarray(image, float), np.asarray(kernel, float)[::-1, ::-1]
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    return np.array([[np.sum(image[i:i + kh, j:j + kw] * kernel) for j in range(w - kw + 1)]
+                     for i in range(h - kh + 1)])
+"""
+
+
+def test_student_notebook_widget_shows_unfinished_and_wrong_work(lab, page, screenshots):
     """The released notebook, unsolved: Run All stops at the first test cell (the exercise raises
-    NotImplementedError); the student then runs the widget cell, which must say so clearly."""
+    NotImplementedError); the student then runs the widget cell, which must say so clearly. Then
+    the student writes a wrong conv2d_single (the kernel flipped) and runs the widget again: it
+    must show the student's wrong result as wrong, never a blank or a silent pass."""
     driver.open_notebook(page, lab.url, f"student/{STUDENT_CHAPTER}.ipynb")
     driver.run_until_error(page)
     assert any("not implemented yet" in e for e in driver.errors(page)), driver.errors(page)
@@ -72,6 +82,22 @@ def test_student_notebook_widget_says_not_implemented(lab, page, screenshots):
     expect(widget.locator(".widget-html-content").nth(1)).to_contain_text("step 1:")
     expect(status).to_contain_text("not implemented yet")
     _shooter(screenshots, "01_student_not_implemented.png")(widget)
+
+    solution = driver.code_cell(page, "def conv2d_single(")
+    driver.type_into_cell(page, solution, FLIPPED)
+    driver.run_cell(page, solution)
+    # the visible test against TensorFlow catches it and names the mistake
+    driver.run_cell(page, driver.code_cell(page, "agrees with tf.nn.conv2d (padding VALID"))
+    assert any("flipped the kernel" in e for e in driver.errors(page)), driver.errors(page)
+    driver.run_cell(page, cell)
+    widget = _widget(page, "FilterSlider(conv_fn=")
+    status = widget.locator(".widget-html-content").first
+    expect(status).to_contain_text(re.compile(r"1 of the 1 cells so far differ"))
+    handle = widget.locator(".widget-slider .noUi-handle")
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    expect(status).to_contain_text(re.compile(r"2 of the 2 cells so far differ"))
+    _shooter(screenshots, "01_student_wrong_function.png")(widget)
 
 
 def test_formgrader_lists_the_course_assignments(lab, page, screenshots):
