@@ -100,3 +100,21 @@ def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = T
 def score(verdicts: dict) -> tuple:
     got = sum(v.points for v in verdicts.values() if v.passed)
     return got, sum(v.points for v in verdicts.values())
+
+
+def points_per_exercise(chapter: str, names) -> dict:
+    """Exercise name -> the points of its test cells (``test_<name>[_...]``, longest name wins),
+    from the chapter's source notebook. Every test cell must belong to one of ``names`` and every
+    name must have tests: what the chapter text states as "`name` (N points)" is checked with it."""
+    points = {}
+    for cell in source_notebook(chapter).cells:
+        m = meta(cell)
+        if not m.get("grade"):
+            continue
+        gid = m["grade_id"]
+        owners = [n for n in names if gid == f"test_{n}" or gid.startswith(f"test_{n}_")]
+        assert owners, f"{chapter}: test cell {m['grade_id']!r} belongs to none of {names}"
+        fn = max(owners, key=len)
+        points[fn] = points.get(fn, 0) + m["points"]
+    assert set(points) == set(names), f"{chapter}: exercises without tests: {set(names) - set(points)}"
+    return points

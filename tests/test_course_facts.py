@@ -48,15 +48,8 @@ def test_ch01_parameter_counts_and_shapes():
 
 
 def test_ch01_stated_point_totals_match_the_tests():
-    nb = h.source_notebook("01_filter_sliding")
     text = markdown("01_filter_sliding")
-    points = {}
-    for c in nb.cells:
-        m = h.meta(c)
-        if m.get("grade"):
-            fn = next(name for name in ("conv2d_single", "conv2d_multi", "conv_param_count")
-                      if m["grade_id"].startswith(f"test_{name}"))
-            points[fn] = points.get(fn, 0) + m["points"]
+    points = h.points_per_exercise("01_filter_sliding", ("conv2d_single", "conv2d_multi", "conv_param_count"))
     for fn, total in points.items():
         assert f"`{fn}` ({total:g} points)" in text, (fn, total)
 
@@ -166,16 +159,9 @@ def test_ch02_bench_implementations_agree():
 
 
 def test_ch02_stated_point_totals_match_the_tests():
-    nb = h.source_notebook(CH02)
     text = markdown(CH02)
     names = ("conv_output_size", "same_padding", "zero_pad", "conv2d", "receptive_field")
-    points = {}
-    for c in nb.cells:
-        m = h.meta(c)
-        if m.get("grade"):
-            fn = max((n for n in names if m["grade_id"].startswith(f"test_{n}_")), key=len)
-            points[fn] = points.get(fn, 0) + m["points"]
-    assert set(points) == set(names)
+    points = h.points_per_exercise(CH02, names)
     for fn, total in points.items():
         assert f"`{fn}` ({total:g} points)" in text, (fn, total)
     assert "TF1 -> TF2" in text and "strides=[1, s, s, 1]" in text
