@@ -21,6 +21,7 @@ import io
 import json
 import os
 import pickle
+import re
 import select
 import struct
 import subprocess
@@ -37,6 +38,9 @@ SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "TimeoutError", "MemoryError", "RecursionError", "OverflowError", "ArithmeticError",
     "LookupError", "RuntimeError", "UnboundLocalError", "SystemExit")}
 MAX_REPLY = 256 * 1024 * 1024
+# native code of the libraries autograder.sandbox.BLOCKED refuses to import
+FORBIDDEN_LIBS = re.compile(r"/site-packages/(tensorflow|keras|tf_keras|torch|jax|jaxlib|sklearn|"
+                            r"scipy/signal|scipy/ndimage)/")
 # A test cell containing this line is judged by nbgrader alone (for exercises whose results are not
 # plain data, e.g. Keras models); the README lists this as a limit of the re-check.
 IN_KERNEL_ONLY = "# grader: in-kernel only"
@@ -131,6 +135,18 @@ class Sandbox:
             raise SandboxDied("the submission's code ended the grading process") from None
         return self._receive()
 
+    def forbidden_library(self) -> str:
+        """The blocked library (TensorFlow, PyTorch, JAX...) whose native code is loaded into the
+        sandbox process, or "". Read from /proc/<pid>/maps, which the submission cannot edit:
+        however it got around the import blocker, a library it used stays mapped."""
+        try:
+            with open(f"/proc/{self.proc.pid}/maps") as f:
+                maps = f.read()
+        except OSError:                                # not Linux, or the process is gone
+            return ""
+        found = FORBIDDEN_LIBS.search(maps)
+        return found.group(1).replace("/", ".") if found else ""
+
     def close(self):
         try:
             os.killpg(self.proc.pid, 9)
@@ -209,7 +225,13 @@ class Proxy:
         self._box = box_getter
 
     def __call__(self, *args, **kwargs):
-        reply = self._box().call(self.__name__, args, kwargs)
+        box = self._box()
+        reply = box.call(self.__name__, args, kwargs)
+        lib = box.forbidden_library()
+        if lib:
+            raise ImportError(f"the submission loaded {lib} into the grading process: using "
+                              f"{lib} is not allowed in graded solutions, implement the operation "
+                              f"yourself with NumPy (no re-checked test passes from now on)")
         if "error" in reply:
             _raise_remote(reply["error"])
         value = decode(reply["ok"])

@@ -124,6 +124,18 @@ def FN(*args, **kwargs):
 '''
 
 
+TF_CONV2D = '''
+def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
+    import tensorflow as tf
+    if not isinstance(padding, str):
+        pairs = ((padding, padding),) * 2 if isinstance(padding, int) else padding
+        padding = [[0, 0], list(pairs[0]), list(pairs[1]), [0, 0]]
+    out = tf.nn.conv2d(np.asarray(images, float), np.asarray(filters, float), strides=stride,
+                       padding=padding).numpy()
+    return out if bias is None else out + bias
+'''
+
+
 @dataclass
 class Spec:
     target: str                 # the graded function the attacks aim at
@@ -156,16 +168,7 @@ def _fake_conv2d(x, filters, strides=1, padding="VALID", **kw):
     return _real_conv2d(x, _np.asarray(filters)[::-1, ::-1], strides=strides, padding=padding, **kw)
 tf.nn.conv2d = _fake_conv2d
 ''',
-        tf_impl='''
-def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
-    import tensorflow as tf
-    if not isinstance(padding, str):
-        pairs = ((padding, padding),) * 2 if isinstance(padding, int) else padding
-        padding = [[0, 0], list(pairs[0]), list(pairs[1]), [0, 0]]
-    out = tf.nn.conv2d(np.asarray(images, float), np.asarray(filters, float), strides=stride,
-                       padding=padding).numpy()
-    return out if bias is None else out + bias
-''',
+        tf_impl=TF_CONV2D,
         reference_impl='''
 from convlab.variants import conv2d as _given_conv2d
 def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
@@ -173,6 +176,21 @@ def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
     return out if bias is None else out + bias
 ''',
         spare_for_tf=["test_conv2d_errors"],
+        extra={
+            # regressions: both got full marks from the re-check before the sandbox watched for them
+            "import blocker removed, then TensorFlow":
+                (replace_solution("conv2d", "import sys\nsys.meta_path[:] = [f for f in sys.meta_path "
+                                  "if type(f).__name__ != '_Blocker']\n" + TF_CONV2D),
+                 {"lose": ["test_conv2d_example", "test_conv2d_vs_tf"],
+                  "says": "not allowed in graded solutions"}),
+            "reference module reloaded, then called":
+                (replace_solution("same_padding", "import importlib, convlab.padding\n"
+                                  "importlib.reload(convlab.padding)\n"
+                                  "def same_padding(i, k, s=1, d=1):\n"
+                                  "    return convlab.padding.tf_same_padding(i, k, s, d)\n"),
+                 {"lose": ["test_same_padding_example", "test_same_padding_vs_tf"],
+                  "says": "restored convlab.padding."}),
+        },
     ),
     "03_pooling_flatten": Spec(
         target="pool2d",
