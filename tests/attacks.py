@@ -200,7 +200,11 @@ def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
         wrong_says="differ",
         oracle_patch='''
 import tensorflow as tf
-tf.nn.avg_pool2d = tf.nn.max_pool2d
+def _student_as_oracle(mode):
+    def fake(x, ksize, strides, padding, **kw):
+        return tf.constant(pool2d(np.asarray(x), ksize, strides, mode, padding))
+    return fake
+tf.nn.max_pool2d, tf.nn.avg_pool2d = _student_as_oracle("max"), _student_as_oracle("avg")
 ''',
         tf_impl='''
 def pool2d(images, size=2, stride=None, mode="max", padding="VALID"):

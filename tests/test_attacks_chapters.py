@@ -49,3 +49,23 @@ def test_every_chapter_has_a_catalogue():
 def test_attack_through_the_recheck(chapter, name, tmp_path):
     nb, rules = A.build(chapter, name)
     check_rules(chapter, name, recheck(chapter, nb, tmp_path), rules)
+
+
+def test_in_kernel_cells_are_listed_and_not_rechecked(tmp_path):
+    """The cells NOT_RECHECKED lists are exactly the ones marked in-kernel only, and the re-check
+    really leaves them alone: a hostile submission (a builder renamed, np.allclose patched) still
+    gets "not re-checked" there, so their points rest on nbgrader alone (see attacks.py)."""
+    from autograder.verify import IN_KERNEL_ONLY
+    for chapter in h.chapters():
+        marked = {h.meta(c)["grade_id"] for c in h.source_notebook(chapter).cells
+                  if h.meta(c).get("grade") and IN_KERNEL_ONLY in c.source}
+        listed = {g for g in A.grade_ids(chapter)
+                  if any(g.startswith(f"test_{fn}_") for fn in A.NOT_RECHECKED.get(chapter, ()))}
+        assert marked == listed, chapter
+    chapter = "06_cnn_classifier"
+    nb = A.honest_notebook(chapter)
+    A.cell_of(nb, "build_mnist_cnn").source = (
+        "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+        + A.cell_of(nb, "build_mnist_cnn").source.replace("def build_mnist_cnn(", "def renamed("))
+    verdicts = recheck(chapter, nb, tmp_path)
+    assert verdicts and all(v.passed and "not re-checked" in v.message for v in verdicts.values())
