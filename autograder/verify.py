@@ -9,7 +9,8 @@ passes both in nbgrader and here (:func:`autograder.core.grade_submission` appli
 
 Also handled here: endless loops and memory blow-ups (time and memory limits in the sandbox),
 ``sys.exit`` / ``os._exit`` (the sandbox is restarted for the next test cell), functions that call
-TensorFlow instead of implementing the operation (imports blocked in the sandbox), and cells
+TensorFlow instead of implementing the operation (imports blocked in the sandbox; however the
+sandbox got around that, TensorFlow's native code mapped into it is seen from here), and cells
 deleted or edited in the submission (the test cells come from the trusted source notebook).
 """
 from __future__ import annotations

@@ -15,7 +15,11 @@ into named attacks with rules:
 
 The attacks that patch something (the checks, the oracle, the seeds) all carry a wrong
 implementation: the patch is there to hide it, so "never more than its honest work" means
-"exactly what the wrong implementation alone gets".
+"exactly what the wrong implementation alone gets". Replacing np.allclose or the course's checks,
+the patched oracle, the lying object and the TensorFlow implementation each make the targeted
+`_vs_tf` test pass when run in the student's own kernel (checked when the catalogue was written;
+the suite runs them through the re-check only); edited test cells and pinned seeds do not fool
+nbgrader either, which restores the test cells and whose hidden tests seed their own generators.
 """
 from __future__ import annotations
 
