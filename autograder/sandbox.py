@@ -47,15 +47,36 @@ def _tripwire(module, name):
     return refuse
 
 
-def _arm_tripwires(chapter: str):
+def _arm_tripwires(chapter: str) -> list:
     import importlib
 
     import convlab
 
+    armed = []
     for module, names in convlab.REFERENCE_ONLY.get(chapter, {}).items():
         mod = importlib.import_module(module)
         for name in names:
-            setattr(mod, name, _tripwire(module, name))
+            wire = _tripwire(module, name)
+            setattr(mod, name, wire)
+            armed.append((module, name, wire))
+    return armed
+
+
+def _tampering(armed: list, blocker) -> str:
+    """What the submission undid of the policy above, or "". Checked after every call: a guard
+    against undoing it by plain means (importlib.reload of a reference module, removing the import
+    blocker), not a security boundary; the grader also watches this process's loaded libraries
+    from outside (autograder.verify.Sandbox.forbidden_library)."""
+    if blocker not in sys.meta_path:
+        return ("the submission removed the grader's import blocker (sys.meta_path): "
+                "importing " + ", ".join(BLOCKED) + " is not allowed in graded solutions")
+    for module, name, wire in armed:
+        mod = sys.modules.get(module)
+        if mod is not None and mod.__dict__.get(name) is not wire:
+            return (f"the submission restored {module}.{name}, the course's own reference code, "
+                    f"which the grader had disabled: graded solutions must implement the "
+                    f"operation themselves")
+    return ""
 
 
 class _Timeout(BaseException):
@@ -127,8 +148,9 @@ def main():
     rfile, wfile = os.fdopen(fd_in, "rb"), os.fdopen(fd_out, "wb")
     limit = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    _arm_tripwires(chapter)
-    sys.meta_path.insert(0, _Blocker())
+    armed = _arm_tripwires(chapter)
+    blocker = _Blocker()
+    sys.meta_path.insert(0, blocker)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -171,6 +193,9 @@ def main():
         try:
             result = fn(*args, **kwargs)
             signal.alarm(0)
+            tampered = _tampering(armed, blocker)
+            if tampered:
+                raise PermissionError(tampered)
             reply = {"ok": encode(result)}
         except _Timeout:
             reply = {"error": {"mro": ["TimeoutError"], "where": "",

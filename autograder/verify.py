@@ -9,7 +9,8 @@ passes both in nbgrader and here (:func:`autograder.core.grade_submission` appli
 
 Also handled here: endless loops and memory blow-ups (time and memory limits in the sandbox),
 ``sys.exit`` / ``os._exit`` (the sandbox is restarted for the next test cell), functions that call
-TensorFlow instead of implementing the operation (imports blocked in the sandbox), and cells
+TensorFlow instead of implementing the operation (imports blocked in the sandbox; however the
+sandbox got around that, TensorFlow's native code mapped into it is seen from here), and cells
 deleted or edited in the submission (the test cells come from the trusted source notebook).
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ import io
 import json
 import os
 import pickle
+import re
 import select
 import struct
 import subprocess
@@ -37,6 +39,9 @@ SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "TimeoutError", "MemoryError", "RecursionError", "OverflowError", "ArithmeticError",
     "LookupError", "RuntimeError", "UnboundLocalError", "SystemExit")}
 MAX_REPLY = 256 * 1024 * 1024
+# native code of the libraries autograder.sandbox.BLOCKED refuses to import
+FORBIDDEN_LIBS = re.compile(r"/site-packages/(tensorflow|keras|tf_keras|torch|jax|jaxlib|sklearn|"
+                            r"scipy/signal|scipy/ndimage)/")
 # A test cell containing this line is judged by nbgrader alone (for exercises whose results are not
 # plain data, e.g. Keras models); the README lists this as a limit of the re-check.
 IN_KERNEL_ONLY = "# grader: in-kernel only"
@@ -131,6 +136,18 @@ class Sandbox:
             raise SandboxDied("the submission's code ended the grading process") from None
         return self._receive()
 
+    def forbidden_library(self) -> str:
+        """The blocked library (TensorFlow, PyTorch, JAX...) whose native code is loaded into the
+        sandbox process, or "". Read from /proc/<pid>/maps, which the submission cannot edit:
+        however it got around the import blocker, a library it used stays mapped."""
+        try:
+            with open(f"/proc/{self.proc.pid}/maps") as f:
+                maps = f.read()
+        except OSError:                                # not Linux, or the process is gone
+            return ""
+        found = FORBIDDEN_LIBS.search(maps)
+        return found.group(1).replace("/", ".") if found else ""
+
     def close(self):
         try:
             os.killpg(self.proc.pid, 9)
@@ -179,6 +196,17 @@ class _Opaque:
         return f"<a {self.type_name} object (graded results must be NumPy arrays or numbers)>"
 
 
+def _find_opaque(value, depth=0):
+    if isinstance(value, _Opaque):
+        return value
+    if isinstance(value, (list, tuple)) and depth < 25:
+        for v in value:
+            found = _find_opaque(v, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _raise_remote(err):
     cls = next((SAFE_EXCEPTIONS[n] for n in err.get("mro", []) if n in SAFE_EXCEPTIONS), RuntimeError)
     name = (err.get("mro") or ["Exception"])[0]
@@ -198,10 +226,23 @@ class Proxy:
         self._box = box_getter
 
     def __call__(self, *args, **kwargs):
-        reply = self._box().call(self.__name__, args, kwargs)
+        box = self._box()
+        reply = box.call(self.__name__, args, kwargs)
+        lib = box.forbidden_library()
+        if lib:
+            raise ImportError(f"the submission loaded {lib} into the grading process: using "
+                              f"{lib} is not allowed in graded solutions, implement the operation "
+                              f"yourself with NumPy (no re-checked test passes from now on)")
         if "error" in reply:
             _raise_remote(reply["error"])
-        return decode(reply["ok"])
+        value = decode(reply["ok"])
+        opaque = _find_opaque(value)
+        if opaque is not None:
+            # a custom object could only answer the checks by lying (__eq__, __array__); the
+            # grader never sees it, so say what came back instead of comparing a stand-in
+            raise TypeError(f"{self.__name__} returned a {opaque.type_name} object; graded "
+                            f"results must be NumPy arrays or numbers (or tuples/lists of them)")
+        return value
 
     def __repr__(self):
         return f"<graded function {self.__name__}>"

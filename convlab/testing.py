@@ -24,6 +24,9 @@ __all__ = [
     "assert_raises_value_error", "describe",
 ]
 
+# the trusted re-check calls the student's functions through proxies defined here
+_GRADER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "autograder", "")
+
 Mistake = tuple  # (explanation: str, compute: Callable[[], np.ndarray])
 
 
@@ -85,8 +88,8 @@ def _student_line(exc: BaseException) -> str:
     """The innermost frame of the student's traceback, as ' (in f, line 7: `x = y`)'."""
     frames = traceback.extract_tb(exc.__traceback__)
     for frame in reversed(frames):
-        if frame.filename == __file__:
-            continue
+        if frame.filename == __file__ or frame.filename.startswith(_GRADER_DIR):
+            continue                  # the grader's proxies (autograder/verify.py) are not yours
         where = f" (in {frame.name}, line {frame.lineno}"
         if frame.line:
             where += f": `{frame.line.strip()}`"

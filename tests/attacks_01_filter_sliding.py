@@ -6,9 +6,9 @@ Each attack: name -> (transform(nb) -> nb, rules). rules:
   says: a phrase one of the `lose` cells' failure messages must contain;
   slow: an endless loop (graded with a short time limit);  fools_kernel: nbgrader alone is fooled.
 """
-import copy
 import json
 
+import attacks as shared
 import nbharness as h
 
 CH = "01_filter_sliding"
@@ -16,41 +16,12 @@ CH = "01_filter_sliding"
 
 def honest_notebook():
     """The release notebook with the reference solutions filled in (an honest, full submission)."""
-    nb = h.release_notebook(CH)
-    solutions = {h.meta(c)["grade_id"]: c.source for c in h.source_notebook(CH).cells
-                 if h.meta(c).get("solution")}
-    for cell in nb.cells:
-        gid = h.meta(cell).get("grade_id")
-        if gid in solutions:
-            cell.source = solutions[gid]
-    return nb
+    return shared.honest_notebook(CH)
 
 
-def _cell(nb, gid):
-    return next(c for c in nb.cells if h.meta(c).get("grade_id") == gid)
-
-
-def replace_solution(gid, source):
-    def t(nb):
-        _cell(nb, gid).source = source
-        return nb
-    return t
-
-
-def append_to_solution(gid, extra):
-    def t(nb):
-        _cell(nb, gid).source += "\n" + extra
-        return nb
-    return t
-
-
-def add_cell_after(gid, source):
-    def t(nb):
-        import nbformat
-        i = next(i for i, c in enumerate(nb.cells) if h.meta(c).get("grade_id") == gid)
-        nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source))
-        return nb
-    return t
+# the builders are shared with the other chapters' catalogue (tests/attacks.py)
+replace_solution, append_to_solution, add_cell_after = (
+    shared.replace_solution, shared.append_to_solution, shared.add_cell_after)
 
 
 FLIPPED_SINGLE = '''
