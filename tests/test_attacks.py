@@ -76,10 +76,11 @@ def graded_class(tmp_path_factory):
     corrupt.parent.mkdir()
     corrupt.write_text("{ this is not json")
     paths["corrupt"] = corrupt
-    results = {}
-    for sid in ["honest"] + [s for s in paths if s != "honest"]:
-        core.submit(root, CH, sid, paths[sid])
-        results[sid] = core.grade_submission(root, CH, sid, timeout=900)
+    for sid, path in paths.items():
+        core.submit(root, CH, sid, path)
+    # two at a time into one SQLite gradebook, as `autograde --workers 2` grades a class: hostile
+    # neighbours (os._exit, memory blow-up, endless output) must not disturb anyone's record
+    results = {r.student: r for r in core.grade_many(root, CH, list(paths), workers=2, timeout=900)}
     return root, results
 
 
