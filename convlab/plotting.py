@@ -1,21 +1,65 @@
 """Figures. Widgets get PNG bytes (rendered off-screen with Agg, so they also work headless);
-notebook cells get matplotlib figures."""
+notebook cells get matplotlib figures.
+
+The widget figures are redrawn on every slider step, so they are built for speed (issue 9): fixed
+margins instead of a layout engine, one artist for many similar shapes (collections, ``stairs``
+instead of ``hist``'s one patch per bin, a mosaic image instead of one axes per small map), and
+``to_png`` draws once and encodes with fast PNG compression."""
 from __future__ import annotations
 
 import io
 
 import numpy as np
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 
 def to_png(fig: Figure, dpi: int = 80) -> bytes:
-    """Render a matplotlib Figure to PNG bytes without pyplot (no global state, no display)."""
+    """Render a matplotlib Figure to PNG bytes without pyplot (no global state, no display).
+    One draw on an Agg canvas (``savefig`` draws twice when the figure has a layout engine) and
+    PNG compression level 1 (several times faster to encode than the default 6; the image is a
+    few kB larger)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    FigureCanvasAgg(fig)
+    from PIL import Image
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    image.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def _fixed(fig: Figure, left=0.02, right=0.98, bottom=0.03, top=0.88, wspace=0.1, hspace=0.2):
+    """Fixed margins (no layout engine: constrained layout measures every text on each draw)."""
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, wspace=wspace,
+                        hspace=hspace)
+
+
+def _grid_lines(ax, n_rows: int, n_cols: int, **style):
+    """Cell borders of an n_rows x n_cols image grid as two line collections (not one
+    axhline/axvline per line)."""
+    ax.hlines(np.arange(-0.5, n_rows, 1.0), -0.5, n_cols - 0.5, **style)
+    ax.vlines(np.arange(-0.5, n_cols, 1.0), -0.5, n_rows - 0.5, **style)
+
+
+def _mosaic(maps, cols: int, rows: int = 1, gap: int = 1, normalize: bool = True) -> np.ndarray:
+    """Small maps (H, W, n) tiled into one image, ``rows`` x ``cols`` tiles with ``gap`` NaN
+    (blank) pixels between them; empty tiles are blank. With ``normalize`` each map is scaled
+    to [0, 1] on its own (what a separate ``imshow`` per map shows)."""
+    maps = np.asarray(maps, dtype=float)
+    h, w, n = maps.shape
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap), np.nan)
+    for i in range(min(n, rows * cols)):
+        m = maps[..., i]
+        if normalize:
+            lo, hi = float(np.nanmin(m)), float(np.nanmax(m))
+            m = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
+        r, c = divmod(i, cols)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = m
+    return out
 
 
 def sliding_figure(image, kernel, output, row, col, title="", output_title="output",
@@ -24,8 +68,9 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
     (NaN cells are not reached yet) with the current cell outlined. ``limits`` (lo, hi) fixes the
     output's colour scale, so colours do not shift while the output fills."""
     kh, kw = kernel.shape
-    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.4))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 0.55, 1.0]})
+    _fixed(fig, left=0.01, right=0.99, bottom=0.02, top=0.92, wspace=0.06)
     ax = axes[0]
     ax.imshow(image, cmap="gray", interpolation="nearest")
     ax.add_patch(Rectangle((col - 0.5, row - 0.5), kw, kh, fill=False, edgecolor="#e4572e", lw=2.5))
@@ -83,14 +128,13 @@ def padding_figure(g, title: str = "") -> Figure:
     if g.extra_after:
         kind[n - g.extra_after:] = 2
     grid = np.maximum(kind[:, None], kind[None, :])
-    fig = Figure(figsize=(10.5, 3.8), layout="constrained")
+    fig = Figure(figsize=(10.5, 3.8))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 0.75]})
+    _fixed(fig, left=0.01, right=0.99, bottom=0.06, top=0.92, wspace=0.16)
     cmap = ListedColormap(["#ffffff", "#cfe3f7", "#f6b26b"])
     ax = axes[0]
     ax.imshow(grid, cmap=cmap, vmin=0, vmax=2, interpolation="nearest")
-    for x in np.arange(-0.5, n, 1.0):
-        ax.axhline(x, color="#bbbbbb", lw=0.5)
-        ax.axvline(x, color="#bbbbbb", lw=0.5)
+    _grid_lines(ax, n, n, color="#bbbbbb", lw=0.5)
     ax.add_patch(Rectangle((g.before - 0.5, g.before - 0.5), g.i, g.i, fill=False,
                            edgecolor="black", lw=1.5))
     for r in g.dropped:
@@ -108,15 +152,16 @@ def padding_figure(g, title: str = "") -> Figure:
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_title(title or f"padded input {n}x{n} (input {g.i}x{g.i})", fontsize=9)
     ax = axes[1]
-    for row, start in enumerate(g.starts):
-        for t in g.taps(start):
-            ax.add_patch(Rectangle((t - 0.45, row - 0.4), 0.9, 0.8, color="#e4572e"))
-    for x in range(n):
-        ax.add_patch(Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9,
-                               color=cmap(int(kind[x])), ec="#888888", lw=0.5))
-        if x in g.dropped:
-            ax.add_patch(Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9, fill=False,
-                                   hatch="///", edgecolor="#d62728", lw=0))
+    ax.add_collection(PatchCollection(
+        [Rectangle((t - 0.45, row - 0.4), 0.9, 0.8) for row, start in enumerate(g.starts)
+         for t in g.taps(start)], facecolor="#e4572e", edgecolor="none"))
+    ax.add_collection(PatchCollection(
+        [Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9) for x in range(n)],
+        facecolor=[cmap(int(c)) for c in kind], edgecolor="#888888", lw=0.5))
+    if g.dropped:
+        ax.add_collection(PatchCollection(
+            [Rectangle((x - 0.5, len(g.starts) - 0.1), 1, 0.9) for x in g.dropped],
+            facecolor="none", hatch="///", edgecolor="#d62728", lw=0))
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(len(g.starts) + 0.9, -0.6)
     ax.set_yticks(range(len(g.starts)))
@@ -126,9 +171,7 @@ def padding_figure(g, title: str = "") -> Figure:
     ax.set_title(f"every window along one axis (k={g.k}, d={g.d}, s={g.s})", fontsize=9)
     ax = axes[2]
     ax.imshow(np.zeros((g.o, g.o)), cmap=ListedColormap(["#d9ead3"]), interpolation="nearest")
-    for x in np.arange(-0.5, g.o, 1.0):
-        ax.axhline(x, color="#6aa84f", lw=0.8)
-        ax.axvline(x, color="#6aa84f", lw=0.8)
+    _grid_lines(ax, g.o, g.o, color="#6aa84f", lw=0.8)
     ax.set_title(f"output {g.o}x{g.o}", fontsize=9)
     for a in (axes[0], axes[2]):
         a.set_xticks([])
@@ -141,8 +184,9 @@ def pooling_figure(fmap, pooled, window, title: str = "", pooled_title: str = "p
     is filled red) side by side with the pooled map, its current cell outlined. ``window`` is a
     :class:`convlab.pooling.Window`; ``pooled`` is (oh, ow)."""
     fmap, pooled = np.asarray(fmap, dtype=float), np.asarray(pooled, dtype=float)
-    fig = Figure(figsize=(9.6, 3.6), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.6))
     axes = fig.subplots(1, 2)
+    _fixed(fig, left=0.01, right=0.99, bottom=0.02, top=0.92, wspace=0.06)
     lo, hi = float(np.nanmin(fmap)), float(np.nanmax(fmap))
     ax = axes[0]
     ax.imshow(fmap, cmap="magma", vmin=lo, vmax=hi, interpolation="nearest")
@@ -170,8 +214,9 @@ def transposed_figure(counts, k: int, s: int, student=None, student_title: str =
     the checkerboard. Right (if given): the student's output on the same input."""
     counts = np.asarray(counts, dtype=float)
     panels = 1 if student is None else 2
-    fig = Figure(figsize=(4.4 * panels, 4.0), layout="constrained")
+    fig = Figure(figsize=(4.4 * panels, 4.0))
     axes = np.atleast_1d(fig.subplots(1, panels))
+    _fixed(fig, left=0.02, right=0.98, bottom=0.02, top=0.93, wspace=0.08)
     lim = (0.0, max(float(counts.max()), 1.0))
     ax = axes[0]
     ax.imshow(counts, cmap="magma", vmin=lim[0], vmax=lim[1], interpolation="nearest")
@@ -202,37 +247,44 @@ def batchnorm_figure(x, y, spread, population_mean, gamma, beta, saturated: floa
     |z| > ``saturated`` shaded and the sigmoid drawn; and the spread of the batch mean of unit 0
     over many batches (``spread``) around the mean of the whole data set, on a fixed scale of
     +- ``spread_halfwidth`` (so the spread can be compared between batch sizes)."""
-    fig = Figure(figsize=(10.5, 3.3), layout="constrained")
+    fig = Figure(figsize=(10.5, 3.3))
     axes = fig.subplots(1, 3)
+    _fixed(fig, left=0.02, right=0.98, bottom=0.09, top=0.84, wspace=0.08)
     x = np.asarray(x, dtype=float)
     lim = max(8.0, float(np.nanmax(np.abs(x))) * 1.05)
+    zz = np.linspace(-lim, lim, 200)
+    sigmoid = 1 / (1 + np.exp(-zz))
     for ax, data, title in ((axes[0], x, "before batch norm"),
                             (axes[1], y, f"after batch norm (gamma={gamma:.1f}, beta={beta:.1f})")):
         ax.axvspan(-lim, -saturated, color="#f4cccc", zorder=0)
         ax.axvspan(saturated, lim, color="#f4cccc", zorder=0)
-        zz = np.linspace(-lim, lim, 200)
-        twin = ax.twinx()
-        twin.plot(zz, 1 / (1 + np.exp(-zz)), color="#888888", lw=1)
-        twin.set_ylim(0, 1.05)
-        twin.set_yticks([])
         if data is None:
+            top = 1.0
             ax.text(0.5, 0.5, "no result from\nyour function", transform=ax.transAxes,
                     ha="center", va="center", color="#b00020")
             ax.set_title(title, fontsize=9)
         else:
             data = np.asarray(data, dtype=float).ravel()
             frac = float(np.mean(np.abs(data) > saturated))
-            ax.hist(np.clip(data, -lim, lim), bins=40, range=(-lim, lim), color="#4c72b0")
+            counts, edges = np.histogram(np.clip(data, -lim, lim), bins=40, range=(-lim, lim))
+            ax.stairs(counts, edges, fill=True, color="#4c72b0")      # one artist, not 40 bars
+            top = max(float(counts.max()), 1.0) * 1.05
             ax.set_title(f"{title}\n{100 * frac:.0f}% in the flat region (shaded)", fontsize=9)
+        # the sigmoid (0..1) drawn on the histogram's scale: the y axis has no ticks, so it needs
+        # no twin axes of its own
+        ax.plot(zz, sigmoid * top / 1.05, color="#888888", lw=1)
+        ax.set_ylim(0, top)
         ax.set_xlim(-lim, lim)
         ax.set_yticks([])
     ax = axes[2]
     rng = None if spread_halfwidth is None else (population_mean - spread_halfwidth,
                                                  population_mean + spread_halfwidth)
-    ax.hist(np.clip(spread, *rng) if rng else spread, bins=40, range=rng, color="#55a868")
+    counts, edges = np.histogram(np.clip(spread, *rng) if rng else spread, bins=40, range=rng)
+    ax.stairs(counts, edges, fill=True, color="#55a868")
     ax.axvline(population_mean, color="black", lw=1.5)
     if rng:
         ax.set_xlim(*rng)
+    ax.set_ylim(0, None)
     ax.set_title(f"batch mean of unit 0 over {len(spread)} batches\n(line: whole data set)",
                  fontsize=9)
     ax.set_yticks([])
@@ -264,16 +316,19 @@ def threshold_figure(errors, labels, threshold: float, precision, recall, point=
     scale, the threshold as a line) and the precision-recall curve with the current point.
     ``point``: (recall, precision) at the threshold; ``chosen``: an optional second threshold."""
     errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
-    fig = Figure(figsize=(9.6, 3.4), layout="constrained")
+    fig = Figure(figsize=(9.6, 3.4))
     ax, bx = fig.subplots(1, 2)
+    _fixed(fig, left=0.07, right=0.99, bottom=0.15, top=0.92, wspace=0.2)
     positive = np.clip(errors, 1e-12, None)
     bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()) + 1e-9, 50)
-    ax.hist(positive[labels == 0], bins=bins, color="#4575b4", alpha=0.7, density=True, label="normal")
-    ax.hist(positive[labels == 1], bins=bins, color="#d73027", alpha=0.7, density=True, label="fraud")
+    for cls, colour, name in ((0, "#4575b4", "normal"), (1, "#d73027", "fraud")):
+        density, _ = np.histogram(positive[labels == cls], bins=bins, density=True)
+        ax.stairs(density, bins, fill=True, color=colour, alpha=0.7, label=name)  # one artist
     ax.axvline(threshold, color="k", lw=2, label=f"threshold {threshold:.3g}")
     if chosen is not None:
         ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=f"chosen {chosen:.3g}")
     ax.set_xscale("log")
+    ax.set_ylim(0, None)
     ax.set_xlabel("reconstruction error (log scale)")
     ax.set_ylabel("density")
     ax.legend(fontsize=7)
@@ -302,9 +357,11 @@ def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "
     orange, the true class outlined), and up to ``max_maps`` feature maps of each conv layer
     (``maps``: [(layer name, (H, W, C))])."""
     probabilities = np.asarray(probabilities, dtype=float)
-    rows = 1 + len(maps)
-    fig = Figure(figsize=(9.6, 2.6 + 1.3 * len(maps)), layout="constrained")
-    grid = fig.add_gridspec(rows, max_maps, height_ratios=[2.0] + [1.0] * len(maps))
+    fig = Figure(figsize=(9.6, 2.6 + 1.3 * len(maps)))
+    # one axes per layer with its maps tiled side by side (not one axes per map: axes are slow)
+    grid = fig.add_gridspec(1 + len(maps), 8, height_ratios=[2.0] + [1.0] * len(maps),
+                            left=0.07, right=0.99, bottom=0.02, top=0.93, wspace=1.2,
+                            hspace=0.35)
     ax = fig.add_subplot(grid[0, :2])
     ax.imshow(np.asarray(image)[..., 0], cmap="gray", interpolation="nearest")
     _bare(ax)
@@ -312,45 +369,47 @@ def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "
     ax = fig.add_subplot(grid[0, 2:])
     pred = int(np.argmax(probabilities))
     colours = ["#f6b26b" if c == pred else "#3a9ad9" for c in range(len(probabilities))]
-    bars = ax.bar(range(len(probabilities)), probabilities, color=colours)
-    if label is not None:
-        bars[int(label)].set_edgecolor("#1b7837")
-        bars[int(label)].set_linewidth(2.5)
+    edges = ["#1b7837" if label is not None and c == int(label) else "none"
+             for c in range(len(probabilities))]
+    ax.bar(range(len(probabilities)), probabilities, color=colours, edgecolor=edges,
+           linewidth=[2.5 if e != "none" else 0 for e in edges])
     ax.set_xticks(range(len(probabilities)))
     ax.set_ylim(0, 1)
     ax.set_title(f"class probabilities: predicted {pred}"
                  + ("" if label is None else f", true {int(label)} (green frame)"), fontsize=9)
+    from matplotlib import colormaps
+    magma = colormaps["magma"].with_extremes(bad="white")
     for r, (name, fmap) in enumerate(maps, start=1):
         fmap = np.asarray(fmap, dtype=float)
-        for c in range(max_maps):
-            ax = fig.add_subplot(grid[r, c])
-            _bare(ax)
-            if c < fmap.shape[-1]:
-                ax.imshow(fmap[..., c], cmap="magma", interpolation="nearest")
-            if c == 0:
-                ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}",
-                              fontsize=7)
+        ax = fig.add_subplot(grid[r, :])
+        gap = max(1, fmap.shape[1] // 14)
+        ax.imshow(_mosaic(fmap, max_maps, gap=gap), cmap=magma, vmin=0, vmax=1,
+                  interpolation="nearest")
+        _bare(ax)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
     return fig
 
 
 def filters_figure(kernel, title: str = "first-layer filters", max_filters: int = 32) -> Figure:
     """Chapter 6: the filters of a conv layer, kernel (kh, kw, 1, F), one small image each (the
     colour scale is shared, so all-zero filters look alike)."""
+    from matplotlib import colormaps
     kernel = np.asarray(kernel, dtype=float)
     f = min(kernel.shape[-1], max_filters)
     cols = min(f, 8)
     rows = -(-f // cols)
-    fig = Figure(figsize=(1.1 * cols + 0.4, 1.1 * rows + 0.5), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    fig = Figure(figsize=(1.1 * cols + 0.4, 1.1 * rows + 0.5))
+    ax = fig.add_axes((0.02, 0.02, 0.96, 1 - 0.02 - 0.45 / (1.1 * rows + 0.5)))
     lim = max(float(np.abs(kernel).max()), 1e-12)
-    for i, ax in enumerate(axes):
-        _bare(ax)
-        if i < f:
-            ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-lim, vmax=lim,
-                      interpolation="nearest")
-        else:
-            ax.axis("off")
-    fig.suptitle(title, fontsize=9)
+    gap = max(1, kernel.shape[0] // 4)
+    # every filter a tile of one image, blank between tiles (one axes, not one per filter)
+    tiles = _mosaic(kernel[:, :, 0, :f], cols, rows, gap=gap, normalize=False)
+    ax.imshow(tiles, cmap=colormaps["RdBu_r"].with_extremes(bad="white"), vmin=-lim, vmax=lim,
+              interpolation="nearest")
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
     return fig
 
 
