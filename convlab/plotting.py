@@ -19,17 +19,39 @@ def to_png(fig: Figure, dpi: int = 80) -> bytes:
     """Render a matplotlib Figure to PNG bytes without pyplot (no global state, no display).
     One draw on an Agg canvas (``savefig`` draws twice when the figure has a layout engine) and
     PNG compression level 1 (several times faster to encode than the default 6; the image is a
-    few kB larger)."""
+    few kB larger).
+
+    A figure made to be updated in place (see :func:`_set_dynamic`) is drawn once without its
+    dynamic artists, that background is kept, and later renders paste the background and draw
+    only the dynamic artists (blitting)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    fig.set_dpi(dpi)
-    canvas.draw()
+    dynamic = getattr(fig, "_convlab_dynamic", None)
+    background = getattr(fig, "_convlab_background", None)
+    if dynamic and background is not None and background[0] == dpi:
+        canvas.restore_region(background[1])
+    else:
+        fig.set_dpi(dpi)
+        canvas.draw()                                 # animated (dynamic) artists are left out
+        if dynamic:
+            fig._convlab_background = (dpi, canvas.copy_from_bbox(fig.bbox))
+    for artist in dynamic or ():
+        if artist.get_visible():
+            fig.draw_artist(artist)
     width, height = canvas.get_width_height(physical=True)
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
     image.convert("RGB").save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def _set_dynamic(fig: Figure, artists) -> None:
+    """Mark the artists that a figure function changes in place when it is called again with
+    ``fig=`` (everything else stays): :func:`to_png` then redraws only these."""
+    for artist in artists:
+        artist.set_animated(True)
+    fig._convlab_dynamic = list(artists)
 
 
 def _fixed(fig: Figure, left=0.02, right=0.98, bottom=0.03, top=0.88, wspace=0.1, hspace=0.2):
@@ -63,17 +85,28 @@ def _mosaic(maps, cols: int, rows: int = 1, gap: int = 1, normalize: bool = True
 
 
 def sliding_figure(image, kernel, output, row, col, title="", output_title="output",
-                   limits=None) -> Figure:
+                   limits=None, fig: Figure | None = None) -> Figure:
     """Three panels: the image with the window at (row, col), the kernel, and the output so far
     (NaN cells are not reached yet) with the current cell outlined. ``limits`` (lo, hi) fixes the
-    output's colour scale, so colours do not shift while the output fills."""
+    output's colour scale, so colours do not shift while the output fills. ``fig``: a figure this
+    function returned before; if it shows the same image and kernel (the same objects), titles,
+    limits and output shape, only the window, the output and the current cell are updated and it
+    is returned (:func:`to_png` then redraws just those), else a new figure is built."""
     kh, kw = kernel.shape
+    output = np.asarray(output, dtype=float)
+    static = (image, kernel, title, output_title, limits, output.shape)
+    old = getattr(fig, "_convlab_sliding", None)
+    if old is not None and limits is not None and old[0][0] is image and old[0][1] is kernel \
+            and old[0][2:] == static[2:]:
+        _sliding_marks(*old[1], output, row, col)
+        return fig
     fig = Figure(figsize=(9.6, 3.4))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 0.55, 1.0]})
     _fixed(fig, left=0.01, right=0.99, bottom=0.02, top=0.92, wspace=0.06)
     ax = axes[0]
     ax.imshow(image, cmap="gray", interpolation="nearest")
-    ax.add_patch(Rectangle((col - 0.5, row - 0.5), kw, kh, fill=False, edgecolor="#e4572e", lw=2.5))
+    window = ax.add_patch(Rectangle((col - 0.5, row - 0.5), kw, kh, fill=False,
+                                    edgecolor="#e4572e", lw=2.5))
     ax.set_title(title or f"image {image.shape[0]}x{image.shape[1]}", fontsize=9)
     ax = axes[1]
     lim = max(float(np.abs(kernel).max()), 1e-12)
@@ -83,17 +116,28 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
             ax.text(n, m, f"{v:.2g}", ha="center", va="center", fontsize=8)
     ax.set_title(f"kernel {kh}x{kw}", fontsize=9)
     ax = axes[2]
-    shown = np.ma.masked_invalid(np.asarray(output, dtype=float))
     lo, hi = limits if limits is not None else (None, None)
-    ax.imshow(shown, cmap="viridis", interpolation="nearest", vmin=lo, vmax=hi)
-    ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#e4572e", lw=2.5))
+    out = ax.imshow(np.ma.masked_invalid(output), cmap="viridis", interpolation="nearest",
+                    vmin=lo, vmax=hi)
+    cell = ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, fill=False, edgecolor="#e4572e",
+                                  lw=2.5))
     ax.set_xlim(-0.5, output.shape[1] - 0.5)
     ax.set_ylim(output.shape[0] - 0.5, -0.5)
     ax.set_title(output_title, fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
+    if limits is not None:
+        _set_dynamic(fig, [window, out, cell])
+        fig._convlab_sliding = (static, (window, out, cell))
     return fig
+
+
+def _sliding_marks(window, out, cell, output, row, col) -> None:
+    """sliding_figure's moving parts: the window on the image, the output so far, its cell."""
+    window.set_xy((col - 0.5, row - 0.5))
+    out.set_data(np.ma.masked_invalid(output))
+    cell.set_xy((col - 0.5, row - 0.5))
 
 
 def show_maps(maps, names, title=""):
@@ -311,39 +355,63 @@ def loss_curves(histories: dict, title: str = ""):
 
 
 def threshold_figure(errors, labels, threshold: float, precision, recall, point=None,
-                     title: str = "", chosen=None) -> Figure:
+                     title: str = "", chosen=None, fig: Figure | None = None) -> Figure:
     """Chapter 7: histograms of the reconstruction error for normal and fraud transactions (log
     scale, the threshold as a line) and the precision-recall curve with the current point.
-    ``point``: (recall, precision) at the threshold; ``chosen``: an optional second threshold."""
+    ``point``: (recall, precision) at the threshold; ``chosen``: an optional second threshold.
+    ``fig``: a figure this function returned before; if it shows the same errors, labels, curve
+    (the same objects), title and chosen threshold, only its threshold line and point are moved
+    and it is returned (:func:`to_png` then redraws just those), else a new figure is built."""
+    static = (errors, labels, precision, recall, title, chosen)
+    old = getattr(fig, "_convlab_threshold", None)
+    if old is not None and len(old[0]) == len(static) and all(
+            a is b if isinstance(a, np.ndarray) else a == b for a, b in zip(old[0], static)):
+        line, dot, legend = old[1]
+        _threshold_marks(line, dot, legend, threshold, point)
+        return fig
     errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
-    fig = Figure(figsize=(9.6, 3.4))
-    ax, bx = fig.subplots(1, 2)
-    _fixed(fig, left=0.07, right=0.99, bottom=0.15, top=0.92, wspace=0.2)
+    new = Figure(figsize=(9.6, 3.4))
+    ax, bx = new.subplots(1, 2)
+    _fixed(new, left=0.07, right=0.99, bottom=0.15, top=0.92, wspace=0.2)
     positive = np.clip(errors, 1e-12, None)
     bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()) + 1e-9, 50)
     for cls, colour, name in ((0, "#4575b4", "normal"), (1, "#d73027", "fraud")):
         density, _ = np.histogram(positive[labels == cls], bins=bins, density=True)
         ax.stairs(density, bins, fill=True, color=colour, alpha=0.7, label=name)  # one artist
-    ax.axvline(threshold, color="k", lw=2, label=f"threshold {threshold:.3g}")
+    line = ax.axvline(threshold, color="k", lw=2, label=f"threshold {threshold:.3g}")
     if chosen is not None:
         ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=f"chosen {chosen:.3g}")
     ax.set_xscale("log")
     ax.set_ylim(0, None)
     ax.set_xlabel("reconstruction error (log scale)")
     ax.set_ylabel("density")
-    ax.legend(fontsize=7)
+    legend = ax.legend(fontsize=7, loc="upper right")
     ax.set_title(f"{title}: errors by class" if title else "errors by class", fontsize=9)
     bx.plot(recall, precision, color="#4575b4")
-    if point is not None and np.all(np.isfinite(point)):
-        bx.plot([point[0]], [point[1]], "o", color="k", ms=8)
+    dot, = bx.plot([np.nan], [np.nan], "o", color="k", ms=8)
     bx.axhline(labels.mean(), color="#999999", ls=":", lw=1, label="fraud rate (flag all)")
     bx.set_xlim(0, 1.02)
     bx.set_ylim(0, 1.02)
     bx.set_xlabel("recall")
     bx.set_ylabel("precision")
-    bx.legend(fontsize=7)
+    bx.legend(fontsize=7, loc="lower left")
     bx.set_title(f"{title}: precision-recall curve" if title else "precision-recall curve", fontsize=9)
-    return fig
+    _threshold_marks(line, dot, legend, threshold, point)
+    _set_dynamic(new, [line, dot, legend])
+    new._convlab_threshold = (static, (line, dot, legend))
+    return new
+
+
+def _threshold_marks(line, dot, legend, threshold: float, point) -> None:
+    """threshold_figure's moving parts: the threshold line (and its legend entry) and the point
+    on the precision-recall curve."""
+    line.set_xdata([threshold, threshold])
+    label = f"threshold {threshold:.3g}"
+    line.set_label(label)
+    legend.get_texts()[2].set_text(label)
+    shown = point is not None and bool(np.all(np.isfinite(point)))
+    dot.set_data([point[0]] if shown else [np.nan], [point[1]] if shown else [np.nan])
+    dot.set_visible(shown)
 
 # --- chapter 6: a CNN classifier --------------------------------------------------------------
 def _bare(ax):
