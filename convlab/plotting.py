@@ -54,6 +54,28 @@ def _set_dynamic(fig: Figure, artists) -> None:
     fig._convlab_dynamic = list(artists)
 
 
+def _cell_numbers(ax, values, fmt: str, fontsize: float = 8, color="black") -> None:
+    """Write every value of a 2-D array centred on its image cell, as text-shaped markers: one
+    artist per distinct label instead of one Text per cell (a Text costs about 1 ms to draw, a
+    marker almost nothing). Same size and font as ``ax.text(..., fontsize=fontsize)``."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.path import Path
+    from matplotlib.textpath import TextPath
+    cells = {}
+    for (r, c), v in np.ndenumerate(np.asarray(values)):
+        cells.setdefault(format(v, fmt), []).append((c, r))
+    frame = 4.0 * fontsize       # every label inside +-frame points: all get the same scale
+    for label, xy in cells.items():
+        # 1.15: Agg's hinted text comes out about that much larger than the exact outline
+        glyphs = TextPath((0, 0), label, size=1.15 * fontsize, prop=FontProperties())
+        box = glyphs.get_extents()
+        verts = glyphs.vertices - [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]
+        marker = Path(np.vstack([verts, [[frame, frame], [-frame, -frame]]]),
+                      np.concatenate([glyphs.codes, [Path.MOVETO, Path.MOVETO]]))
+        x, y = np.array(xy, dtype=float).T
+        ax.plot(x, y, ls="none", marker=marker, ms=2 * frame, mew=0, color=color)
+
+
 def _fixed(fig: Figure, left=0.02, right=0.98, bottom=0.03, top=0.88, wspace=0.1, hspace=0.2):
     """Fixed margins (no layout engine: constrained layout measures every text on each draw)."""
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, wspace=wspace,
@@ -112,8 +134,7 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
     lim = max(float(np.abs(kernel).max()), 1e-12)
     ax.imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
     if kh * kw <= 25:
-        for (m, n), v in np.ndenumerate(kernel):
-            ax.text(n, m, f"{v:.2g}", ha="center", va="center", fontsize=8)
+        _cell_numbers(ax, kernel, ".2g", fontsize=8)
     ax.set_title(f"kernel {kh}x{kw}", fontsize=9)
     ax = axes[2]
     lo, hi = limits if limits is not None else (None, None)
@@ -266,8 +287,7 @@ def transposed_figure(counts, k: int, s: int, student=None, student_title: str =
     ax.imshow(counts, cmap="magma", vmin=lim[0], vmax=lim[1], interpolation="nearest")
     o = counts.shape[0]
     if o <= 16:
-        for (r, c), v in np.ndenumerate(counts):
-            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=7, color="#3a9ad9")
+        _cell_numbers(ax, counts, "g", fontsize=7, color="#3a9ad9")
     colours = ["#e4572e", "#17bebb", "#ffc914", "#76b041"]
     for n, start in enumerate(range(0, o - k + 1, s)):
         ax.add_patch(Rectangle((start - 0.45, -0.45), k - 0.1, k - 0.1, fill=False,
