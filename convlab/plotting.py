@@ -7,6 +7,7 @@ instead of ``hist``'s one patch per bin, a mosaic image instead of one axes per 
 ``to_png`` draws once and encodes with fast PNG compression."""
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -54,26 +55,48 @@ def _set_dynamic(fig: Figure, artists) -> None:
     fig._convlab_dynamic = list(artists)
 
 
-def _cell_numbers(ax, values, fmt: str, fontsize: float = 8, color="black") -> None:
-    """Write every value of a 2-D array centred on its image cell, as text-shaped markers: one
-    artist per distinct label instead of one Text per cell (a Text costs about 1 ms to draw, a
-    marker almost nothing). Same size and font as ``ax.text(..., fontsize=fontsize)``."""
+def _text_markers(ax, xs, ys, labels, fontsize: float = 8, color="black", ha: str = "center",
+                  va: str = "center", pad: float = 0.0, transform=None) -> None:
+    """Short labels at (x, y), drawn as text-shaped markers: one artist per distinct label
+    instead of one Text each (a Text or tick label costs about 1 ms to draw, a marker almost
+    nothing). ``ha``/``va`` ("left"/"center"/"right", "top"/"center") place the label's box
+    relative to the point, ``pad`` points away from it; not clipped to the axes."""
+    points = {}
+    for x, y, label in zip(xs, ys, labels):
+        points.setdefault(str(label), []).append((x, y))
+    for label, xy in points.items():
+        marker, frame = _text_marker(label, float(fontsize), ha, va, float(pad))
+        x, y = np.array(xy, dtype=float).T
+        ax.plot(x, y, ls="none", marker=marker, ms=2 * frame, mew=0, color=color, clip_on=False,
+                **({} if transform is None else {"transform": transform}))
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_marker(label: str, fontsize: float, ha: str, va: str, pad: float):
+    """(marker path, half its size in points) for :func:`_text_markers`; cached, as the outline
+    of a text takes a few ms to compute."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.path import Path
     from matplotlib.textpath import TextPath
-    cells = {}
-    for (r, c), v in np.ndenumerate(np.asarray(values)):
-        cells.setdefault(format(v, fmt), []).append((c, r))
-    frame = 4.0 * fontsize       # every label inside +-frame points: all get the same scale
-    for label, xy in cells.items():
-        # 1.15: Agg's hinted text comes out about that much larger than the exact outline
-        glyphs = TextPath((0, 0), label, size=1.15 * fontsize, prop=FontProperties())
-        box = glyphs.get_extents()
-        verts = glyphs.vertices - [(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2]
-        marker = Path(np.vstack([verts, [[frame, frame], [-frame, -frame]]]),
-                      np.concatenate([glyphs.codes, [Path.MOVETO, Path.MOVETO]]))
-        x, y = np.array(xy, dtype=float).T
-        ax.plot(x, y, ls="none", marker=marker, ms=2 * frame, mew=0, color=color)
+    # centred labels are short numbers: Agg's hinted text draws those about 10% larger than the
+    # exact outline
+    size = fontsize * (1.1 if ha == va == "center" else 1.0)
+    glyphs = TextPath((0, 0), label, size=size, prop=FontProperties())
+    box = glyphs.get_extents()
+    dx = {"left": pad - box.x0, "center": -(box.x0 + box.x1) / 2, "right": -pad - box.x1}[ha]
+    dy = {"top": -pad - box.y1, "center": -(box.y0 + box.y1) / 2}[va]
+    verts = glyphs.vertices + [dx, dy]
+    frame = float(np.abs(verts).max()) + 1.0      # +-frame around the point: the marker's scale
+    return Path(np.vstack([verts, [[frame, frame], [-frame, -frame]]]),
+                np.concatenate([glyphs.codes, [Path.MOVETO, Path.MOVETO]])), frame
+
+
+def _cell_numbers(ax, values, fmt: str, fontsize: float = 8, color="black") -> None:
+    """Every value of a 2-D array written centred on its image cell (see :func:`_text_markers`);
+    same size and font as ``ax.text(..., fontsize=fontsize)``."""
+    rows, cols = np.indices(np.shape(values))
+    _text_markers(ax, cols.ravel(), rows.ravel(),
+                  [format(v, fmt) for v in np.asarray(values).ravel()], fontsize, color)
 
 
 def _fixed(fig: Figure, left=0.02, right=0.98, bottom=0.03, top=0.88, wspace=0.1, hspace=0.2):
@@ -229,10 +252,14 @@ def padding_figure(g, title: str = "") -> Figure:
             facecolor="none", hatch="///", edgecolor="#d62728", lw=0))
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(len(g.starts) + 0.9, -0.6)
-    ax.set_yticks(range(len(g.starts)))
-    ax.set_yticklabels([f"window {r}" for r in range(len(g.starts))], fontsize=7)
-    ax.set_xticks(range(n))
-    ax.tick_params(axis="x", labelsize=6)
+    # tick labels as text markers (dozens of ticks are slow to draw)
+    rows = range(len(g.starts))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    _text_markers(ax, np.zeros(len(rows)), rows, [f"window {r}" for r in rows], fontsize=7,
+                  ha="right", pad=3, transform=ax.get_yaxis_transform())
+    _text_markers(ax, range(n), np.zeros(n), [str(x) for x in range(n)], fontsize=6, va="top",
+                  pad=3, transform=ax.get_xaxis_transform())
     ax.set_title(f"every window along one axis (k={g.k}, d={g.d}, s={g.s})", fontsize=9)
     ax = axes[2]
     ax.imshow(np.zeros((g.o, g.o)), cmap=ListedColormap(["#d9ead3"]), interpolation="nearest")
