@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 
 import numpy as np
 from matplotlib.collections import PatchCollection
@@ -467,43 +468,67 @@ def _bare(ax):
 
 
 def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "",
-                          max_maps: int = 8) -> Figure:
+                          max_maps: int = 8, fig: Figure | None = None) -> Figure:
     """Chapter 6: one test image, the model's class probabilities as bars (the prediction in
     orange, the true class outlined), and up to ``max_maps`` feature maps of each conv layer
-    (``maps``: [(layer name, (H, W, C))])."""
-    probabilities = np.asarray(probabilities, dtype=float)
-    fig = Figure(figsize=(9.6, 2.6 + 1.3 * len(maps)))
-    # one axes per layer with its maps tiled side by side (not one axes per map: axes are slow)
-    grid = fig.add_gridspec(1 + len(maps), 8, height_ratios=[2.0] + [1.0] * len(maps),
-                            left=0.07, right=0.99, bottom=0.02, top=0.93, wspace=1.2,
-                            hspace=0.35)
-    ax = fig.add_subplot(grid[0, :2])
-    ax.imshow(np.asarray(image)[..., 0], cmap="gray", interpolation="nearest")
-    _bare(ax)
-    ax.set_title(title or "test image", fontsize=8)
-    ax = fig.add_subplot(grid[0, 2:])
-    pred = int(np.argmax(probabilities))
-    colours = ["#f6b26b" if c == pred else "#3a9ad9" for c in range(len(probabilities))]
-    edges = ["#1b7837" if label is not None and c == int(label) else "none"
-             for c in range(len(probabilities))]
-    ax.bar(range(len(probabilities)), probabilities, color=colours, edgecolor=edges,
-           linewidth=[2.5 if e != "none" else 0 for e in edges])
-    ax.set_xticks(range(len(probabilities)))
-    ax.set_ylim(0, 1)
-    ax.set_title(f"class probabilities: predicted {pred}"
-                 + ("" if label is None else f", true {int(label)} (green frame)"), fontsize=9)
+    (``maps``: [(layer name, (H, W, C))]). ``fig``: a figure this function returned before; if
+    it has the same layout (layers and their shapes, classes, max_maps, a label or none), its
+    image, bars, maps and titles are updated and it is returned (:func:`to_png` then redraws
+    just those), else a new figure is built."""
     from matplotlib import colormaps
-    magma = colormaps["magma"].with_extremes(bad="white")
-    for r, (name, fmap) in enumerate(maps, start=1):
-        fmap = np.asarray(fmap, dtype=float)
-        ax = fig.add_subplot(grid[r, :])
-        gap = max(1, fmap.shape[1] // 14)
-        ax.imshow(_mosaic(fmap, max_maps, gap=gap), cmap=magma, vmin=0, vmax=1,
-                  interpolation="nearest")
+    probabilities = np.asarray(probabilities, dtype=float)
+    image = np.asarray(image)[..., 0]
+    maps = [(name, np.asarray(fmap, dtype=float)) for name, fmap in maps]
+    layout = (image.shape, len(probabilities), tuple((n, m.shape) for n, m in maps), max_maps,
+              label is None)
+    old = getattr(fig, "_convlab_cnn", None)
+    if old is None or old[0] != layout:
+        fig = Figure(figsize=(9.6, 2.6 + 1.3 * len(maps)))
+        # one axes per layer with its maps tiled side by side (not one axes per map: slow)
+        grid = fig.add_gridspec(1 + len(maps), 8, height_ratios=[2.0] + [1.0] * len(maps),
+                                left=0.07, right=0.99, bottom=0.02, top=0.93, wspace=1.2,
+                                hspace=0.35)
+        ax = fig.add_subplot(grid[0, :2])
+        shown = ax.imshow(image, cmap="gray", interpolation="nearest")
         _bare(ax)
-        for side in ax.spines.values():
-            side.set_visible(False)
-        ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
+        ax.set_title(" ", fontsize=8)
+        bx = fig.add_subplot(grid[0, 2:])
+        bars = bx.bar(range(len(probabilities)), probabilities)
+        bx.set_xticks(range(len(probabilities)))
+        bx.set_ylim(0, 1)
+        bx.set_title(" ", fontsize=9)
+        magma = colormaps["magma"].with_extremes(bad="white")
+        tiles = []
+        for r, (name, fmap) in enumerate(maps, start=1):
+            mx = fig.add_subplot(grid[r, :])
+            tiles.append(mx.imshow(np.zeros((1, 1)), cmap=magma, vmin=0, vmax=1,
+                                   interpolation="nearest"))
+            _bare(mx)
+            for side in mx.spines.values():
+                side.set_visible(False)
+            mx.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
+        parts = (shown, ax.title, list(bars), bx.title, tiles)
+        _set_dynamic(fig, [shown, ax.title, *bars, bx.title, *tiles])
+        fig._convlab_cnn = (layout, parts)
+    shown, image_title, bars, bars_title, tiles = fig._convlab_cnn[1]
+    shown.set_data(image)
+    shown.set_clim(float(np.min(image)), float(np.max(image)))   # imshow's own autoscaling
+    image_title.set_text(textwrap.fill(title or "test image", 30))   # narrow axes: wrap
+    pred = int(np.argmax(probabilities))
+    for c, (bar, p) in enumerate(zip(bars, probabilities)):
+        bar.set_height(p)
+        bar.set_facecolor("#f6b26b" if c == pred else "#3a9ad9")
+        framed = label is not None and c == int(label)
+        bar.set_edgecolor("#1b7837" if framed else "none")
+        bar.set_linewidth(2.5 if framed else 0)
+    bars_title.set_text(f"class probabilities: predicted {pred}"
+                        + ("" if label is None else f", true {int(label)} (green frame)"))
+    for tile, (name, fmap) in zip(tiles, maps):
+        mosaic = _mosaic(fmap, max_maps, gap=max(1, fmap.shape[1] // 14))
+        tile.set_data(mosaic)
+        tile.set_extent((-0.5, mosaic.shape[1] - 0.5, mosaic.shape[0] - 0.5, -0.5))
+        tile.axes.set_xlim(-0.5, mosaic.shape[1] - 0.5)
+        tile.axes.set_ylim(mosaic.shape[0] - 0.5, -0.5)
     return fig
 
 
