@@ -280,7 +280,7 @@ def inspect(model, image) -> Inspection:
     image = np.asarray(image, np.float32)[None]
     convs = [l for l in model.layers if type(l).__name__ == "Conv2D"]
     probe = k.Model(model.inputs, [l.output for l in convs] + [model.outputs[0]])
-    outs = probe(image, training=False)
+    outs = probe([image], training=False)      # a list, like model.inputs: no Keras warning
     outs = [np.asarray(o) for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
     probs = outs[-1][0].astype(float)
     maps = [(l.name, o[0]) for l, o in zip(convs, outs[:-1])]

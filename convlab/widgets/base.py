@@ -8,6 +8,8 @@ import traceback
 
 import ipywidgets as W
 
+from .. import plotting
+
 BAD = "#b00020"
 
 
@@ -22,3 +24,15 @@ class GuardedView(W.VBox):
                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
             with self.callback_log:
                 traceback.print_exc()
+
+    def _show_figure(self, key, make_figure) -> bool:
+        """Render ``make_figure()`` (a Figure) into ``self.figure``, unless ``key`` (everything
+        the figure depends on) equals the key of the figure shown: a control that changes
+        another one (a slider's maximum clamping its value, a button setting a slider) would
+        otherwise render the same PNG twice. Returns whether it rendered."""
+        if key is not None and key == getattr(self, "_figure_key", None):
+            return False
+        self._figure_key = None                    # if rendering fails, the next call renders
+        self.figure.value = plotting.to_png(make_figure())
+        self._figure_key = key
+        return True

@@ -88,9 +88,9 @@ class BatchNormExplorer(GuardedView):
                      f"and {self.z[:, 0].var():.2f}. Over 200 batches of {n} the batch mean of unit "
                      f"0 varies with standard deviation {spread.std():.2f}.</div>")
         self.status.value = "".join(lines)
-        fig = plotting.batchnorm_figure(x, y, spread, self.z[:, 0].mean(), g, b,
-                                        batchnorm.SATURATED, 2.0 * float(self.z[:, 0].std()))
-        self.figure.value = plotting.to_png(fig)
+        self._show_figure((n, g, b, self.seed), lambda: plotting.batchnorm_figure(
+            x, y, spread, self.z[:, 0].mean(), g, b, batchnorm.SATURATED,
+            2.0 * float(self.z[:, 0].std())))
         self.last = {"x": x, "y": y, "spread": spread}
         self.draw_count += 1
 

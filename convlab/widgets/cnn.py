@@ -86,6 +86,9 @@ class CNNExplorer(GuardedView):
         self.status.value = (f"<div style='color:{colour}'>test image {i}: predicted "
                              f"<b>{found.prediction}</b> ({found.probabilities[found.prediction]:.0%}),"
                              f" true {label} {mark}</div>")
-        self.figure.value = plotting.to_png(plotting.cnn_prediction_figure(
+        # the same layout every time: cnn_prediction_figure updates the figure shown in place
+        self._prediction_fig = plotting.cnn_prediction_figure(
             image, found.probabilities, found.maps, label,
-            title=f"{self.data.source}: test image {i}", max_maps=self.max_maps))
+            title=f"{self.data.source}: test image {i}", max_maps=self.max_maps,
+            fig=getattr(self, "_prediction_fig", None))
+        self.figure.value = plotting.to_png(self._prediction_fig)

@@ -85,7 +85,7 @@ class PaddingExplorer(GuardedView):
                          "row/column at the bottom/right (orange).</div>")
         self.formula.value = "".join(lines)
         self.status.value = self._status_html(i, k, p, s, d, mode, g)
-        self.figure.value = plotting.to_png(plotting.padding_figure(g))
+        self._show_figure((i, k, p, s, d, mode), lambda: plotting.padding_figure(g))
 
     def _status_html(self, i, k, p, s, d, mode, g) -> str:
         parts = []

@@ -104,5 +104,8 @@ class PoolingExplorer(GuardedView):
         self.info.value = (f"<div>{fmap.shape[0]}x{fmap.shape[1]} -> {oh}x{ow}{overlap}. "
                            f"Window {win.index} keeps {kept}: {win.kept:.4g}; the other "
                            f"{win.values.size - 1} value(s) are thrown away.</div>")
-        self.figure.value = plotting.to_png(plotting.pooling_figure(
-            fmap, shown, win, title=title, pooled_title=f"{label} {oh}x{ow} ({mode}, {pad})"))
+        # a size/stride change may clamp the window slider, which draws first: not twice
+        self._show_figure(
+            (self.image.value, size, stride, mode, pad, win.index, label),
+            lambda: plotting.pooling_figure(fmap, shown, win, title=title,
+                                            pooled_title=f"{label} {oh}x{ow} ({mode}, {pad})"))

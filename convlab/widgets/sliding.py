@@ -80,6 +80,7 @@ class FilterSlider(GuardedView):
         self.title = sample.title
         self.image = sample.image
         self.kernel = kernels.get(self.kernel_picker.value)
+        self._loaded = getattr(self, "_loaded", 0) + 1     # new inputs: the figure key changes
         self.reference = sliding.window_sums(self.image, self.kernel)
         self.output, self.error = self.reference, None
         if self.conv_fn is not None:
@@ -105,10 +106,16 @@ class FilterSlider(GuardedView):
         # text first: it is ready at once, the figure takes ~0.2 s to render
         self.status.value = self._status_html(k)
         self.detail.value = self._detail_html(st)
-        fig = plotting.sliding_figure(self.image, self.kernel, sliding.filled(shown, k),
-                                      st.row, st.col, title=self.title, output_title=out_title,
-                                      limits=_limits(shown))
-        self.figure.value = plotting.to_png(fig)
+        # same image and kernel: sliding_figure updates the figure shown (window, output, cell)
+        # and only those are redrawn; a step that changes nothing is not rendered again
+        self._show_figure((k, self._loaded, out_title),
+                          lambda: self._sliding_figure(shown, k, st, out_title))
+
+    def _sliding_figure(self, shown, k, st, out_title):
+        self._fig = plotting.sliding_figure(
+            self.image, self.kernel, sliding.filled(shown, k), st.row, st.col, title=self.title,
+            output_title=out_title, limits=_limits(shown), fig=getattr(self, "_fig", None))
+        return self._fig
 
     def _status_html(self, k: int) -> str:
         if self.error:

@@ -97,6 +97,7 @@ class ThresholdExplorer(GuardedView):
             self.errors = value
             name = html.escape(getattr(self.error_fn, "__name__", "your function"))
             self._source = f"<div style='color:{OK}'>errors computed by your {name}</div>"
+        self._curve = fraud.pr_curve(self.errors, self.labels)   # the same for every threshold
         lo, hi = np.log10(max(self.errors.min(), 1e-9)), np.log10(max(self.errors.max(), 1e-9))
         self.threshold.min, self.threshold.max = np.floor(lo) - 0.1, np.ceil(hi) + 0.1
         self.threshold.value = float(np.quantile(self.errors, 0.99))
@@ -141,6 +142,14 @@ class ThresholdExplorer(GuardedView):
             "<tr><td></td><td><b>flagged</b></td><td><b>not flagged</b></td></tr>"
             f"<tr><td><b>fraud</b></td><td>TP {op.tp}</td><td>FN {op.fn}</td></tr>"
             f"<tr><td><b>normal</b></td><td>FP {op.fp}</td><td>TN {op.tn}</td></tr></table>")
-        precision, recall = fraud.pr_curve(self.errors, self.labels)
-        self.figure.value = plotting.to_png(plotting.threshold_figure(
-            self.errors, self.labels, t, precision, recall, self.point, self.title, self.chosen))
+        # the costs do not change the figure; for the same errors and chosen threshold,
+        # threshold_figure moves the line and the point in the figure shown, and only those
+        # are redrawn
+        self._show_figure((t, self.chosen, id(self.errors)), self._threshold_figure)
+
+    def _threshold_figure(self):
+        precision, recall = self._curve
+        self._fig = plotting.threshold_figure(
+            self.errors, self.labels, float(self.threshold.value), precision, recall, self.point,
+            self.title, self.chosen, fig=getattr(self, "_fig", None))
+        return self._fig

@@ -76,4 +76,4 @@ class TransposedConvExplorer(GuardedView):
                     f"&#10003;</div>" if bad == 0 else
                     f"<div style='color:{BAD}'>your conv2d_transpose differs in {bad} of "
                     f"{counts.size} cells &#10007;</div>")
-        self.figure.value = plotting.to_png(plotting.transposed_figure(counts, k, s, student))
+        self._show_figure((i, k, s), lambda: plotting.transposed_figure(counts, k, s, student))
