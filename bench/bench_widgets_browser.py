@@ -47,6 +47,8 @@ WIDGETS = {
     "BatchNormExplorer": Entry("04_batch_norm", "BatchNormExplorer(bn_fn=", "batch size", 0),
     "TransposedConvExplorer": Entry("05_conv_variants", "TransposedConvExplorer(conv2d_transpose",
                                     "kernel size k", 0),
+    "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "dilation d", 0),
+    "ParamCalculator": Entry("05_conv_variants", "ParamCalculator(param_fn=", "kernel size k", 0),
     "CNNExplorer": Entry("06_cnn_classifier", "CNNExplorer(model, data)", "test image", 0),
     "ThresholdExplorer": Entry("07_autoencoders", "ThresholdExplorer(split.x_val", "threshold", 1),
 }
