@@ -102,7 +102,7 @@ def subset(data: Data, n_train: int, n_test: int) -> Data:
                 data.y_test[:n_test], data.source, data.note)
 
 
-# --- CIFAR-10's pickled batches ---------------------------------------------------------------
+# --- training runs: checkpoints and TensorBoard logs -------------------------------------------
 def runs_root() -> Path:
     """Where training runs keep checkpoints and TensorBoard logs: ``$CONVLAB_RUNS``, else
     ``runs/`` at the top of the course repository (git-ignored; ``make tensorboard`` shows it),
@@ -126,6 +126,7 @@ def run_folder(name: str) -> Path:
     return folder
 
 
+# --- CIFAR-10's pickled batches ---------------------------------------------------------------
 def cifar_rows_to_images(rows) -> np.ndarray:
     """CIFAR-10 stores each image as a flat row of 3,072 bytes: 1,024 red, 1,024 green, 1,024
     blue values, each plane row by row. (N, 3072) -> (N, 32, 32, 3) float32 in [0, 1]."""
@@ -133,6 +134,59 @@ def cifar_rows_to_images(rows) -> np.ndarray:
     validate.require(rows.ndim == 2 and rows.shape[1] == 3072,
                      f"rows must be (N, 3072); got shape {rows.shape}")
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float32) / 255.0
+
+
+CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                 "truck")
+NO_CIFAR = "(CIFAR-10 not downloaded: run `python -m data_scripts fetch cifar10` or `make data`)"
+
+
+def load_cifar10(verbose: bool = True) -> Data | None:
+    """CIFAR-10 from the data scripts' cache: the original archive of pickled batches
+    (``data_batch_1`` .. ``data_batch_5``, ``test_batch``; each a dict with ``b"data"`` (N, 3072)
+    uint8 and ``b"labels"``), read without unpacking it. Returns None, saying what is missing,
+    when it has not been downloaded. (Pickles run code when loaded: this only reads the archive
+    whose SHA-256 ``data_scripts`` verified.)"""
+    import pickle
+    import tarfile
+
+    import data_scripts
+    try:
+        path = data_scripts.cached_path("cifar10")
+    except data_scripts.DatasetMissing:
+        if verbose:
+            print(f"Note: {NO_CIFAR}; the CIFAR-10 part is skipped.")
+        return None
+    parts = {}
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            name = Path(member.name).name
+            if member.isfile() and (name.startswith("data_batch_") or name == "test_batch"):
+                batch = pickle.load(archive.extractfile(member), encoding="bytes")
+                parts[name] = (np.asarray(batch[b"data"], np.uint8),
+                               np.asarray(batch[b"labels"], np.int64))
+    train = sorted(n for n in parts if n.startswith("data_batch_"))
+    validate.require(train and "test_batch" in parts,
+                     f"{path} is not the CIFAR-10 python archive (no data_batch_* / test_batch)")
+    data = Data(cifar_rows_to_images(np.concatenate([parts[n][0] for n in train])),
+                np.concatenate([parts[n][1] for n in train]),
+                cifar_rows_to_images(parts["test_batch"][0]), parts["test_batch"][1], "CIFAR-10")
+    if verbose:
+        print(data.summary())
+    return data
+
+
+def cifar_pipeline(x, y, batch_size: int = 64, seed: int = 0, shuffle_buffer: int = 10_000):
+    """The seed article's hand-written input loop as ``tf.data``: (image, one-hot label) pairs,
+    shuffled with a buffer of ``shuffle_buffer`` examples, in batches of ``batch_size``."""
+    from .testing import tensorflow
+    tf = tensorflow()
+    x = np.asarray(x, np.float32)
+    validate.require(x.ndim == 4 and len(x) == len(y),
+                     f"x must be (N, H, W, C) with one label per image; got {x.shape} and {len(y)}")
+    batch_size = validate.positive_int(batch_size, "batch_size")
+    return (tf.data.Dataset.from_tensor_slices((x, one_hot(y)))
+            .shuffle(shuffle_buffer, seed=seed).batch(batch_size))
 
 
 def one_hot(labels, classes: int = CLASSES) -> np.ndarray:
@@ -215,7 +269,7 @@ def symmetry_experiment(data: Data, initializer: str, epochs: int = 2, seed: int
     tf, k = tensorflow(), keras()
     k.utils.set_random_seed(seed)
     model = k.Sequential([
-        k.Input((28, 28, 1)),
+        k.Input(data.x_train.shape[1:]),
         k.layers.Conv2D(filters, 5, padding="same", activation="relu",
                         kernel_initializer=initializer, bias_initializer="zeros"),
         k.layers.MaxPooling2D(4), k.layers.Flatten(),

@@ -238,3 +238,52 @@ def test_real_creditcard_path_from_download_to_split(server, cache, monkeypatch,
     assert not split.synthetic and split.x_train.shape[1] == 29
     assert len(split.y_val) + len(split.y_test) == 2_000 - int(0.6 * 2_000)
     assert fraud.load_creditcard(max_rows=100).values.shape == (100, 31)
+
+
+def cifar_archive(per_batch: int = 12) -> tuple:
+    """A .tar.gz laid out like cifar-10-python.tar.gz (cifar-10-batches-py/data_batch_1..5 and
+    test_batch, pickled dicts with b"data" (N, 3072) uint8 and b"labels"); returns (bytes, rows)."""
+    import pickle
+    import tarfile
+    rng = np.random.default_rng(5)
+    rows, buf = {}, io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch", "batches.meta"]:
+            data = rng.integers(0, 256, size=(per_batch, 3072), dtype=np.uint8)
+            labels = [int(v) for v in rng.integers(0, 10, per_batch)]
+            rows[name] = (data, labels)
+            blob = pickle.dumps({b"batch_label": name.encode(), b"labels": labels, b"data": data})
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(blob)
+            tar.addfile(info, io.BytesIO(blob))
+    return buf.getvalue(), rows
+
+
+def test_cifar10_path_from_download_to_tf_data(server, cache, monkeypatch, capsys):
+    """Chapter 6's CIFAR-10 path without the internet: fetch an archive laid out like the real
+    one (checksum verified), read its pickled batches, check the (N, 3072) -> (N, 32, 32, 3)
+    layout pixel by pixel, batch it with tf.data, and run the zero-init experiment on it."""
+    from dataclasses import replace
+    from convlab import cnn
+    payload, rows = cifar_archive()
+    Handler.files["/cifar.tar.gz"] = payload
+    monkeypatch.setitem(data_scripts.REGISTRY, "cifar10", replace(
+        data_scripts.REGISTRY["cifar10"], urls=(f"{server}/cifar.tar.gz",),
+        sha256=hashlib.sha256(payload).hexdigest(), size=len(payload)))
+    assert cnn.load_cifar10() is None and "fetch cifar10" in capsys.readouterr().out
+    fetch("cifar10")
+    data = cnn.load_cifar10()
+    assert "CIFAR-10" in capsys.readouterr().out
+    assert data.x_train.shape == (60, 32, 32, 3) and data.x_test.shape == (12, 32, 32, 3)
+    assert data.x_train.dtype == np.float32 and 0 <= data.x_train.min() and data.x_train.max() <= 1
+    first = rows["data_batch_1"][0][0]
+    # pixel (r, c) of channel ch is byte ch*1024 + r*32 + c of the row
+    for ch, r, c in [(0, 0, 0), (1, 5, 7), (2, 31, 30)]:
+        assert data.x_train[0, r, c, ch] == np.float32(first[ch * 1024 + r * 32 + c] / 255.0)
+    assert list(data.y_train[:12]) == rows["data_batch_1"][1]
+    assert list(data.y_test) == rows["test_batch"][1]
+    x, y = next(iter(cnn.cifar_pipeline(data.x_train, data.y_train, batch_size=16)))
+    assert tuple(x.shape) == (16, 32, 32, 3) and tuple(y.shape) == (16, 10)
+    np.testing.assert_array_equal(np.asarray(y).sum(axis=1), 1)
+    zeros = cnn.symmetry_experiment(data, "zeros", epochs=1, filters=4)
+    assert zeros.filter_spread == 0 and zeros.gradient_spread == 0

@@ -102,6 +102,11 @@ def test_committed_notebooks_are_clean(folder):
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, \
                     f"{path.relative_to(REPO)}: committed with outputs"
+        # a duplicated cell id (a cell copied by hand) makes nbformat invent a random one on
+        # every generate, so course/ would never stop drifting
+        ids = [cell.get("id") for cell in nb["cells"]]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        assert not dup, f"{path.relative_to(REPO)}: duplicated cell ids {dup}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
