@@ -24,6 +24,7 @@ import os
 import pickle
 import re
 import select
+import shutil
 import struct
 import subprocess
 import sys
@@ -154,13 +155,11 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
-        for f in (self.wfile,):
-            with contextlib.suppress(Exception):
-                f.close()
+        with contextlib.suppress(Exception):
+            self.wfile.close()
         with contextlib.suppress(OSError):
             os.close(self.rfd)
         self.rfd = -1
-        import shutil
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

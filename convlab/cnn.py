@@ -7,7 +7,6 @@ importing this module stays cheap and works where TensorFlow is blocked.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import sys
 import time

@@ -4,7 +4,6 @@ a message that names what happened, and nobody else's record changes.
 Every attack runs through the trusted re-check (autograder.verify; fast, one sandbox each); the
 ones in THROUGH_NBGRADER also run through real nbgrader + re-check, as an instructor grades.
 """
-import json
 import sqlite3
 
 import nbformat

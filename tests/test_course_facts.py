@@ -1,7 +1,6 @@
 """Every number the course text states is computed here, with TensorFlow/Keras, and must appear in
 the notebook as stated."""
 import numpy as np
-import pytest
 
 import nbharness as h
 from convlab.testing import keras, tensorflow
@@ -95,8 +94,8 @@ def test_ch02_the_articles_example():
     model = k.Sequential([k.Input((32, 32, 1)), k.layers.ZeroPadding2D(1),
                           k.layers.Conv2D(4, 3, strides=2)])
     assert model.output_shape == (None, 16, 16, 4)
-    for s, (h, w, f) in shapes.items():
-        assert f"{h}x{w}x{f}" in text
+    for s, (height, width, f) in shapes.items():
+        assert f"{height}x{width}x{f}" in text
     assert "32x32x1" in text and "four" in text and "padding 1" in text
     assert f"(32 + 2·1 - 3)/1 + 1 = {shapes[1][0]}" in text
     assert f"floor((32 + 2·1 - 3)/2) + 1 = floor(31/2) + 1 = {shapes[2][0]}" in text

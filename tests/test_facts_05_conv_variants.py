@@ -28,7 +28,7 @@ def test_grouped_parameter_counts():
     assert (standard, grouped) == (36864, 4608)
     assert f"3·3·64·64 = **{standard:,}**" in text
     assert f"3·3·8·64 = **{grouped:,}** parameters, {standard // grouped} times fewer" in text
-    assert f"36,864 -> 4,608 with 8 groups" in text
+    assert "36,864 -> 4,608 with 8 groups" in text
 
 
 def test_separable_parameter_counts_and_multiply_adds():

@@ -8,7 +8,6 @@ import html
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import nbformat

@@ -7,7 +7,6 @@ import sys
 import time
 
 import nbclient
-import nbformat
 import pytest
 
 import nbharness as h

@@ -100,7 +100,7 @@ def test_widget_updates_on_every_control(data):
     assert "predicted" in w.status.value and f"true {data.y_test[0]}" in w.status.value
     before = w.figure.value
     w.index.value = 3
-    assert w.figure.value != before and f"test image 3" in w.status.value
+    assert w.figure.value != before and "test image 3" in w.status.value
     before = w.figure.value
     w.view.value = "filters"
     assert w.figure.value != before and "4 filters of 3x3x1" in w.status.value

@@ -10,6 +10,7 @@ import ipywidgets as W
 
 from .. import plotting
 
+OK = "#1b7837"     # status colours shared by every widget
 BAD = "#b00020"
 
 

@@ -15,11 +15,9 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import batchnorm, plotting, validate
 
-OK = "#1b7837"
-BAD = "#b00020"
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 

@@ -14,11 +14,9 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import cnn, plotting, validate
 
-OK = "#1b7837"
-BAD = "#b00020"
 VIEWS = ("prediction", "filters")
 
 

@@ -16,11 +16,9 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import plotting, validate, variants
 
-OK = "#1b7837"
-BAD = "#b00020"
 RANGES = {"i": (1, 16), "k": (1, 5), "d": (1, 4)}
 
 

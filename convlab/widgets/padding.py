@@ -14,11 +14,8 @@ import html
 
 import ipywidgets as W
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import padding, plotting, validate
-
-OK = "#1b7837"
-BAD = "#b00020"
 
 
 class PaddingExplorer(GuardedView):

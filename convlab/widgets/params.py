@@ -16,11 +16,9 @@ import html
 
 import ipywidgets as W
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import plotting, validate, variants
 
-OK = "#1b7837"
-BAD = "#b00020"
 RANGES = {"c_in": (1, 64), "c_out": (1, 64), "k": (1, 7), "groups": (1, 16),
           "multiplier": (1, 4), "size": (1, 64)}
 

@@ -14,7 +14,7 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import data, kernels, plotting, sliding, validate
 
 PHOTO_WIDTH = 24
@@ -119,16 +119,16 @@ class FilterSlider(GuardedView):
 
     def _status_html(self, k: int) -> str:
         if self.error:
-            return ("<div style='color:#b00020'><b>Your function could not be shown:</b> "
+            return (f"<div style='color:{BAD}'><b>Your function could not be shown:</b> "
                     f"{html.escape(self.error)}</div>")
         if self.conv_fn is None:
             return "<div>Showing the window sums (no function given).</div>"
         bad = sliding.mismatches(self.output, self.reference, k)
         if bad:
             r, c = divmod(bad[0], self.reference.shape[1])
-            return (f"<div style='color:#b00020'><b>{len(bad)} of the {k + 1} cells so far differ "
+            return (f"<div style='color:{BAD}'><b>{len(bad)} of the {k + 1} cells so far differ "
                     f"from the window sums</b>; the first is output[{r}, {c}]</div>")
-        return (f"<div style='color:#1b7837'>{html.escape(self.fn_name)} agrees with the window "
+        return (f"<div style='color:{OK}'>{html.escape(self.fn_name)} agrees with the window "
                 f"sums on all {k + 1} cells so far.</div>")
 
     def _detail_html(self, st: sliding.Step) -> str:
@@ -144,7 +144,7 @@ class FilterSlider(GuardedView):
             got = float(self.output[st.row, st.col])
             ok = np.isclose(got, st.total, atol=1e-9)
             mark = "&#10003;" if ok else "&#10007; differs"
-            color = "#1b7837" if ok else "#b00020"
+            color = OK if ok else BAD
             parts.append(f"; {html.escape(self.fn_name)} gives "
                          f"<b class='convlab-yours' style='color:{color}'>{got:.4g}</b> {mark}")
         parts.append("</div>")

@@ -17,11 +17,8 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import fraud, plotting, validate
-
-OK = "#1b7837"
-BAD = "#b00020"
 
 
 def _run(fn, *args):

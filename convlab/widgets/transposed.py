@@ -15,11 +15,8 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import GuardedView
+from .base import BAD, OK, GuardedView
 from .. import plotting, validate, variants
-
-OK = "#1b7837"
-BAD = "#b00020"
 
 
 class TransposedConvExplorer(GuardedView):
