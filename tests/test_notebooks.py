@@ -129,3 +129,13 @@ def test_course_is_generated_from_solutions():
     proc = subprocess.run([sys.executable, "-m", "autograder", "generate", "--check"],
                           cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_self_check_command_points_at_the_students_copy(chapter):
+    """Students work in workspace/ (`make lab` copies course/ there): the notebook's self-check
+    command must grade that copy, not the untouched release in course/ (which scores 0)."""
+    text = (REPO / "solutions" / chapter / f"{chapter}.ipynb").read_text()
+    assert f"make check NB=workspace/{chapter}/{chapter}.ipynb" in text
+    assert "make check NB=course/" not in text
+    assert re.search(r"^WORKSPACE \?= workspace$", (REPO / "Makefile").read_text(), re.M)
