@@ -112,8 +112,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("autograde", help="grade submissions in autograder/submitted")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="submissions graded at once (default: one per CPU core)")
+    p.add_argument("--workers", type=int, default=max(1, min(os.cpu_count() or 1, 8)),
+                   help="submissions graded at once (default: one per CPU core, at most 8: "
+                        "each runs its own TensorFlow kernels)")
     p = sub.add_parser("feedback", help="generate HTML feedback (no hidden tests)")
     p.add_argument("chapter")
     p = sub.add_parser("export", help="export grades to CSV")
