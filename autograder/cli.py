@@ -194,9 +194,18 @@ def main(argv=None) -> int:
             print(f"[{bar:<20}] {len(done)}/{len(students)} {r.student}: {status} "
                   f"({r.seconds:.1f} s)", flush=True)
 
+        before = core.class_records(db_url)
         results = core.grade_many(root, args.chapter, students, workers=workers,
                                   on_result=progress)
         print(_summary_table(results))
+        changed = core.records_changed(before, core.class_records(db_url), set(students))
+        if changed:
+            print("\nWARNING: the gradebook records of students who were NOT graded in this run "
+                  "changed during it (a submission may have written to the gradebook):\n  "
+                  + "\n  ".join(changed)
+                  + (f"\nThe gradebook as it was before the run: {backup.relative_to(root)}"
+                     if backup else ""), file=sys.stderr)
+            return 3
         return 0 if all(not r.error for r in results) else 1
 
     if args.command == "collect":

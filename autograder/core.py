@@ -154,6 +154,32 @@ def gradebook_has(db_url: str, chapter: str) -> bool:
             return False
 
 
+def class_records(db_url: str) -> dict:
+    """{(assignment, student): score} of every submission in the gradebook (any database)."""
+    from nbgrader.api import Gradebook
+
+    records = {}
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            for sub in gb.submission_dicts(assignment.name):
+                records[(assignment.name, sub["student"])] = float(sub["score"] or 0.0)
+    return records
+
+
+def records_changed(before: dict, after: dict, graded: set) -> list:
+    """The records of students *not* graded in this run that differ between two snapshots of
+    :func:`class_records`: nothing but grading should write the gradebook, so any change there
+    means a submission (or something else) wrote to it. Returns readable lines."""
+    lines = []
+    for key in sorted(set(before) | set(after)):
+        if key[1] in graded:
+            continue
+        if before.get(key) != after.get(key):
+            was, now = (f"{d[key]:g}" if key in d else "no record" for d in (before, after))
+            lines.append(f"{key[1]} / {key[0]}: score {was} -> {now}")
+    return lines
+
+
 def backup_gradebook(root: Path = REPO) -> Path | None:
     """Copy a SQLite gradebook to autograder/backups/ (consistent even while in use). Returns the
     copy, or None when the gradebook is not SQLite (back up PostgreSQL with its own tools)."""
