@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import validate
+from . import studentfn, validate
 
 #: Where the sigmoid counts as saturated in this chapter: |z| > 3, where its slope is below 0.05
 #: (a fifth of its largest slope, 0.25 at z = 0).
@@ -93,18 +93,13 @@ def run_bn_fn(fn: Callable, x: np.ndarray, gamma, beta) -> BnRun:
 
     Never raises for a bad ``fn``: the problem comes back as a message for the widget.
     """
-    name = getattr(fn, "__name__", "your function")
-    call = f"{name}(x {tuple(x.shape)}, gamma {tuple(np.shape(gamma))}, beta {tuple(np.shape(beta))})"
-    try:
-        out = fn(x.copy(), np.array(gamma, dtype=float), np.array(beta, dtype=float))
-    except NotImplementedError:
-        return BnRun(None, None, None, f"{name} is not implemented yet (it raises "
-                                       f"NotImplementedError). Implement it above and run this "
-                                       f"cell again.")
-    except Exception as exc:
-        return BnRun(None, None, None, f"{call} raised {type(exc).__name__}: {exc}")
-    if out is None:
-        return BnRun(None, None, None, f"{call} returned None: did you forget `return`?")
+    call = (f"{studentfn.name_of(fn)}(x {tuple(x.shape)}, gamma {tuple(np.shape(gamma))}, "
+            f"beta {tuple(np.shape(beta))})")
+    run = studentfn.call(fn, call, x.copy(), np.array(gamma, dtype=float),
+                         np.array(beta, dtype=float))
+    if run.error:
+        return BnRun(None, None, None, run.error)
+    out = run.value
     try:
         y, mean, var = out
         y, mean, var = (np.asarray(v, dtype=float) for v in (y, mean, var))

@@ -15,7 +15,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import validate
+from . import studentfn, validate
 
 MODES = ("explicit", "VALID", "SAME")
 
@@ -119,29 +119,18 @@ def geometry(i: int, k: int, s: int = 1, d: int = 1, padding="VALID") -> Geometr
     return Geometry(i, k, s, d, mode, before, after, ke, padded, o, starts, dropped, formula)
 
 
-@dataclass(frozen=True)
-class FnRun:
-    value: object
-    error: Optional[str]
-
-
-def run_size_fn(fn: Callable, *args, expect: str = "int") -> FnRun:
+def run_size_fn(fn: Callable, *args, expect: str = "int") -> studentfn.Run:
     """Call a (student's) ``fn(*args)`` and check the kind of result.
 
     expect: "int" (conv_output_size) or "pair" (same_padding: two ints). Never raises for a bad
     ``fn``: the problem comes back as a message for the widget.
     """
-    name = getattr(fn, "__name__", "your function")
+    name = studentfn.name_of(fn)
     shown = ", ".join(repr(a) for a in args)
-    try:
-        value = fn(*args)
-    except NotImplementedError:
-        return FnRun(None, f"{name} is not implemented yet (it raises NotImplementedError). "
-                           f"Implement it above and run this cell again.")
-    except Exception as exc:
-        return FnRun(None, f"{name}({shown}) raised {type(exc).__name__}: {exc}")
-    if value is None:
-        return FnRun(None, f"{name}({shown}) returned None: did you forget `return`?")
+    run = studentfn.call(fn, f"{name}({shown})", *args)
+    if run.error:
+        return run
+    value = run.value
     if expect == "pair":
         try:
             a, b = value
@@ -149,13 +138,13 @@ def run_size_fn(fn: Callable, *args, expect: str = "int") -> FnRun:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            return FnRun(None, f"{name}({shown}) returned {value!r}; expected two ints "
-                               f"(before, after)")
-        return FnRun((int(a), int(b)), None)
+            return studentfn.Run(None, f"{name}({shown}) returned {value!r}; expected two "
+                                       f"ints (before, after)")
+        return studentfn.Run((int(a), int(b)), None)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        return FnRun(None, f"{name}({shown}) returned {value!r} ({type(value).__name__}); "
+        return studentfn.Run(None, f"{name}({shown}) returned {value!r} ({type(value).__name__}); "
                            f"expected an int")
-    return FnRun(int(value), None)
+    return studentfn.Run(int(value), None)
 
 
 def receptive_field(layers) -> int:

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import validate
+from . import studentfn, validate
 from .padding import tf_same_padding
 
 MODES = ("max", "avg")
@@ -123,36 +123,17 @@ def window_at(fmap, size=2, stride=None, mode="max", padding="VALID", index: int
                   (oh, ow))
 
 
-@dataclass(frozen=True)
-class FnRun:
-    value: Optional[np.ndarray]
-    error: Optional[str]
-
-
-def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> FnRun:
+def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> studentfn.Run:
     """Call a (student's) ``fn(images, size, stride, mode, padding)`` on the 2-D ``fmap`` as a
     batch of one, and check its result's shape. Never raises for a bad ``fn``."""
-    name = getattr(fn, "__name__", "your function")
     fmap = np.asarray(fmap, dtype=float)
     expected = pool(fmap[None, :, :, None], size, stride, mode, padding).shape
-    shown = f"{name}(images {(1, *fmap.shape, 1)}, size={size}, stride={stride}, mode={mode!r}, padding={padding!r})"
-    try:
-        value = fn(fmap[None, :, :, None].copy(), size=size, stride=stride, mode=mode,
-                   padding=padding)
-    except NotImplementedError:
-        return FnRun(None, f"{name} is not implemented yet (it raises NotImplementedError). "
-                           f"Implement it above and run this cell again.")
-    except Exception as exc:
-        return FnRun(None, f"{shown} raised {type(exc).__name__}: {exc}")
-    if value is None:
-        return FnRun(None, f"{shown} returned None: did you forget `return`?")
-    try:
-        a = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return FnRun(None, f"{shown} returned {type(value).__name__}; expected a NumPy array")
-    if a.shape != expected:
-        return FnRun(None, f"{shown} returned shape {a.shape}; expected {expected}")
-    return FnRun(a[0, :, :, 0], None)
+    shown = (f"{studentfn.name_of(fn)}(images {(1, *fmap.shape, 1)}, size={size}, "
+             f"stride={stride}, mode={mode!r}, padding={padding!r})")
+    run = studentfn.call_array(fn, shown, expected, fmap[None, :, :, None].copy(), size=size,
+                               stride=stride, mode=mode, padding=padding,
+                               not_array="expected a NumPy array")
+    return studentfn.Run(run.value[0, :, :, 0], None) if run.error is None else run
 
 
 def keras_shapes(input_shape, layers) -> list:

@@ -6,11 +6,11 @@ sum. Steps are numbered row by row, like the loops ``for i in rows: for j in col
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
-from . import validate
+from . import studentfn, validate
 
 
 @dataclass(frozen=True)
@@ -66,38 +66,16 @@ def filled(output: np.ndarray, index: int) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class ConvRun:
-    output: Optional[np.ndarray]
-    error: Optional[str]
-
-
-def run_conv_fn(conv_fn: Callable, image, kernel) -> ConvRun:
-    """Run a (student's) ``conv_fn(image, kernel)`` and check what comes back.
-
-    Never raises for a bad ``conv_fn``: the error is returned as a message for the widget.
-    """
+def run_conv_fn(conv_fn: Callable, image, kernel) -> studentfn.Run:
+    """Run a (student's) ``conv_fn(image, kernel)`` and check what comes back: a
+    :class:`convlab.studentfn.Run` with the output as ``value`` or an ``error`` for the widget."""
     image, kernel = check_inputs(image, kernel)
-    name = getattr(conv_fn, "__name__", "your function")
+    name = studentfn.name_of(conv_fn)
     expected = output_shape(image.shape, kernel.shape)
-    try:
-        result = conv_fn(image.copy(), kernel.copy())
-    except NotImplementedError:
-        return ConvRun(None, f"{name} is not implemented yet (it raises NotImplementedError). "
-                             f"Implement it above and run this cell again.")
-    except Exception as exc:
-        return ConvRun(None, f"{name} raised {type(exc).__name__}: {exc}")
-    if result is None:
-        return ConvRun(None, f"{name} returned None: did you forget `return`?")
-    try:
-        result = np.asarray(result, dtype=float)
-    except (TypeError, ValueError):
-        return ConvRun(None, f"{name} returned {type(result).__name__}, not a numeric array")
-    if result.shape != expected:
-        return ConvRun(None, f"{name} returned shape {result.shape}; for image {image.shape} and "
-                             f"kernel {kernel.shape} the output must be {expected} "
-                             f"(H - kh + 1, W - kw + 1)")
-    return ConvRun(result, None)
+    return studentfn.call_array(
+        conv_fn, name, expected, image.copy(), kernel.copy(),
+        wrong_shape=f"for image {image.shape} and kernel {kernel.shape} the output must be "
+                    f"{expected} (H - kh + 1, W - kw + 1)")
 
 
 def window_sums(image, kernel) -> np.ndarray:

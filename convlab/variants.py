@@ -23,13 +23,13 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import validate
+from . import studentfn, validate
 from .padding import tf_same_padding
 
 __all__ = ["conv2d", "pad_like_tf", "transpose_output_size", "overlap_counts",
-           "run_transpose_fn", "TransposeRun", "effective_size", "dilated_kernel",
+           "run_transpose_fn", "effective_size", "dilated_kernel",
            "DilationGeometry", "dilation_geometry", "tap_kernel", "run_dilate_fn", "KINDS",
-           "layer_params", "LayerCost", "layer_costs", "ParamRun", "run_param_fn"]
+           "layer_params", "LayerCost", "layer_costs", "run_param_fn"]
 
 
 def pad_like_tf(images, kh: int, kw: int, stride: int = 1, padding: str = "VALID",
@@ -84,48 +84,15 @@ def overlap_counts(i: int, k: int, s: int) -> np.ndarray:
     return np.outer(line, line)
 
 
-@dataclass(frozen=True)
-class TransposeRun:
-    value: Optional[np.ndarray]
-    error: Optional[str]
-
-
-def run_transpose_fn(fn: Callable, i: int, k: int, s: int) -> TransposeRun:
+def run_transpose_fn(fn: Callable, i: int, k: int, s: int) -> studentfn.Run:
     """Call ``fn(ones (1, i, i, 1), ones (k, k, 1, 1), (1, o, o, 1), s, "VALID")`` and return its
     (o, o) result, or a message saying why not. Never raises for a bad ``fn``."""
     o = transpose_output_size(i, k, s)
-    name = getattr(fn, "__name__", "your function")
-    shown = f"{name}(ones (1, {i}, {i}, 1), ones ({k}, {k}, 1, 1), (1, {o}, {o}, 1), {s}, 'VALID')"
-    try:
-        value = fn(np.ones((1, i, i, 1)), np.ones((k, k, 1, 1)), (1, o, o, 1), s, "VALID")
-    except NotImplementedError:
-        return TransposeRun(None, f"{name} is not implemented yet (it raises NotImplementedError). "
-                                  f"Implement it above and run this cell again.")
-    except Exception as exc:
-        return TransposeRun(None, f"{shown} raised {type(exc).__name__}: {exc}")
-    if value is None:
-        return TransposeRun(None, f"{shown} returned None: did you forget `return`?")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return TransposeRun(None, f"{shown} returned {type(value).__name__}, not a numeric array")
-    if arr.shape != (1, o, o, 1):
-        return TransposeRun(None, f"{shown} returned shape {arr.shape}; expected (1, {o}, {o}, 1)")
-    return TransposeRun(arr[0, :, :, 0], None)
-
-
-# --- results of a student's function, as data or as a message -----------------------------------
-def _call(fn: Callable, shown: str, *args, **kwargs):
-    """(value, error, raised): ``fn(*args, **kwargs)``, or a message saying why it gave nothing
-    (``raised`` names the exception's class). Never raises for a bad ``fn``."""
-    name = getattr(fn, "__name__", "your function")
-    try:
-        return fn(*args, **kwargs), None, None
-    except NotImplementedError:
-        return None, (f"{name} is not implemented yet (it raises NotImplementedError). "
-                      f"Implement it above and run this cell again."), "NotImplementedError"
-    except Exception as exc:
-        return None, f"{shown} raised {type(exc).__name__}: {exc}", type(exc).__name__
+    shown = (f"{studentfn.name_of(fn)}(ones (1, {i}, {i}, 1), ones ({k}, {k}, 1, 1), "
+             f"(1, {o}, {o}, 1), {s}, 'VALID')")
+    run = studentfn.call_array(fn, shown, (1, o, o, 1), np.ones((1, i, i, 1)),
+                               np.ones((k, k, 1, 1)), (1, o, o, 1), s, "VALID")
+    return studentfn.Run(run.value[0, :, :, 0], None) if run.error is None else run
 
 
 # --- dilated convolution: DilationExplorer ------------------------------------------------------
@@ -179,31 +146,15 @@ def tap_kernel(k: int) -> np.ndarray:
     return np.arange(1.0, k * k + 1).reshape(k, k, 1, 1)
 
 
-@dataclass(frozen=True)
-class FnRun:
-    value: Optional[np.ndarray]
-    error: Optional[str]
-
-
-def run_dilate_fn(fn: Callable, k: int, d: int) -> FnRun:
+def run_dilate_fn(fn: Callable, k: int, d: int) -> studentfn.Run:
     """Call ``fn(tap_kernel(k), d)`` and return its (k_eff, k_eff) result, or a message saying
     why not. Never raises for a bad ``fn``."""
     k_eff = effective_size(k, d)
-    name = getattr(fn, "__name__", "your function")
-    shown = f"{name}(kernel 1..{k * k} ({k}, {k}, 1, 1), {d})"
-    value, error, _ = _call(fn, shown, tap_kernel(k), d)
-    if error:
-        return FnRun(None, error)
-    if value is None:
-        return FnRun(None, f"{shown} returned None: did you forget `return`?")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return FnRun(None, f"{shown} returned {type(value).__name__}, not a numeric array")
-    if arr.shape != (k_eff, k_eff, 1, 1):
-        return FnRun(None, f"{shown} returned shape {arr.shape}; expected "
-                           f"({k_eff}, {k_eff}, 1, 1): k_eff = {k} + {k - 1}·{d - 1} = {k_eff}")
-    return FnRun(arr[:, :, 0, 0], None)
+    shown = f"{studentfn.name_of(fn)}(kernel 1..{k * k} ({k}, {k}, 1, 1), {d})"
+    run = studentfn.call_array(fn, shown, (k_eff, k_eff, 1, 1), tap_kernel(k), d,
+                               wrong_shape=f"expected ({k_eff}, {k_eff}, 1, 1): k_eff = {k} + "
+                                           f"{k - 1}·{d - 1} = {k_eff}")
+    return studentfn.Run(run.value[:, :, 0, 0], None) if run.error is None else run
 
 
 # --- parameters and multiply-adds: ParamCalculator ----------------------------------------------
@@ -311,27 +262,20 @@ def layer_costs(c_in: int, c_out: int, k: int, groups: int = 1, multiplier: int 
     return tuple(out)
 
 
-@dataclass(frozen=True)
-class ParamRun:
-    value: Optional[int]
-    error: Optional[str]
-    raised: Optional[str]          # the class name of the exception the function raised, if any
-
-
-def run_param_fn(fn: Callable, cost: LayerCost) -> ParamRun:
+def run_param_fn(fn: Callable, cost: LayerCost) -> studentfn.Run:
     """Call ``fn`` as ``param_count`` with the arguments of ``cost`` and return the count it gave
-    (a whole number), or a message saying why not. Never raises for a bad ``fn``."""
-    shown = cost.call_text(getattr(fn, "__name__", "your function"))
-    value, error, raised = _call(fn, shown, *cost.args, **dict(cost.kwargs))
-    if error:
-        return ParamRun(None, error, raised)
-    if value is None:
-        return ParamRun(None, f"{shown} returned None: did you forget `return`?", None)
+    (a whole number), or a message saying why not (``raised`` names an exception the function
+    raised). Never raises for a bad ``fn``."""
+    shown = cost.call_text(studentfn.name_of(fn))
+    run = studentfn.call(fn, shown, *cost.args, **dict(cost.kwargs))
+    if run.error:
+        return run
+    value = run.value
     arr = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(None)
     if arr.dtype.kind not in "iuf" or arr.ndim != 0:
         what = (f"an array of shape {arr.shape}" if arr.ndim and arr.dtype.kind in "iuf"
                 else type(value).__name__)
-        return ParamRun(None, f"{shown} returned {what}, not one number", None)
+        return studentfn.Run(None, f"{shown} returned {what}, not one number")
     if not np.isfinite(arr) or float(arr) != int(arr):
-        return ParamRun(None, f"{shown} returned {value!r}, not a whole number", None)
-    return ParamRun(int(arr), None, None)
+        return studentfn.Run(None, f"{shown} returned {value!r}, not a whole number")
+    return studentfn.Run(int(arr), None)

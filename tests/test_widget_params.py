@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from convlab import variants
+from convlab import studentfn, variants
 from convlab.testing import keras
 from convlab.widgets import ParamCalculator
 
@@ -107,7 +107,7 @@ def test_run_param_fn_reports_problems_as_messages():
     assert "not one number" in variants.run_param_fn(lambda *a, **k: True, cost).error
     assert variants.run_param_fn(lambda *a, **k: np.int64(1152), cost).value == 1152
     assert variants.run_param_fn(lambda *a, **k: 1152.0, cost).value == 1152
-    assert variants.run_param_fn(variants.layer_params, cost) == variants.ParamRun(1152, None, None)
+    assert variants.run_param_fn(variants.layer_params, cost) == studentfn.Run(1152, None, None)
 
 
 # --- the view, driven as a person would, from Python -----------------------------------------

@@ -42,7 +42,7 @@ def test_filled_hides_cells_not_reached():
 
 def test_run_conv_fn_reports_problems_as_messages():
     ok = sliding.run_conv_fn(correlate, IMAGE, KERNEL)
-    assert ok.error is None and ok.output.shape == (3, 4)
+    assert ok.error is None and ok.value.shape == (3, 4)
 
     def stub(image, kernel):
         raise NotImplementedError()

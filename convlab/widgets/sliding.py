@@ -85,7 +85,7 @@ class FilterSlider(GuardedView):
         self.output, self.error = self.reference, None
         if self.conv_fn is not None:
             run = sliding.run_conv_fn(self.conv_fn, self.image, self.kernel)
-            self.output, self.error = run.output, run.error
+            self.output, self.error = run.value, run.error
         n = self.reference.size
         self.step.max = n - 1
         if self.step.value > n - 1:

@@ -18,18 +18,7 @@ import ipywidgets as W
 import numpy as np
 
 from .base import BAD, OK, GuardedView
-from .. import fraud, plotting, validate
-
-
-def _run(fn, *args):
-    """(value, error message) of a student's function call."""
-    name = getattr(fn, "__name__", "your function")
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, f"{name} is not implemented yet: replace `raise NotImplementedError()`"
-    except Exception as exc:  # noqa: BLE001 - shown to the student
-        return None, f"{name} raised {type(exc).__name__}: {exc}"
+from .. import fraud, plotting, studentfn, validate
 
 
 class ThresholdExplorer(GuardedView):
@@ -81,19 +70,20 @@ class ThresholdExplorer(GuardedView):
             self.errors = fraud.errors_of(self.x, self.x_hat)
             self._source = "<div>No error function given: showing the true mean squared error.</div>"
         else:
-            value, err = _run(self.error_fn, self.x.copy(), self.x_hat.copy())
+            name = studentfn.name_of(self.error_fn)
+            run = studentfn.call(self.error_fn, f"{name}(x, x_hat)", self.x.copy(), self.x_hat.copy())
+            value, err = run.value, run.error
             if err is None:
                 try:
                     value = fraud.check_errors(value, len(self.x))
                 except ValueError as exc:
-                    err = f"{getattr(self.error_fn, '__name__', 'your function')}: {exc}"
+                    err = f"{name}: {exc}"
             if err is not None:
                 self.errors = None
                 self._source = f"<div style='color:{BAD}'><b>Your error function:</b> {html.escape(err)}</div>"
                 return
             self.errors = value
-            name = html.escape(getattr(self.error_fn, "__name__", "your function"))
-            self._source = f"<div style='color:{OK}'>errors computed by your {name}</div>"
+            self._source = f"<div style='color:{OK}'>errors computed by your {html.escape(name)}</div>"
         self._curve = fraud.pr_curve(self.errors, self.labels)   # the same for every threshold
         lo, hi = np.log10(max(self.errors.min(), 1e-9)), np.log10(max(self.errors.max(), 1e-9))
         self.threshold.min, self.threshold.max = np.floor(lo) - 0.1, np.ceil(hi) + 0.1
@@ -102,7 +92,10 @@ class ThresholdExplorer(GuardedView):
     def _apply_choice(self):
         if self.errors is None:
             return
-        value, err = _run(self.choose_fn, self.errors.copy(), self.labels.copy(), float(self.target.value))
+        run = studentfn.call(self.choose_fn, f"{studentfn.name_of(self.choose_fn)}(errors, labels, "
+                             f"{self.target.value:.2f})", self.errors.copy(), self.labels.copy(),
+                             float(self.target.value))
+        value, err = run.value, run.error
         if err is None:
             try:
                 value = float(value)
