@@ -91,6 +91,22 @@ def grade_ids(chapter):
     return [h.meta(c)["grade_id"] for c in h.source_notebook(chapter).cells if h.meta(c).get("grade")]
 
 
+def check_rules(label, all_ids, passed: dict, messages: dict, rules):
+    """An attack's verdicts (grade_id -> passed / message) against its rules: every test in
+    ``lose`` scores 0, one of their messages says ``says``, and with ``keep="rest"`` every other
+    test of ``all_ids`` (but those in ``spare``) keeps its points."""
+    for gid in rules["lose"]:
+        assert not passed[gid], f"{label}: {gid} must score 0"
+    if rules.get("says") and rules["lose"]:
+        msgs = [messages[g] for g in rules["lose"]]
+        assert any(rules["says"] in m for m in msgs), \
+            f"{label}: a message should say {rules['says']!r}: {msgs}"
+    if rules.get("keep") == "rest":
+        kept = [g for g in all_ids if g not in rules["lose"] and g not in rules.get("spare", ())]
+        lost = [(g, messages[g]) for g in kept if not passed[g]]
+        assert not lost, f"{label}: honest work lost points: {lost}"
+
+
 # --- the cheats, the same in every chapter ----------------------------------------------------------
 PATCH_ALLCLOSE = """
 import numpy as np

@@ -9,6 +9,7 @@ import sqlite3
 import nbformat
 import pytest
 
+import attacks as A
 import nbharness as h
 from attacks_01_filter_sliding import ATTACKS, CH, THROUGH_NBGRADER, build, corrupt_notebooks, honest_notebook
 from autograder import core
@@ -19,16 +20,7 @@ GRADE_IDS = [h.meta(c)["grade_id"] for c in h.source_notebook(CH).cells if h.met
 
 
 def check_rules(name, passed: dict, messages: dict, rules):
-    for gid in rules["lose"]:
-        assert not passed[gid], f"{name}: {gid} must score 0"
-    if rules.get("says") and rules["lose"]:
-        msgs = [messages[g] for g in rules["lose"]]
-        assert any(rules["says"] in m for m in msgs), \
-            f"{name}: a message should say {rules['says']!r}: {msgs}"
-    if rules.get("keep") == "rest":
-        kept = [g for g in GRADE_IDS if g not in rules["lose"]]
-        assert all(passed[g] for g in kept), \
-            f"{name}: honest work lost points: {[(g, messages[g]) for g in kept if not passed[g]]}"
+    A.check_rules(name, GRADE_IDS, passed, messages, rules)
 
 
 def test_honest_submission_passes_the_recheck(tmp_path):

@@ -24,19 +24,9 @@ def recheck(chapter, nb, tmp_path):
 
 
 def check_rules(chapter, name, verdicts, rules):
-    passed = {g: v.passed for g, v in verdicts.items()}
-    messages = {g: v.message for g, v in verdicts.items()}
-    for gid in rules["lose"]:
-        assert not passed[gid], f"{chapter} / {name}: {gid} must score 0"
-    if rules.get("says") and rules["lose"]:
-        msgs = [messages[g] for g in rules["lose"]]
-        assert any(rules["says"] in m for m in msgs), \
-            f"{chapter} / {name}: a message should say {rules['says']!r}: {msgs}"
-    if rules.get("keep") == "rest":
-        kept = [g for g in A.grade_ids(chapter)
-                if g not in rules["lose"] and g not in rules.get("spare", ())]
-        lost = [(g, messages[g]) for g in kept if not passed[g]]
-        assert not lost, f"{chapter} / {name}: honest work lost points: {lost}"
+    A.check_rules(f"{chapter} / {name}", A.grade_ids(chapter),
+                  {g: v.passed for g, v in verdicts.items()},
+                  {g: v.message for g, v in verdicts.items()}, rules)
 
 
 def test_every_chapter_has_a_catalogue():
