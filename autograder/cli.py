@@ -178,7 +178,6 @@ def main(argv=None) -> int:
         db_url = core._db_url(root)
         if not core.gradebook_has(db_url, args.chapter):
             core.sync_gradebook(db_url, [args.chapter])
-        core.prepare_gradebook(db_url)
         backup = core.backup_gradebook(root)
         if backup:
             print(f"gradebook backed up to {backup.relative_to(root)}")

@@ -318,6 +318,7 @@ def grade_many(root: Path, assignment: str, students: list, workers: int = 1, ex
 
     students = list(dict.fromkeys(students))
     results = {}
+    prepare_gradebook(_db_url(root))
 
     def finish(student, get):
         try:
@@ -333,7 +334,6 @@ def grade_many(root: Path, assignment: str, students: list, workers: int = 1, ex
         for s in students:
             finish(s, lambda s=s: grade_submission(root, assignment, s, timeout))
         return [results[s] for s in students]
-    prepare_gradebook(_db_url(root))
     own = executor is None
     if own:
         executor = ProcessPoolExecutor(max_workers=min(workers, len(students)),

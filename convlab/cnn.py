@@ -135,8 +135,6 @@ def cifar_rows_to_images(rows) -> np.ndarray:
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float32) / 255.0
 
 
-CIFAR_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-                 "truck")
 NO_CIFAR = "(CIFAR-10 not downloaded: run `python -m data_scripts fetch cifar10` or `make data`)"
 
 
