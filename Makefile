@@ -52,6 +52,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_course.py
 	$(BIN)/python bench/bench_conv2d.py
+	$(BIN)/python bench/bench_figures.py
 	$(BIN)/python bench/bench_widgets_browser.py
 
 tensorboard: $(STAMP)
