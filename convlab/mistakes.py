@@ -1,9 +1,11 @@
-"""Common mistakes, named: each function returns ``(explanation, compute)`` pairs for
-:func:`convlab.testing.assert_allclose`. ``compute`` reproduces the mistake with the oracle
-(TensorFlow), so a student's wrong result can be matched to its likely cause.
+"""Common mistakes, named: each function returns ``(explanation, compute)`` pairs for the checks
+of :mod:`convlab.testing`. ``compute`` reproduces the mistake on the test's inputs (with the
+oracle, TensorFlow, where it needs one), so a student's wrong result can be matched to its likely
+cause. Where several mistakes give the same result, the explanation names each of them.
 """
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Callable
 
 import numpy as np
@@ -53,13 +55,120 @@ def conv2d_multi(images: np.ndarray, filters: np.ndarray, bias: np.ndarray,
 
 
 # --- chapter 2: stride and padding ---------------------------------------------------------------
-def _same_pairs(h, w, kh, kw, sh, sw, extra_before=False, stride_one=False):
+def _grouped(right, candidates) -> list:
+    """(explanation, value) candidates -> (explanation, compute) pairs, dropping those that give
+    the right answer and joining those that give the same wrong one (an int matches several
+    mistakes at once more often than an array does: name them all rather than guess)."""
+    by_value: dict = {}
+    for explanation, value in candidates:
+        if value != right:
+            by_value.setdefault(value, []).append(explanation)
+    return [(" Or: ".join(explanations), lambda v=value: v)
+            for value, explanations in by_value.items()]
+
+
+def conv_output_size(i: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> list:
+    """Mistakes in the output-size formula floor((i + 2p - k_eff) / s) + 1; each compute returns
+    the int the mistaken formula gives for these arguments."""
+    i, k, p, s, d = (int(v) for v in (i, k, p, s, d))
+    k_eff = k + (k - 1) * (d - 1)
+    right = (i + 2 * p - k_eff) // s + 1
+    candidates = []
+    if d > 1:
+        candidates += [
+            (f"the dilation is ignored: a kernel of k taps with dilation d spans k_eff = "
+             f"k + (k - 1)(d - 1) cells (here {k_eff}, not k = {k}); use k_eff in place of k: "
+             f"floor((i + 2p - k_eff) / s) + 1.", (i + 2 * p - k) // s + 1),
+            (f"the dilated kernel is taken to span k·d = {k * d} cells; it spans "
+             f"k + (k - 1)(d - 1) = {k_eff} (the d - 1 gaps sit only between the k taps).",
+             (i + 2 * p - k * d) // s + 1),
+        ]
+    if p > 0:
+        candidates.append(("the padding is counted on one side only: p zeros go on each side, "
+                           "so the padded input has i + 2p cells.", (i + p - k_eff) // s + 1))
+    if s > 1:
+        candidates += [
+            ("you rounded up; the formula rounds down (floor): a window that would stick out "
+             "past the padded input is dropped.", -(-(i + 2 * p - k_eff) // s) + 1),
+            ("the stride is ignored: windows start every s cells, so divide by s before "
+             "adding 1.", i + 2 * p - k_eff + 1),
+        ]
+    return _grouped(right, candidates)
+
+
+def receptive_field(layers) -> list:
+    """Mistakes in the receptive field r = 1 + sum_l (k_l - 1) * jump_l of a stack of (k, s)
+    layers, jump_l = s_1 ... s_(l-1); each compute returns the int the mistake gives."""
+    layers = [(int(k), int(s)) for k, s in layers]
+
+    def field(own_stride=False, strides=True, start=1):
+        r, jump = start, 1
+        for k, s in layers:
+            if own_stride:
+                jump *= s
+            r += (k - 1) * (jump if strides else 1)
+            if not own_stride:
+                jump *= s
+        return r
+
+    return _grouped(field(), [
+        ("the layer's own stride is multiplied into its receptive field (the jump product is one "
+         "layer ahead): layer l adds (k_l - 1) times the product of the strides of the layers "
+         "BEFORE it; its own stride s_l only spreads out the layers after it. Add "
+         "(k - 1) * jump first, then jump *= s.", field(own_stride=True)),
+        ("the strides are ignored: after a layer of stride s, neighbouring values are s input "
+         "cells apart, so each later layer adds (k - 1) times the product of the earlier "
+         "strides.", field(strides=False)),
+        ("off by one: start from r = 1 (one output value of no layers sees one pixel), then add "
+         "(k - 1) * jump per layer.", field(start=0)),
+    ])
+
+
+_SAME_VARIANTS = (
+    # (why the student's code pads this way, (before, after) along one axis from the total t
+    # TensorFlow pads there and the kernel size k)
+    ("symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
+     "the output is one row/column short)", lambda t, k: (t // 2, t // 2)),
+    ("symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
+     "the top/left as well, so the windows start one cell too early)",
+     lambda t, k: (t - t // 2, t - t // 2)),
+    ("the odd extra row/column put at the top/left instead of the bottom/right",
+     lambda t, k: (t - t // 2, t // 2)),
+    ("the total computed as for stride 1 (k - 1), ignoring the stride",
+     lambda t, k: ((k - 1) // 2, k - 1 - (k - 1) // 2)),
+)
+
+
+def _same_mistakes(h, w, kh, kw, sh, sw) -> list:
+    """SAME paddings students compute instead of TensorFlow's, as (why, pads) with pads
+    ((top, bottom), (left, right)). Paddings that give the same output (the same zeros before
+    the image and the same number of windows along each axis) are one entry naming every way
+    the student may have got there: the output cannot tell them apart."""
     from .padding import tf_same_padding
-    pairs = []
-    for i, k, s in ((h, kh, sh), (w, kw, sw)):
-        before, after = tf_same_padding(i, k, 1 if stride_one else s)
-        pairs.append((after, before) if extra_before else (before, after))
-    return tuple(pairs)
+    axes = ((h, kh, sh), (w, kw, sw))
+    right = tuple(tf_same_padding(i, k, s) for i, k, s in axes)
+
+    def key(pads):
+        out = []
+        for (i, k, s), (before, after) in zip(axes, pads):
+            count = max((i + before + after - k) // s + 1, 0)
+            out.append((before, count) if count else (0, 0))   # no window: nothing to tell apart
+        return tuple(out)
+
+    groups: dict = {}
+    for why, pad in _SAME_VARIANTS:
+        pads = tuple(tuple(int(v) for v in pad(sum(tf_pair), k))
+                     for (i, k, s), tf_pair in zip(axes, right))
+        g = key(pads)
+        if g != key(right):
+            groups.setdefault(g, (pads, []))[1].append(why)
+    tf_pads = tuple(tuple(int(v) for v in pair) for pair in right)
+    return [(f"the SAME padding differs from TensorFlow's: your output is what padding {pads} "
+             f"gives ((top, bottom), (left, right)); TensorFlow pads {tf_pads}. That comes from "
+             + ", or from ".join(whys)
+             + ". TensorFlow: total = max((o - 1)s + k - i, 0) with o = ceil(i / s); total // 2 "
+               "zeros at the top/left, the rest (total - total // 2) at the bottom/right.", pads)
+            for pads, whys in groups.values()]
 
 
 def conv2d_strided(images: np.ndarray, filters: np.ndarray, bias, stride, padding,
@@ -72,17 +181,8 @@ def conv2d_strided(images: np.ndarray, filters: np.ndarray, bias, stride, paddin
     zero = None if bias is None else np.zeros_like(bias)
     found = []
     if isinstance(padding, str) and padding.upper() == "SAME":
-        top_left = _same_pairs(h, w, kh, kw, sh, sw, extra_before=True)
-        if top_left != _same_pairs(h, w, kh, kw, sh, sw):
-            found.append(("the SAME padding puts the extra row/column at the top/left; "
-                          "TensorFlow puts it at the bottom/right (before = total // 2, "
-                          "after = total - before).",
-                          lambda: conv(images, filters, bias, stride, top_left)))
-        found.append(("the SAME padding ignores the stride: it is computed as for stride 1 "
-                      "(total k - 1). With stride s TensorFlow pads max((o - 1)s + k - i, 0), "
-                      "o = ceil(i / s).",
-                      lambda: conv(images, filters, bias, stride,
-                                   _same_pairs(h, w, kh, kw, sh, sw, stride_one=True))))
+        found += [(why, lambda pads=pads: conv(images, filters, bias, stride, pads))
+                  for why, pads in _same_mistakes(h, w, kh, kw, sh, sw)]
     found += [
         ("the stride is ignored: the windows must start every sh rows and sw columns.",
          lambda: conv(images, filters, bias, 1, padding)),
@@ -160,13 +260,28 @@ def flatten(x: np.ndarray) -> list:
 
 
 def global_avg_pool(x: np.ndarray) -> list:
-    """Mistakes in global average pooling of an (N, H, W, C) batch."""
+    """Mistakes in global average pooling of an (N, H, W, C) batch: the wrong reduction, or the
+    mean over any other set of axes than (1, 2) (its shape and values say which)."""
     x = np.asarray(x, dtype=float)
-    return [("you took the maximum: global *average* pooling is the mean over H and W.",
-             lambda: x.max(axis=(1, 2))),
-            ("you summed instead of averaging: divide by H·W.", lambda: x.sum(axis=(1, 2))),
-            ("the mean also runs over the channels: average over H and W only, one value per "
-             "channel.", lambda: np.repeat(x.mean(axis=(1, 2, 3))[:, None], x.shape[3], axis=1))]
+    found = [("you took the maximum: global *average* pooling is the mean over H and W.",
+              lambda: x.max(axis=(1, 2))),
+             ("you summed instead of averaging: divide by H·W.", lambda: x.sum(axis=(1, 2))),
+             ("the spatial axes are kept (keepdims=True): return shape (N, C), one value per "
+              "example and channel.", lambda: x.mean(axis=(1, 2), keepdims=True))]
+    if x.ndim != 4:
+        return found
+    for r in (1, 2, 3, 4):
+        for axes in combinations(range(4), r):
+            if axes == (1, 2):
+                continue
+            names = [("N (the batch)", "H", "W", "C (the channels)")[a] for a in axes]
+            over = names[0] if r == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            axis = axes[0] if r == 1 else axes
+            found.append((f"you averaged over {over}, axis={axis}; global average pooling "
+                          f"averages over H and W only, axis=(1, 2), leaving one value per "
+                          f"example and channel: shape (N, C).",
+                          lambda axis=axis: x.mean(axis=axis)))
+    return found
 
 
 def max_pool_backward(dout: np.ndarray, images: np.ndarray, size: int, stride: int,

@@ -2,6 +2,8 @@
 
 Each mutant maps solution-cell grade_ids to replacement source. ``HIDDEN_ONLY`` lists mutants
 that pass every visible test: only the hidden tests can catch them, which is what they are for.
+``MESSAGES`` maps a mutant to the test cell whose failure message must name its mistake, and a
+phrase of that "Likely cause" (from convlab.mistakes).
 """
 
 SIZE = '''
@@ -92,6 +94,10 @@ def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
 '''
 
 
+# SAME padding split symmetrically, as students often write it: the TensorFlow total, halved
+SYMMETRIC = "tuple((HALF,) * 2 for total in (sum(same_padding(h, kh, sh)), sum(same_padding(w, kw, sw))))"
+
+
 def conv(STRIDES="sh, sw = stride", SAME_PADS="(same_padding(h, kh, sh), same_padding(w, kw, sw))",
          FILTERS="filters", RESULT="out if bias is None else out + bias"):
     return (CONV.replace("STRIDES", STRIDES).replace("SAME_PADS", SAME_PADS)
@@ -157,6 +163,10 @@ MUTANTS = {
         {"conv2d": conv(SAME_PADS="(same_padding(h, kh, sh)[::-1], same_padding(w, kw, sw)[::-1])")},
     "conv2d: SAME padding computed for stride 1":
         {"conv2d": conv(SAME_PADS="(same_padding(h, kh, 1), same_padding(w, kw, 1))")},
+    "conv2d: SAME symmetric, total // 2 on both sides":
+        {"conv2d": conv(SAME_PADS=SYMMETRIC.replace("HALF", "total // 2"))},
+    "conv2d: SAME symmetric, ceil(total / 2) on both sides":
+        {"conv2d": conv(SAME_PADS=SYMMETRIC.replace("HALF", "-(-total // 2)"))},
     "conv2d: stride ignored":
         {"conv2d": conv(STRIDES="sh, sw = 1, 1\n    stride = (1, 1)")},
     "conv2d: stride applied to the rows only":
@@ -185,4 +195,17 @@ HIDDEN_ONLY = {
     "same: negative total not clipped (hidden)",
     "conv2d: stride pair swapped (hidden)",
     "conv2d: explicit int padding ignored (hidden)",
+}
+
+MESSAGES = {
+    "size: dilation ignored": ("test_conv_output_size_example", "the dilation is ignored"),
+    "rf: own stride included": ("test_receptive_field_vs_tf", "own stride is multiplied"),
+    "conv2d: SAME symmetric, total // 2 on both sides":
+        ("test_conv2d_vs_tf", "symmetric padding with total // 2 on both sides"),
+    "conv2d: SAME symmetric, ceil(total / 2) on both sides":
+        ("test_conv2d_vs_tf", "symmetric padding with ceil(total / 2) on both sides"),
+    "conv2d: SAME extra padding at top/left":
+        ("test_conv2d_vs_tf", "extra row/column put at the top/left"),
+    "conv2d: SAME padding computed for stride 1":
+        ("test_conv2d_vs_tf", "as for stride 1"),
 }

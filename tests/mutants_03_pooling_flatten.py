@@ -2,7 +2,9 @@
 
 Each mutant maps solution-cell grade_ids to replacement source, made by editing the reference
 solution (every edit must apply, or importing this module fails). ``HIDDEN_ONLY`` lists mutants
-that pass every visible test: only the hidden tests can catch them.
+that pass every visible test: only the hidden tests can catch them. ``MESSAGES`` maps a mutant
+to the test cell whose failure message must name its mistake, and a phrase of that "Likely
+cause" (from convlab.mistakes).
 """
 
 import nbharness as h
@@ -65,6 +67,12 @@ MUTANTS = {
         edit("global_avg_pool", ("x.mean(axis=(1, 2))", "x.max(axis=(1, 2))")),
     "gap: keeps the spatial axes":
         edit("global_avg_pool", ("x.mean(axis=(1, 2))", "x.mean(axis=(1, 2), keepdims=True)")),
+    "gap: mean over N, H and W":
+        edit("global_avg_pool", ("x.mean(axis=(1, 2))", "x.mean(axis=(0, 1, 2))")),
+    "gap: mean over H only":
+        edit("global_avg_pool", ("x.mean(axis=(1, 2))", "x.mean(axis=1)")),
+    "gap: mean over H, W and the channels":
+        edit("global_avg_pool", ("x.mean(axis=(1, 2))", "x.mean(axis=(1, 2, 3))")),
     "gap: no ndim check":
         plain("global_avg_pool", "def global_avg_pool(x):\n"
                                  "    return np.asarray(x, dtype=float).mean(axis=(1, 2))\n"),
@@ -119,4 +127,13 @@ HIDDEN_ONLY = {
     "shapes: conv stride ignored (hidden)",
     "backward: overlapping windows overwrite (hidden)",
     "backward: stride ignored (always size) (hidden)",
+}
+
+MESSAGES = {
+    "gap: global max": ("test_global_avg_pool_vs_tf", "you took the maximum"),
+    "gap: keeps the spatial axes": ("test_global_avg_pool_vs_tf", "keepdims=True"),
+    "gap: mean over N, H and W": ("test_global_avg_pool_vs_tf", "axis=(0, 1, 2)"),
+    "gap: mean over H only": ("test_global_avg_pool_vs_tf", "you averaged over H, axis=1;"),
+    "gap: mean over H, W and the channels":
+        ("test_global_avg_pool_vs_tf", "H, W and C (the channels), axis=(1, 2, 3)"),
 }
