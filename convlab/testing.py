@@ -6,22 +6,30 @@ shape or value, and, when a known mistake explains the difference, its name (see
 copies of the inputs (so an implementation that writes into its inputs cannot change what the
 oracle sees), keeps Python warnings and stderr from costing points under nbgrader (a test cell
 that writes to stderr scores 0), and turns an exception into a message that names the line.
+:func:`assert_no_forbidden_library` tells the student at once when a solution uses a library the
+rule of :mod:`convlab.policy` forbids (the grader blocks them, so such a solution scores 0 there).
 """
 from __future__ import annotations
 
 import contextlib
 import copy
+import dis
+import functools
 import os
 import sys
 import traceback
+import types
 import warnings
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from convlab import policy
+
 __all__ = [
     "tensorflow", "keras", "call", "assert_allclose", "assert_int_equal",
-    "assert_raises_value_error", "describe",
+    "assert_raises_value_error", "describe", "uses_forbidden_library",
+    "assert_no_forbidden_library",
 ]
 
 # the trusted re-check calls the student's functions through proxies defined here
@@ -69,6 +77,194 @@ def keras():
         warnings.simplefilter("ignore")
         import keras as _keras
     return _keras
+
+
+# --- the library rule (convlab.policy), checked on the student's code --------------------------
+# the oracle accessors above import TensorFlow / Keras when called
+_ORACLE_ACCESSORS = {tensorflow: "tensorflow", keras: "keras"}
+_LOADS = {"LOAD_GLOBAL", "LOAD_NAME"}
+_ATTRS = {"LOAD_ATTR", "LOAD_METHOD"}
+
+
+def _forbidden_library(module_name) -> str | None:
+    """The entry of policy.FORBIDDEN_MODULES that ``module_name`` falls under, or None."""
+    if not isinstance(module_name, str) or not policy.is_forbidden(module_name):
+        return None
+    return next(m for m in policy.FORBIDDEN_MODULES
+                if module_name == m or module_name.startswith(m + "."))
+
+
+def _library_of(value) -> str | None:
+    """The forbidden library ``value`` comes from: a module, a function or class defined in one,
+    an object of such a class (a Keras layer, a tf.Tensor), or the course's oracle accessors."""
+    try:
+        if isinstance(value, types.ModuleType):
+            return _forbidden_library(value.__name__)
+        if isinstance(value, functools.partial):
+            return _library_of(value.func)
+        for accessor, library in _ORACLE_ACCESSORS.items():
+            if value is accessor:
+                return library
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+            return _forbidden_library(getattr(value, "__module__", None))
+        return _forbidden_library(type(value).__module__)
+    except Exception:  # noqa: BLE001 - an object that cannot even be asked is not a library
+        return None
+
+
+def _code_objects(code):
+    """``code`` and the code of every function, lambda and comprehension nested in it."""
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+class _Scan:
+    """Walks a student's function and the notebook functions it reaches, collecting uses."""
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace          # the notebook's globals: its functions are the student's
+        self.seen: set = set()
+        self.uses: list = []
+
+    def report(self, what: str, library: str, where: str) -> None:
+        text = f"`{what}` ({library}, in {where})"
+        if text not in self.uses:
+            self.uses.append(text)
+
+    def value(self, value, what: str, where: str) -> None:
+        """A value the function reaches by name: forbidden, or the student's code to scan too
+        (``where`` then names the caller)."""
+        library = _library_of(value)
+        if library:
+            self.report(what, library, where)
+        elif isinstance(value, (types.FunctionType, types.MethodType, type, functools.partial)):
+            self.function(value, caller=where)
+
+    def function(self, fn, caller: str = "") -> None:
+        if isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        if isinstance(fn, functools.partial):
+            for arg in (*fn.args, *fn.keywords.values()):
+                self.value(arg, _name(arg), caller or _name(fn.func))
+            fn = fn.func
+        if id(fn) in self.seen:
+            return
+        self.seen.add(id(fn))
+        if isinstance(fn, type):            # a class of the notebook's: scan its methods
+            for attr in vars(fn).values():
+                attr = getattr(attr, "__func__", attr)         # staticmethod, classmethod
+                if isinstance(attr, types.FunctionType) and attr.__globals__ is self.namespace:
+                    self.function(attr, caller)
+            return
+        if not isinstance(fn, types.FunctionType) or fn.__globals__ is not self.namespace:
+            return                          # library code (NumPy, convlab) is not the student's
+        where = f"{fn.__qualname__}, called by {caller}" if caller else fn.__qualname__
+        wrapped = getattr(fn, "__wrapped__", None)
+        if wrapped is not None:
+            self.value(wrapped, _name(wrapped), where)
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+            try:
+                self.value(cell.cell_contents, name, where)
+            except ValueError:              # a cell not filled yet
+                pass
+        code = fn.__code__
+        defaults = fn.__defaults__ or ()
+        positional = code.co_varnames[:code.co_argcount]
+        named = {**dict(zip(positional[len(positional) - len(defaults):], defaults)),
+                 **(fn.__kwdefaults__ or {})}
+        for param, default in named.items():
+            self.value(default, f"{param}={_name(default)}", where)
+        for code in _code_objects(fn.__code__):
+            self.code(code, where)
+
+    def code(self, code, where: str) -> None:
+        instructions = list(dis.get_instructions(code))
+        builtins = self.namespace.get("__builtins__", {})
+        builtins = builtins if isinstance(builtins, dict) else vars(builtins)
+        for i, ins in enumerate(instructions):
+            if ins.opname == "IMPORT_NAME":
+                # `import tensorflow as tf`, `from scipy.signal import x`, `from scipy import signal`
+                names = [ins.argval]
+                for follow in instructions[i + 1:]:
+                    if follow.opname == "IMPORT_FROM":
+                        names.append(f"{ins.argval}.{follow.argval}")
+                    elif follow.opname not in ("STORE_FAST", "STORE_NAME", "STORE_GLOBAL",
+                                               "STORE_DEREF", "POP_TOP"):
+                        break
+                for name in names:
+                    library = _forbidden_library(name)
+                    if library:
+                        self.report(f"import {name}", library, where)
+                        break
+            elif ins.opname in _LOADS:
+                name = ins.argval
+                if name in self.namespace:
+                    value = self.namespace[name]
+                elif name in builtins:
+                    value = builtins[name]
+                else:
+                    continue
+                # follow `tf.nn.conv2d`, `scipy.signal.correlate2d` through modules and classes
+                path = [name]
+                chain = [value]
+                for follow in instructions[i + 1:]:
+                    if follow.opname not in _ATTRS or not isinstance(chain[-1], (types.ModuleType, type)):
+                        break
+                    try:
+                        chain.append(getattr(chain[-1], follow.argval))
+                    except Exception:  # noqa: BLE001 - a missing attribute fails when called
+                        break
+                    path.append(follow.argval)
+                found = next((lib for lib in map(_library_of, chain) if lib), None)
+                if found:
+                    self.report(".".join(path), found, where)
+                else:
+                    self.value(value, name, where)
+        # __import__("tensorflow"), importlib.import_module("tensorflow")
+        if {"__import__", "import_module"} & set(code.co_names):
+            for const in code.co_consts:
+                library = _forbidden_library(const)
+                if library:
+                    self.report(f"import {const}", library, where)
+
+
+def uses_forbidden_library(fn) -> list:
+    """Where ``fn``, or a function of the notebook that it calls, uses a library that graded
+    solutions may not use (:data:`convlab.policy.FORBIDDEN_MODULES`); empty when it uses none.
+
+    Looks at what the code names: globals (``tf``, ``correlate2d``) and attribute paths
+    (``tf.nn.conv2d``, ``scipy.signal.correlate2d``), imports inside the function, closures and
+    default arguments, and follows the notebook's own functions and classes it names. Code that
+    hides a library behind strings or ``getattr`` is not seen here; the grader blocks the libraries
+    themselves. Each use reads like "`tf.nn.conv2d` (tensorflow, in conv2d_single)".
+    """
+    if isinstance(fn, types.MethodType):
+        fn = fn.__func__
+    inner = fn.func if isinstance(fn, functools.partial) else fn
+    namespace = getattr(inner, "__globals__", None)
+    if not isinstance(namespace, dict):
+        # not Python code (a built-in, or the grader's stand-in for the student's function,
+        # which the grader checks itself): only what it is, not what it calls
+        library = _library_of(fn)
+        return [f"`{_name(fn)}` ({library})"] if library else []
+    scan = _Scan(namespace)
+    library = _library_of(fn)
+    if library:
+        return [f"`{_name(fn)}` ({library})"]
+    scan.function(fn)
+    return scan.uses
+
+
+def assert_no_forbidden_library(fn) -> None:
+    """Fail with the rule of :mod:`convlab.policy` if ``fn`` (or a function of the notebook that it
+    calls) uses TensorFlow, Keras, SciPy's convolutions, ... (see :func:`uses_forbidden_library`)."""
+    uses = uses_forbidden_library(fn)
+    if uses:
+        raise AssertionError(
+            f"{_name(fn)} uses {', '.join(uses)}. The rule: {policy.RULE}. The grader blocks "
+            f"these libraries, so this solution would score 0 on the hidden tests.")
 
 
 def describe(**arrays) -> str:
