@@ -3,7 +3,8 @@
 Runs in its own process: executes a submission's cells (test cells excluded), then serves calls of
 the graded functions from the trusted grader over a private pipe. Everything the student's code
 does (patching NumPy, the course's helpers, TensorFlow, IPython, stdout...) stays in here; the
-grader only receives plain data: numbers, strings, lists and NumPy arrays without pickles.
+grader only receives plain data (numbers, strings, containers of them and NumPy arrays, never a
+pickle), which autograder.verify.decode turns back into values of the same type, dtype and shape.
 
 Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX, SciPy's
 ready-made convolutions and scikit-learn cannot be imported here, and the course's own reference
@@ -22,20 +23,25 @@ import struct
 import sys
 import traceback
 
-BLOCKED = ("tensorflow", "keras", "tf_keras", "torch", "jax", "jaxlib", "scipy.signal",
-           "scipy.ndimage", "sklearn")
+from convlab.policy import FORBIDDEN_MODULES
+
+BLOCKED = tuple(FORBIDDEN_MODULES)   # a copy: the submission may rebind convlab.policy's
 MAX_REPLY = 256 * 1024 * 1024
+MAX_DEPTH = 20
+# what crosses as raw bytes: arrays of bool, integers, floats, complex (every graded result is
+# numeric); NumPy scalars also of fixed-width strings (np.str_, np.bytes_)
+ARRAY_KINDS = "biufc"
+SCALAR_KINDS = "biufcUS"
 
 
 class _Blocker:
     """A meta-path finder that refuses the libraries a solution must not use."""
 
     def find_spec(self, name, path=None, target=None):
-        for blocked in BLOCKED:
-            if name == blocked or name.startswith(blocked + "."):
-                raise ImportError(
-                    f"importing {name} is not allowed in graded solutions: implement the "
-                    f"operation yourself with NumPy (the grader blocks {', '.join(BLOCKED)})")
+        if any(name == blocked or name.startswith(blocked + ".") for blocked in BLOCKED):
+            raise ImportError(
+                f"importing {name} is not allowed in graded solutions: implement the "
+                f"operation yourself with NumPy (the grader blocks {', '.join(BLOCKED)})")
         return None
 
 
@@ -88,35 +94,45 @@ def _alarm(signum, frame):
 
 
 def encode(value, depth=0):
-    """Plain, pickle-free data for the grader."""
+    """Plain, pickle-free data for the grader; autograder.verify.decode is its inverse: the value
+    comes back with the same type (Python or NumPy scalar, array, tuple, list, dict, set), dtype and
+    shape, so a test compares there what it would compare in the notebook. Keep the two in step."""
     import numpy as np
 
-    if depth > 20:
+    if depth > MAX_DEPTH:
         return {"t": "other", "type": "deeply nested value"}
-    if value is None or isinstance(value, (bool, str)):
-        return {"t": "plain", "v": value}
-    if isinstance(value, int) and not isinstance(value, bool):
-        return {"t": "int", "v": str(int(value))}
-    if isinstance(value, float):
-        return {"t": "float", "v": repr(float(value))}
-    if isinstance(value, (list, tuple)):
-        return {"t": type(value).__name__, "v": [encode(v, depth + 1) for v in value]}
+    # NumPy first: np.float64 is a float, np.complex128 a complex and np.str_ a str subclass
+    if type(value) is np.ndarray:
+        return {"t": "nd", **_array(value, ARRAY_KINDS)}
     if isinstance(value, np.generic):
-        value = np.asarray(value)
-        return {"t": "npscalar", "v": _array(value)}
-    if isinstance(value, np.ndarray) and type(value) is np.ndarray:
-        return {"t": "nd", "v": _array(value)}
+        return {"t": "npscalar", **_array(np.asarray(value), SCALAR_KINDS)}
+    if value is None or isinstance(value, bool):
+        return {"t": "plain", "v": value}
+    if isinstance(value, str):
+        return {"t": "plain", "v": str.__str__(value)}
+    if isinstance(value, int):
+        return {"t": "int", "v": int.__repr__(value)}
+    if isinstance(value, float):
+        return {"t": "float", "v": float.__repr__(value)}
+    if isinstance(value, complex):
+        return {"t": "complex", "v": [float.__repr__(value.real), float.__repr__(value.imag)]}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        kind = next(k for k in (list, tuple, set, frozenset) if isinstance(value, k)).__name__
+        return {"t": kind, "v": [encode(v, depth + 1) for v in value]}
+    if isinstance(value, dict):
+        return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)]
+                                   for k, v in value.items()]}
     return {"t": "other", "type": type(value).__name__}
 
 
-def _array(a):
-    import numpy as np
-
-    if a.dtype.hasobject or a.dtype.kind not in "biufc":
+def _array(a, kinds):
+    """dtype, shape and the raw bytes of an array or 0-d array (of a NumPy scalar). Shape () stays
+    (), and a Fortran-ordered array is sent (and rebuilt) in Fortran order."""
+    if a.dtype.hasobject or a.dtype.kind not in kinds or a.dtype.names is not None:
         raise TypeError(f"arrays of dtype {a.dtype} cannot be graded")
-    a = np.ascontiguousarray(a)
-    return {"dtype": a.dtype.str, "shape": list(a.shape),
-            "b64": base64.b64encode(a.tobytes()).decode()}
+    order = "F" if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    return {"dtype": a.dtype.str, "shape": list(a.shape), "order": order,
+            "b64": base64.b64encode(a.tobytes(order=order)).decode()}
 
 
 def _send(wfile, obj):

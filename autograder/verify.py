@@ -22,7 +22,6 @@ import io
 import json
 import os
 import pickle
-import re
 import select
 import shutil
 import struct
@@ -34,15 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
+from convlab.policy import FORBIDDEN_LIBS  # native code of the libraries the sandbox refuses
+
 SAFE_EXCEPTIONS = {name: getattr(builtins, name) for name in (
     "ValueError", "TypeError", "IndexError", "KeyError", "ZeroDivisionError", "NotImplementedError",
     "AssertionError", "AttributeError", "NameError", "ImportError", "ModuleNotFoundError",
     "TimeoutError", "MemoryError", "RecursionError", "OverflowError", "ArithmeticError",
     "LookupError", "RuntimeError", "UnboundLocalError", "SystemExit")}
 MAX_REPLY = 256 * 1024 * 1024
-# native code of the libraries autograder.sandbox.BLOCKED refuses to import
-FORBIDDEN_LIBS = re.compile(r"/site-packages/(tensorflow|keras|tf_keras|torch|jax|jaxlib|sklearn|"
-                            r"scipy/signal|scipy/ndimage)/")
+MAX_DEPTH = 25
 # A test cell containing this line is judged by nbgrader alone (for exercises whose results are not
 # plain data, e.g. Keras models); the README lists this as a limit of the re-check.
 IN_KERNEL_ONLY = "# grader: in-kernel only"
@@ -128,7 +127,8 @@ class Sandbox:
     def call(self, name, args, kwargs):
         if self.proc.poll() is not None:
             raise SandboxDied("the submission's process is no longer running")
-        data = pickle.dumps((name, args, kwargs))
+        # protocol 5: with the default (4) NumPy drops a non-native byte order ('>i4' -> '<i4')
+        data = pickle.dumps((name, args, kwargs), protocol=5)
         try:
             self.wfile.write(struct.pack("!Q", len(data)) + data)
             self.wfile.flush()
@@ -163,26 +163,54 @@ class Sandbox:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def decode(obj):
-    """Plain data from the sandbox -> Python/NumPy values; never unpickles anything."""
+def decode(obj, depth=0):
+    """Plain data from the sandbox -> Python/NumPy values; never unpickles anything. The inverse
+    of autograder.sandbox.encode (keep the two in step): same type, dtype and shape."""
+    if depth > MAX_DEPTH:
+        raise ValueError("the submission sent a value nested too deeply")
     t = obj.get("t")
     if t == "plain":
-        return obj["v"]
+        v = obj["v"]
+        if v is not None and type(v) not in (bool, str):
+            raise ValueError(f"unexpected plain value of type {type(v).__name__}")
+        return v
     if t == "int":
         return int(obj["v"])
     if t == "float":
         return float(obj["v"])
-    if t in ("list", "tuple"):
-        items = [decode(v) for v in obj["v"]]
-        return items if t == "list" else tuple(items)
+    if t == "complex":
+        real, imag = obj["v"]
+        return complex(float(real), float(imag))
+    if t in ("list", "tuple", "set", "frozenset"):
+        items = [decode(v, depth + 1) for v in obj["v"]]
+        return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[t](items)
+    if t == "dict":
+        return {decode(k, depth + 1): decode(v, depth + 1) for k, v in obj["v"]}
     if t in ("nd", "npscalar"):
-        a = obj["v"]
-        dtype = np.dtype(a["dtype"])
-        if dtype.hasobject:
-            raise ValueError("object arrays are not accepted")
-        arr = np.frombuffer(base64.b64decode(a["b64"]), dtype=dtype).reshape(a["shape"]).copy()
-        return arr[()] if t == "npscalar" else arr
+        arr = _decode_array(obj, "biufc" if t == "nd" else "biufcUS")  # as sandbox.encode sends
+        if t == "npscalar":
+            if arr.shape != ():
+                raise ValueError("a NumPy scalar must have shape ()")
+            return arr[()]
+        return arr
     return _Opaque(obj.get("type", "?"))
+
+
+def _decode_array(obj, kinds) -> np.ndarray:
+    dtype = np.dtype(obj["dtype"])
+    if dtype.hasobject or dtype.kind not in kinds or dtype.names is not None:
+        raise ValueError(f"arrays of dtype {dtype} are not accepted")
+    shape = tuple(int(n) for n in obj["shape"])
+    data = base64.b64decode(obj["b64"])
+    if any(n < 0 for n in shape) or len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+        raise ValueError(f"the submission sent {len(data)} bytes for an array of shape {shape} "
+                         f"and dtype {dtype}")
+    order = "F" if obj.get("order") == "F" else "C"
+    if dtype.kind == "b":                              # any byte but 0 reads as True
+        arr = np.frombuffer(data, dtype=np.uint8).reshape(shape, order=order).astype(bool)
+    else:
+        arr = np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
+    return arr.copy(order="K")
 
 
 class _Opaque:
@@ -198,7 +226,9 @@ class _Opaque:
 def _find_opaque(value, depth=0):
     if isinstance(value, _Opaque):
         return value
-    if isinstance(value, (list, tuple)) and depth < 25:
+    if isinstance(value, dict) and depth < MAX_DEPTH:
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)) and depth < MAX_DEPTH:
         for v in value:
             found = _find_opaque(v, depth + 1)
             if found is not None:

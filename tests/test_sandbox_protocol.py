@@ -1,0 +1,256 @@
+"""Values cross the sandbox boundary unchanged (issue 14).
+
+The trusted re-check (autograder/verify.py) calls the student's functions in a sandbox process
+(autograder/sandbox.py): arguments go there as a pickle from the grader, results come back as plain
+data (autograder.sandbox.encode -> JSON -> autograder.verify.decode). A result must reach the test
+with the type, dtype and shape it had in the student's code, or correct work loses points: a NumPy
+scalar used to arrive as a 1-element array ("must return an int; got ndarray array([125])").
+"""
+import json
+
+import nbformat
+import numpy as np
+import pytest
+
+import attacks as A
+from autograder import core
+from autograder.sandbox import encode
+from autograder.verify import Sandbox, decode, verify
+
+# name -> an expression building the value; evaluated here and, separately, inside the sandbox
+CASES = {
+    "int": "125",
+    "big int": "2**80 + 1",
+    "negative int": "-7",
+    "float": "0.1",
+    "float nan": "float('nan')",
+    "float inf": "float('-inf')",
+    "bool": "True",
+    "complex": "complex(1.5, -2.0)",
+    "None": "None",
+    "str": "'VALID'",
+    "empty str": "''",
+    "np.int64": "np.int64(125)",
+    "np.int64 arithmetic": "np.int64(3) * 5 * 5 + 5",
+    "np.prod": "np.prod((28, 28, 32))",
+    "np.int8": "np.int8(-3)",
+    "np.uint64 big": "np.uint64(2**63 + 5)",
+    "np.int32": "np.int32(6)",
+    "np.float64": "np.float64(2.5)",
+    "np.float32": "np.float32(1 / 3)",
+    "np.float16": "np.float16(0.1)",
+    "np.longdouble": "np.longdouble(1) / 3",
+    "np.complex64": "np.complex64(1 + 2j)",
+    "np.complex128": "np.complex128(-1j)",
+    "np.bool_": "np.bool_(False)",
+    "np.str_": "np.str_('SAME')",
+    "np.mean result": "np.mean(np.arange(4.0))",
+    "0-d float array": "np.array(3.5)",
+    "0-d int32 array": "np.array(7, dtype=np.int32)",
+    "0-d bool array": "np.array(True)",
+    "float64 array": "np.linspace(-1, 1, 12).reshape(3, 4)",
+    "float32 4-d": "np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4) / 7",
+    "float16 array": "np.arange(5, dtype=np.float16) / 3",
+    "int8 array": "np.arange(-4, 4, dtype=np.int8)",
+    "uint8 array": "np.arange(250, 256, dtype=np.uint8)",
+    "int16 array": "np.arange(6, dtype=np.int16)",
+    "int32 array": "np.arange(6, dtype=np.int32).reshape(2, 3)",
+    "int64 array": "np.arange(6, dtype=np.int64)",
+    "uint16 array": "np.arange(6, dtype=np.uint16)",
+    "uint32 array": "np.arange(6, dtype=np.uint32)",
+    "uint64 array": "np.array([0, 2**64 - 1], dtype=np.uint64)",
+    "bool array": "np.arange(6).reshape(2, 3) % 2 == 0",
+    "complex64 array": "(np.arange(4) + 1j).astype(np.complex64)",
+    "complex128 array": "np.arange(4) * (1 - 1j)",
+    "longdouble array": "np.arange(3, dtype=np.longdouble) / 3",
+    "big-endian array": "np.arange(6, dtype='>i4').reshape(2, 3)",
+    "nan and inf": "np.array([np.nan, np.inf, -np.inf, -0.0])",
+    "non-contiguous slice": "np.arange(40.0).reshape(5, 8)[::2, 1::3]",
+    "transposed": "np.arange(24).reshape(2, 3, 4).transpose(2, 0, 1)",
+    "Fortran order": "np.asfortranarray(np.arange(12.0).reshape(3, 4))",
+    "negative strides": "np.arange(10)[::-1]",
+    "broadcast view": "np.broadcast_to(np.arange(3.0), (4, 3))",
+    "empty 1-d": "np.array([])",
+    "empty (0, 3) int": "np.zeros((0, 3), dtype=np.int64)",
+    "empty (2, 0, 5)": "np.ones((2, 0, 5), dtype=np.float32)",
+    "tuple of ints": "(28, 28, 32)",
+    "tuple of np.int64": "(np.int64(14), np.int64(14), 32)",
+    "empty tuple": "()",
+    "1-tuple": "(np.prod((7, 7, 64)),)",
+    "list": "[1, 2.5, 'x', None]",
+    "empty list": "[]",
+    "list of (shape, params)": "[((24, 24, 32), np.int64(832)), ((3136,), 0)]",
+    "nested": "([np.array(1.0), (np.float32(2), [None, True])], {'a': (1, np.int8(2))})",
+    "dict": "{'mean': np.float64(0.5), 'var': np.ones(3), 3: 'three', (1, 2): None}",
+    "set": "{1, 2, 3}",
+    "frozenset": "frozenset({'a', 'b'})",
+    "tuple of arrays": "(np.zeros((2, 2)), np.ones(3, dtype=np.float32))",
+}
+
+
+def build(expr):
+    return eval(expr, {"np": np})
+
+
+def assert_same(got, want, path="value"):
+    """Same type, and for arrays and NumPy scalars same dtype and shape, and the same values
+    (NaN equal to NaN), recursively through containers."""
+    assert type(got) is type(want), f"{path}: {type(got).__name__} instead of {type(want).__name__}"
+    if isinstance(want, (np.ndarray, np.generic)):
+        assert got.dtype == want.dtype, f"{path}: dtype {got.dtype} instead of {want.dtype}"
+        assert got.shape == want.shape, f"{path}: shape {got.shape} instead of {want.shape}"
+        nan_ok = want.dtype.kind in "fc"
+        assert np.array_equal(got, want, equal_nan=nan_ok), f"{path}: {got!r} != {want!r}"
+        if isinstance(want, np.ndarray) and want.ndim > 1:
+            assert np.isfortran(got) == np.isfortran(want), f"{path}: memory order changed"
+    elif isinstance(want, (list, tuple)):
+        assert len(got) == len(want), f"{path}: length {len(got)} instead of {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert_same(g, w, f"{path}[{i}]")
+    elif isinstance(want, dict):
+        assert list(got) == list(want), f"{path}: keys {list(got)} instead of {list(want)}"
+        for k in want:
+            assert_same(got[k], want[k], f"{path}[{k!r}]")
+    elif isinstance(want, float) and want != want:
+        assert got != got, f"{path}: {got!r} instead of nan"
+    else:
+        assert got == want and repr(got) == repr(want), f"{path}: {got!r} != {want!r}"
+
+
+def test_assert_same_can_fail():
+    for got, want in [(np.array([5]), np.int64(5)), (np.int32(5), np.int64(5)), (5, np.int64(5)),
+                      (np.array(5.0), np.float64(5.0)), ((1, 2), [1, 2]), (np.zeros(3), np.ones(3)),
+                      (np.ascontiguousarray(np.eye(2)[:, :1].T), np.asfortranarray(np.eye(2)))]:
+        with pytest.raises(AssertionError):
+            assert_same(got, want)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_round_trip_in_process(name):
+    value = build(CASES[name])
+    wire = json.dumps(encode(value))                   # what crosses the pipe
+    assert_same(decode(json.loads(wire)), value)
+
+
+def test_unsupported_values_are_named_not_faked():
+    class Custom:
+        pass
+    for array in (np.array([object()]), np.array(["VALID", "SAME"]), np.zeros(2, "i4,f8")):
+        with pytest.raises(TypeError, match="cannot be graded"):
+            encode(array)
+    assert repr(decode(json.loads(json.dumps(encode(Custom()))))).startswith("<a Custom object")
+
+
+@pytest.mark.parametrize("wire", [
+    {"t": "nd", "dtype": "<f8", "shape": [3], "b64": "AAAA"},                # too few bytes
+    {"t": "nd", "dtype": "|O", "shape": [1], "b64": "AAAAAAAAAAA="},        # object dtype
+    {"t": "npscalar", "dtype": "<i8", "shape": [1], "b64": "AQAAAAAAAAA="},  # not 0-d
+    {"t": "plain", "v": 3},                                                  # not None/bool/str
+])
+def test_decode_refuses_malformed_data(wire):
+    with pytest.raises(ValueError):
+        decode(wire)
+
+
+# --- end to end: a real sandbox process --------------------------------------------------------
+SANDBOX_CELL = """
+import numpy as np
+CASES = {%s}
+
+def make(name):
+    return CASES[name]()
+
+def echo(*args, **kwargs):
+    return args, kwargs
+
+def describe(value):
+    # what the sandbox received, described in the sandbox's own terms
+    kind = type(value).__module__ + "." + type(value).__qualname__
+    if isinstance(value, (np.ndarray, np.generic)):
+        return kind, value.dtype.str, value.shape, np.isfortran(value) if value.ndim > 1 else None
+    if isinstance(value, (list, tuple)):
+        return kind, [describe(v) for v in value]
+    if isinstance(value, dict):
+        return kind, [(describe(k), describe(v)) for k, v in value.items()]
+    if isinstance(value, (set, frozenset)):
+        return kind, sorted(repr(v) for v in value)
+    return kind, repr(value)
+""" % ", ".join(f"{name!r}: lambda: {expr}" for name, expr in CASES.items())
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    box = Sandbox([{"source": SANDBOX_CELL, "solution": True}], timeout=30)
+    assert box.cell_errors == [], box.cell_errors
+    yield box
+    box.close()
+
+
+def call(box, name, *args, **kwargs):
+    reply = box.call(name, args, kwargs)
+    assert "ok" in reply, reply
+    return decode(reply["ok"])
+
+
+def describe_here(value):
+    kind = type(value).__module__ + "." + type(value).__qualname__
+    if isinstance(value, (np.ndarray, np.generic)):
+        return kind, value.dtype.str, value.shape, np.isfortran(value) if value.ndim > 1 else None
+    if isinstance(value, (list, tuple)):
+        return kind, [describe_here(v) for v in value]
+    if isinstance(value, dict):
+        return kind, [(describe_here(k), describe_here(v)) for k, v in value.items()]
+    if isinstance(value, (set, frozenset)):
+        return kind, sorted(repr(v) for v in value)
+    return kind, repr(value)
+
+
+def test_every_value_returned_from_the_sandbox_arrives_unchanged(sandbox):
+    for name, expr in CASES.items():
+        assert_same(call(sandbox, "make", name), build(expr), name)
+
+
+def test_every_argument_arrives_in_the_sandbox_unchanged(sandbox):
+    for name, expr in CASES.items():
+        value = build(expr)
+        # described inside the sandbox: what the student's function really received
+        assert call(sandbox, "describe", value) == _json_like(describe_here(value)), name
+        args, kwargs = call(sandbox, "echo", value, key=value)
+        assert_same(args[0], value, name)
+        assert_same(kwargs["key"], value, name)
+
+
+def _json_like(description):
+    """describe() results come back through the protocol: tuples stay tuples, lists lists."""
+    return decode(json.loads(json.dumps(encode(description))))
+
+
+# --- the cases students met: correct code returning NumPy scalars -------------------------------
+NUMPY_SCALAR_SOLUTIONS = {
+    "01_filter_sliding": ("conv_param_count", [
+        ("return kh * kw * c_in * c_out + (c_out if use_bias else 0)",
+         "return np.int64(kh) * kw * c_in * c_out + (c_out if use_bias else 0)")]),
+    "02_stride_padding": ("conv_output_size", [
+        ("return (i + 2 * int(p) - k_eff) // s + 1",
+         "return (np.int64(i) + 2 * p - k_eff) // s + 1")]),
+    "03_pooling_flatten": ("cnn_shapes", [
+        ("shape, params = (int(np.prod(shape)),), 0", "shape, params = (np.prod(shape),), 0"),
+        ("params = k * k * c * f + f", "params = np.prod((k, k, c, f)) + f")]),
+}
+
+
+@pytest.mark.parametrize("chapter", list(NUMPY_SCALAR_SOLUTIONS))
+def test_reference_solution_returning_numpy_scalars_keeps_full_marks(chapter, tmp_path):
+    fn, edits = NUMPY_SCALAR_SOLUTIONS[chapter]
+    nb = A.honest_notebook(chapter)
+    cell = A.cell_of(nb, fn)
+    for old, new in edits:
+        assert old in cell.source, f"{chapter}: the reference {fn} changed; update this test"
+        cell.source = cell.source.replace(old, new)
+    path = tmp_path / f"{chapter}.ipynb"
+    nbformat.write(nb, path)
+    verdicts = verify(core.REPO / "solutions" / chapter / f"{chapter}.ipynb", path, timeout=60)
+    tested = [g for g in verdicts if g == f"test_{fn}" or g.startswith(f"test_{fn}_")]
+    assert tested, verdicts
+    failed = {g: v.message for g, v in verdicts.items() if not v.passed}
+    assert not failed, failed
