@@ -568,6 +568,7 @@ KERNEL_IPC = f"{SCRATCH}/kernel"       # ipc socket prefix inside the sandbox: /
 KERNEL_PASSED_ENV = ("NBGRADER_EXECUTION",)
 
 
+@functools.lru_cache(maxsize=None)
 def _jupyter_classes() -> dict:
     """The jupyter_client / nbgrader classes, built on first use: importing nbgrader takes
     seconds, which the re-check's process (a user of this module too) should not pay."""
@@ -659,7 +660,7 @@ def _jupyter_classes() -> dict:
             super().__init__(*args, **kwargs)
 
     for cls in (IsolatedKernelManager, IsolatedExecute):
-        cls.__module__ = __name__
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
     return {"IsolatedKernelManager": IsolatedKernelManager, "IsolatedExecute": IsolatedExecute}
 
 
@@ -678,13 +679,15 @@ def configure_nbgrader(c) -> None:
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    current = c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde \
-        else list(Autograde.autograde_preprocessors.default_value)
+    current = list(c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde
+                   else Autograde.class_traits()["autograde_preprocessors"].default())
     isolated = __getattr__("IsolatedExecute")
-    if not any(p is Execute or p == "nbgrader.preprocessors.Execute" for p in current) \
-            and isolated not in current:
+
+    def is_execute(p):
+        return p is Execute or p in ("nbgrader.preprocessors.Execute",
+                                     "nbgrader.preprocessors.execute.Execute")
+
+    if not any(is_execute(p) for p in current) and isolated not in current:
         raise ValueError("nbgrader's Execute preprocessor is not among the autograde "
-                         "preprocessors: nothing to isolate")
-    c.Autograde.autograde_preprocessors = [
-        isolated if (p is Execute or p == "nbgrader.preprocessors.Execute") else p
-        for p in current]
+                         f"preprocessors {current}: nothing to isolate")
+    c.Autograde.autograde_preprocessors = [isolated if is_execute(p) else p for p in current]

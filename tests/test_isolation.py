@@ -467,6 +467,24 @@ def test_grading_kernel_through_nbclient(bwrap, tmp_path, grader_server, secrets
     assert set(Path(isolation.tempfile.gettempdir()).glob("convlab-kernel-*")) <= before
 
 
+def test_configure_nbgrader_swaps_only_the_execute_preprocessor():
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    c = Config()
+    isolation.configure_nbgrader(c)
+    assert c.Autograde.autograde_preprocessors == [
+        isolation.IsolatedExecute if p is Execute else p for p in default]
+    isolation.configure_nbgrader(c)                      # twice: no change
+    assert c.Autograde.autograde_preprocessors.count(isolation.IsolatedExecute) == 1
+    assert isolation.IsolatedExecute().kernel_manager_class is isolation.IsolatedKernelManager
+    c.Autograde.autograde_preprocessors = [p for p in default if p is not Execute]
+    with pytest.raises(ValueError, match="nothing to isolate"):
+        isolation.configure_nbgrader(c)
+
+
 @pytest.mark.nbgrader
 def test_nbgrader_autograde_in_the_isolated_kernel(bwrap, tmp_path_factory, grader_server):
     """Chapter 1 through real `nbgrader autograde` with the isolated kernel configured: correct
