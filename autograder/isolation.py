@@ -211,6 +211,7 @@ class _UidLease:
     def __init__(self):
         import fcntl
 
+        self.fd = -1
         folder = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir(),
                       "convlab-sandbox-uids")
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -232,6 +233,8 @@ class _UidLease:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+    __del__ = release
 
 
 def sandbox_environment(home: str = WORKDIR, extra: dict | None = None) -> dict:
@@ -560,6 +563,11 @@ class SandboxCommand:
 
     def __exit__(self, *exc):
         self.close()
+
+    def __del__(self):
+        # a forgotten sandbox must not keep running, nor hold its uid lease for ever
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 # --- nbgrader's kernel ----------------------------------------------------------------------------
