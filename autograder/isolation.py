@@ -170,34 +170,41 @@ def _note(line: str) -> None:
     print(line, file=sys.stderr, flush=True)   # once per process
 
 
-def enabled() -> bool:
-    """Whether student code runs isolated. False only where running it unisolated is allowed,
-    after saying so in one line on stderr; raises :class:`IsolationUnavailable` where not."""
+def _decide() -> str:
+    """"" when student code runs isolated, else the line saying isolation is off; raises
+    :class:`IsolationUnavailable` where running it unisolated is not allowed."""
     ci = _in_ci()
-    off_on_purpose = os.environ.get("CONVLAB_ISOLATION", "").strip().lower() == "off"
-    if off_on_purpose and not ci:
-        _note("isolation is off: CONVLAB_ISOLATION=off, student code runs with your own rights")
-        return False
+    if os.environ.get("CONVLAB_ISOLATION", "").strip().lower() == "off" and not ci:
+        return "isolation is off: CONVLAB_ISOLATION=off, student code runs with your own rights"
     reason = unavailable_reason()
     if not reason:
-        return True
+        return ""
     if ci or sys.platform.startswith("linux"):
         hint = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)"
         if not ci:
             hint += ", or set CONVLAB_ISOLATION=off to grade without it (only your own code)"
         why = " (CI=true: the isolation must be tested)" if ci else ""
         raise IsolationUnavailable(f"student code cannot be isolated{why}: {reason}; {hint}")
-    _note(f"isolation is off: {reason}; student code runs with your own rights")
-    return False
+    return f"isolation is off: {reason}; student code runs with your own rights"
+
+
+def enabled() -> bool:
+    """Whether student code runs isolated. False only where running it unisolated is allowed,
+    after saying so in one line on stderr; raises :class:`IsolationUnavailable` where not."""
+    off = _decide()
+    if off:
+        _note(off)
+    return not off
 
 
 def describe() -> str:
-    """One line for the command line and the reports: is isolation on, and how."""
+    """One line for the command line and reports: is isolation on, and how (prints nothing)."""
     try:
-        if not enabled():
-            return "isolation is off (" + (unavailable_reason() or "CONVLAB_ISOLATION=off") + ")"
+        off = _decide()
     except IsolationUnavailable as exc:
         return f"isolation is unavailable: {exc}"
+    if off:
+        return off
     who = "a uid of its own" if os.geteuid() == 0 else "your uid in a user namespace"
     return (f"isolation is on: bubblewrap, no network, private /tmp, {who}, limits "
             + ", ".join(f"{f.name}={getattr(Limits(), f.name)}" for f in fields(Limits)))
@@ -499,29 +506,33 @@ class SandboxCommand:
         import time
 
         deadline = time.monotonic() + timeout
-        pid = self.sandbox_pid(timeout)
-        if not self.isolated or pid is None:
-            return pid
-        while self.command_pid(timeout) is None:
+        init = self.sandbox_pid(timeout)
+        if not self.isolated or init is None:
+            return init
+        while self._pid_two(init) is None:
             if time.monotonic() > deadline or (self.proc is not None and
                                                 self.proc.poll() is not None):
                 return None
             time.sleep(0.005)
-        return pid
+        return init
 
     def command_pid(self, timeout: float = 30) -> int | None:
         """PID (as seen from here) of the command itself, e.g. to read its /proc/<pid>/maps;
         None when it is not running. In the sandbox it is PID 2, the first child of PID 1."""
-        init = self.sandbox_pid(timeout)
+        init = self.wait_ready(timeout)
         if not self.isolated or init is None:
             return init
+        return self._pid_two(init)
+
+    @staticmethod
+    def _pid_two(init: int) -> int | None:
         try:
             with open(f"/proc/{init}/task/{init}/children") as f:
                 children = [int(p) for p in f.read().split()]
         except OSError:
             return None
         for pid in children:
-            with contextlib.suppress(OSError, ValueError, IndexError):
+            with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
                 with open(f"/proc/{pid}/status") as f:
                     ns_pids = next(line for line in f if line.startswith("NSpid:")).split()
                 if ns_pids[-1] == "2":

@@ -156,6 +156,7 @@ def test_linux_without_bubblewrap_refuses_unless_turned_off(no_bwrap, capsys):
     no_bwrap.setattr(sys, "platform", "linux")
     with pytest.raises(isolation.IsolationUnavailable, match="CONVLAB_ISOLATION=off"):
         isolation.enabled()
+    assert isolation.describe().startswith("isolation is unavailable: ")
     no_bwrap.setenv("CONVLAB_ISOLATION", "off")
     assert isolation.enabled() is False
     assert isolation.enabled() is False
@@ -165,6 +166,8 @@ def test_linux_without_bubblewrap_refuses_unless_turned_off(no_bwrap, capsys):
 
 def test_macos_runs_unisolated_and_says_so_in_one_line(no_bwrap, capsys, secrets):
     no_bwrap.setattr(sys, "platform", "darwin")
+    assert isolation.describe().startswith("isolation is off: bubblewrap (bwrap) is not installed")
+    assert capsys.readouterr().err == ""                  # describing prints nothing
     with isolation.SandboxCommand([sys.executable, "-c", "import json, os; print(json.dumps("
                                    "[os.getcwd(), dict(os.environ)]))"],
                                   files={"cells.json": b"[]"}) as sandbox:
@@ -185,6 +188,11 @@ def test_limits_reject_nonsense():
         isolation.Limits.with_overrides({"memroy_mb": 10})
     with pytest.raises(ValueError, match="plain file names"):
         isolation.SandboxCommand(["true"], files={"../x": b""}, _force=True)
+
+
+def test_describe_says_isolation_is_on(bwrap, monkeypatch):
+    monkeypatch.delenv("CONVLAB_ISOLATION", raising=False)
+    assert isolation.describe().startswith("isolation is on: bubblewrap, no network")
 
 
 def test_the_course_root_cannot_be_shown(bwrap):
