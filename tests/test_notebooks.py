@@ -1,8 +1,12 @@
-"""Authoring rules for every chapter: the source notebook runs clean, cells follow the template,
+"""Authoring rules for every chapter: the solved student notebook runs clean from a fresh kernel
+(hidden tests included), no cell needs an unrelated earlier one, cells follow the template,
 committed notebooks carry no outputs, and course/ is what nbgrader generates from solutions/."""
+import ast
+import builtins
 import json
 import re
 import subprocess
+import symtable
 import sys
 import time
 
@@ -31,10 +35,46 @@ def test_chapter_folders_match():
     assert set(CHAPTERS) <= set(planned), "every chapter must be in convlab.CHAPTERS"
 
 
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*$",
+                          re.S | re.M)
+FORGET_HIDDEN = """_names_before_hidden_tests = set(globals())
+try:
+    exec(compile({code!r}, "<hidden tests>", "exec"), globals())
+finally:   # the student's notebook has none of the names the hidden tests bind
+    [globals().pop(_n) for _n in set(globals()) - _names_before_hidden_tests
+     - {{"_names_before_hidden_tests"}}]
+    del _names_before_hidden_tests"""
+
+
+def release_with_solutions(chapter, hidden_tests=False):
+    """What a student has after solving the chapter: the release notebook (course/) with the
+    reference solutions of solutions/ in its solution cells.
+
+    hidden_tests: each test cell also runs its hidden tests, in place, and then forgets every name
+    they bound: a later cell that needs one fails here as it would in the student's notebook.
+    """
+    nb = h.release_notebook(chapter)
+    source = {h.meta(c)["grade_id"]: c.source for c in h.source_notebook(chapter).cells
+              if h.meta(c).get("grade_id")}
+    for cell in nb.cells:
+        m = h.meta(cell)
+        if m.get("solution"):
+            cell.source = source[m["grade_id"]]
+        elif m.get("grade"):
+            assert cell.source == h.strip_hidden(source[m["grade_id"]]), \
+                f"course/{chapter}: {m['grade_id']} differs from solutions/: run `make generate`"
+            if hidden_tests:
+                cell.source = HIDDEN_BLOCK.sub(
+                    lambda block: FORGET_HIDDEN.format(code=block.group(1)), source[m["grade_id"]])
+    return nb
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_solution_notebook_runs_top_to_bottom(chapter):
-    """Every cell of the reference notebook runs without error; no test cell writes to stderr."""
-    nb = h.source_notebook(chapter)
+def test_solved_notebook_runs_top_to_bottom(chapter):
+    """The student's notebook with the reference solutions runs from a fresh kernel, every cell in
+    order (widgets and demos too), and so do the hidden tests in it; no test cell writes to
+    stderr. One kernel per chapter does both: the hidden tests leave no names behind."""
+    nb = release_with_solutions(chapter, hidden_tests=True)
     start = time.monotonic()
     client = nbclient.NotebookClient(
         nb, kernel_name="python3", timeout=300, allow_errors=True,
@@ -53,6 +93,124 @@ def test_solution_notebook_runs_top_to_bottom(chapter):
                 problems.append(f"test cell {h.meta(cell)['grade_id']} wrote to stderr: {out.text[:200]}")
     assert not problems, "\n".join(problems)
     print(f"{chapter}: executed in {seconds:.1f} s")
+
+
+def test_hidden_tests_run_in_place_and_leave_no_names():
+    """The notebook above really runs the hidden tests, and forgets what they bind."""
+    chapter = "01_filter_sliding"
+    nb = release_with_solutions(chapter, hidden_tests=True)
+    cell = next(c for c in nb.cells if h.meta(c).get("grade_id") == "test_conv2d_single_vs_tf")
+    assert "20261122" in cell.source and "BEGIN HIDDEN TESTS" not in cell.source
+    namespace = {"seen": 0}
+    exec(compile(FORGET_HIDDEN.format(code="trial = seen + 1\nseen = 2\n"), "<cell>", "exec"),
+         namespace)
+    assert namespace.get("seen") == 2 and "trial" not in namespace
+    assert "_names_before_hidden_tests" not in namespace
+    with pytest.raises(AssertionError):          # a failing hidden test fails the cell, cleanly
+        exec(compile(FORGET_HIDDEN.format(code="trial = 1\nassert False\n"), "<cell>", "exec"),
+             namespace)
+    assert "trial" not in namespace
+
+
+# --- restarting the kernel ----------------------------------------------------------------------
+# After a restart a student runs the setup cell, their solutions and the cell they are at. A cell
+# may use what those define and the data of the demo cells above it (run the cells from the top);
+# the tools it uses (imports, `tf = tensorflow()`, `k = keras()`) it must import itself, and it
+# must not need anything that only a test cell defines.
+ORACLE_ACCESSORS = {"tensorflow", "keras"}
+ALWAYS_THERE = set(dir(builtins)) | {"display", "get_ipython"}
+
+
+def names_read(source: str) -> set:
+    """Global names a cell reads, in its own code and inside the functions it defines."""
+    found = set()
+
+    def walk(table, top):
+        for sym in table.get_symbols():
+            if sym.is_referenced() and (top or sym.is_global()):
+                found.add(sym.get_name())
+        for child in table.get_children():
+            walk(child, False)
+    walk(symtable.symtable(source, "<cell>", "exec"), True)
+    return found
+
+
+def names_bound(source: str) -> dict:
+    """Global names a cell binds -> "tool" (an import, or the course's oracle accessors) or
+    "data" (anything else)."""
+    bound = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound[(alias.asname or alias.name).split(".")[0]] = "tool"
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            pairs = (zip(target.elts, value.elts) if isinstance(target, ast.Tuple)
+                     and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts)
+                     else [(target, value)])
+            for t, v in pairs:
+                if isinstance(t, ast.Name):
+                    tool = (isinstance(v, ast.Call) and isinstance(v.func, ast.Name)
+                            and v.func.id in ORACLE_ACCESSORS)
+                    bound[t.id] = "tool" if tool else "data"
+    for sym in symtable.symtable(source, "<cell>", "exec").get_symbols():
+        if (sym.is_assigned() or sym.is_imported()) and sym.get_name() not in bound:
+            bound[sym.get_name()] = "data"
+    return bound
+
+
+def cells_relying_on_unrelated_ones(cells) -> list:
+    """cells: (role, label, source) in notebook order, role "setup", "solution", "test" or "demo".
+    Returns "label: `name` comes only from ..." for every name a cell needs from an unrelated
+    cell (or from no cell at all)."""
+    problems, earlier = [], []
+    for role, label, source in cells:
+        bound = names_bound(source)
+        for name in sorted(names_read(source) - set(bound) - ALWAYS_THERE):
+            sources = [(r, l, b[name]) for r, l, b in earlier if name in b]
+            if any(r in ("setup", "solution") for r, _, _ in sources):
+                continue
+            if role != "test" and any(r == "demo" and kind == "data" for r, _, kind in sources):
+                continue
+            where = ", ".join(f"{l} ({r}, {kind})" for r, l, kind in sources) or "nowhere"
+            problems.append(f"{label}: `{name}` comes only from {where}")
+        earlier.append((role, label, bound))
+    return problems
+
+
+def notebook_cells(nb) -> list:
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        m = h.meta(cell)
+        role = ("setup" if m.get("grade_id") == "setup" else "solution" if m.get("solution")
+                else "test" if m.get("grade") else "demo")
+        out.append((role, f"cell {i} ({m.get('grade_id') or cell.get('id')})", cell.source))
+    return out
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_cell_relies_on_an_unrelated_earlier_one(chapter):
+    """Every cell of the solved student notebook runs after a kernel restart once the setup cell,
+    the solutions and the demo cells above it have run: it imports its own tools."""
+    problems = cells_relying_on_unrelated_ones(notebook_cells(release_with_solutions(chapter)))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_restart_check_finds_what_chapter_2_once_had():
+    """The speed comparison used `tf` from a cell of section 1 (and from test cells)."""
+    cells = [("setup", "setup", "import numpy as np\nfrom convlab.testing import tensorflow"),
+             ("demo", "section 1", "tf = tensorflow()\nprint(tf.nn.conv2d)"),
+             ("solution", "conv2d", "def conv2d(x):\n    return np.asarray(x)"),
+             ("test", "test_conv2d_vs_tf", "from convlab.testing import tensorflow\n"
+                                           "tf = tensorflow()\nexpected = 1"),
+             ("demo", "speed", "t = lambda: tf.nn.conv2d(x)\nx = np.zeros(3)"),
+             ("demo", "uses test data", "print(expected)"),
+             ("demo", "uses demo data", "print(x, conv2d(x))")]
+    problems = cells_relying_on_unrelated_ones(cells)
+    assert [p.split(":")[0] for p in problems] == ["speed", "uses test data"], problems
+    assert "`tf` comes only from section 1 (demo, tool), test_conv2d_vs_tf (test, tool)" in problems[0]
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
