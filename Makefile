@@ -19,6 +19,7 @@ help:
 	@echo "make lab        set up (first time only) and open the course in JupyterLab"
 	@echo "make test       set up and run the whole test suite (offline)"
 	@echo "make check NB=workspace/01_filter_sliding/01_filter_sliding.ipynb   grade one notebook like the instructor"
+	@echo "                (fails, with exit status 1, below full marks)"
 	@echo "make generate   regenerate course/ from solutions/ (authors only)"
 	@echo "make tensorboard  show the training runs' TensorBoard logs (runs/) at http://127.0.0.1:6006"
 	@echo "make data       download MNIST and CIFAR-10 (checksums verified) for the full-data runs"
@@ -45,6 +46,7 @@ test-fast: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -m autograder generate
 
+# exit status 0 only at full marks (bonus exercises are extra), so scripts can rely on it
 check: $(STAMP)
 	@test -n "$(NB)" || (echo "usage: make check NB=path/to/notebook.ipynb"; exit 2)
 	$(BIN)/python -m autograder check "$(NB)"

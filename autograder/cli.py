@@ -3,7 +3,8 @@
     generate [CHAPTER ...] [--check]   course/ from solutions/ (authors); --check only compares
     setup [--students CSV]             gradebook with every chapter (and the class list)
     workspace DIR                      copy new chapters of course/ into a student's DIR
-    check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners)
+    check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners);
+                                       exit status 0 only at full marks
     collect CHAPTER FOLDER_OR_ZIP      take in an LMS export (one notebook per student id)
     autograde CHAPTER [--student ID] [--workers N]
                                        grade submissions in autograder/submitted (instructors)
@@ -32,6 +33,11 @@ def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
         return
     if r.note:
         print(f"  note: {r.note}", file=out)
+    if r.cell_errors:
+        print("  these cells failed when the grader ran your notebook (the tests that need what "
+              "they define fail):", file=out)
+        for message in r.cell_errors:
+            print(f"    {message}", file=out)
     width = max([len(c.grade_id) for c in r.cells] + [5])
     for c in r.cells:
         mark = "ok  " if c.score == c.max_score else "FAIL"
@@ -103,7 +109,8 @@ def main(argv=None) -> int:
     p.add_argument("--students", help="CSV with columns id,first_name,last_name,email")
     p = sub.add_parser("workspace", help="copy new chapters into a student's work folder")
     p.add_argument("dir")
-    p = sub.add_parser("check", help="grade one notebook like the instructor would")
+    p = sub.add_parser("check", help="grade one notebook like the instructor would (exit status "
+                                     "0 at full marks, 1 otherwise)")
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p = sub.add_parser("collect", help="take in an LMS export of notebooks named by student id")
@@ -163,10 +170,11 @@ def main(argv=None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if args.json:
-            print(json.dumps(result.as_dict(), indent=2))
+            print(json.dumps({**result.as_dict(), "full_marks": result.full_marks}, indent=2))
         else:
             _print_result(result)
-        return 0 if not result.error else 1
+        # scripts and `make check` can tell a finished chapter from one that is not
+        return 0 if result.full_marks else 1
 
     if args.command == "autograde":
         submitted = root / "autograder" / "submitted"

@@ -244,6 +244,14 @@ class GradeResult:
     seconds: float = 0.0
     error: str = ""     # set when the submission could not be graded at all
     note: str = ""      # how it was graded, when not the usual way
+    # cells of the submission that raised when the grader ran them ("solution cell `f`, line 2
+    # (`code`): SyntaxError: ..."): tests that need what they define fail
+    cell_errors: list = field(default_factory=list)
+
+    @property
+    def full_marks(self) -> bool:
+        """Graded, and every point of the notebook earned (bonus points are extra)."""
+        return not self.error and self.max_score > 0 and self.score >= self.max_score
 
     def as_dict(self) -> dict:
         d = self.__dict__.copy()
@@ -286,7 +294,7 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
         if recheck and _readable_notebook(submitted):
             # e.g. the student's code killed nbgrader's kernel (os._exit): nbgrader drops the
             # whole submission, but the honest work in it still deserves its points
-            _grade_by_recheck_only(root, assignment, student, graded_nb)
+            result.cell_errors = _grade_by_recheck_only(root, assignment, student, graded_nb)
             result.note = ("nbgrader could not run this notebook to the end (its kernel died or "
                            "timed out); it was graded by the grader's re-check alone")
             _read_scores(root, result, graded_nb)
@@ -294,7 +302,7 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
             result.error = "nbgrader could not grade this submission:\n" + why
     else:
         if recheck:
-            _apply_recheck(root, assignment, student, graded_nb)
+            result.cell_errors = _apply_recheck(root, assignment, student, graded_nb)
         _read_scores(root, result, graded_nb)
     result.seconds = time.monotonic() - start
     return result
@@ -357,9 +365,34 @@ def _readable_notebook(path: Path) -> bool:
     return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
 
 
-def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb: Path) -> None:
+def _show_cell_errors(nb: dict, errors: list) -> bool:
+    """Show each cell error (autograder.verify.CellError) under its cell of the autograded
+    notebook, and so in the feedback, unless the cell already shows an error from nbgrader's run.
+    Returns whether the notebook changed."""
+    changed = False
+    for e in errors:
+        cell = None
+        if e.grade_id:
+            cell = next((c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {})
+                         .get("grade_id") == e.grade_id), None)
+        elif 0 <= e.index < len(nb["cells"]):
+            cell = nb["cells"][e.index]
+        if cell is None or cell.get("cell_type") != "code":
+            continue
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            continue
+        cell.setdefault("outputs", []).append({
+            "output_type": "error", "ename": "GraderCellError", "evalue": e.message,
+            "traceback": [f"GraderCellError: this cell failed when the grader ran it (outside "
+                          f"your notebook's kernel): {e.message}"]})
+        changed = True
+    return changed
+
+
+def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb: Path) -> list:
     """Record the trusted re-check's verdicts as the scores, and write an autograded notebook
-    (the submission with the trusted test cells and their verdicts) for feedback."""
+    (the submission with the trusted test cells and their verdicts) for feedback. Returns the
+    cell errors (their messages) of the re-check."""
     from nbgrader.api import Gradebook
 
     from autograder.verify import verify
@@ -383,6 +416,7 @@ def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb:
                                  "traceback": [v.message]}])
             cell["execution_count"] = None
             nb["cells"][i] = cell
+    _show_cell_errors(nb, verdicts.cell_errors)
     graded_nb.parent.mkdir(parents=True, exist_ok=True)
     graded_nb.write_text(json.dumps(nb, indent=1))
     with Gradebook(_db_url(root), COURSE_ID) as gb:
@@ -392,12 +426,14 @@ def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb:
             grade = gb.find_grade(gid, assignment, assignment, student)
             grade.auto_score = float(grade.max_score) if v.passed else 0.0
         gb.db.commit()
+    return [e.message for e in verdicts.cell_errors]
 
 
-def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -> None:
+def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -> list:
     """Run the trusted re-check (autograder.verify) and take away the points of every test cell
     that nbgrader passed but the re-check did not, saying why in the autograded notebook (and so
-    in the feedback)."""
+    in the feedback), where the cells that failed when the grader ran them say so too. Returns
+    the messages of those cell errors."""
     from nbgrader.api import Gradebook
 
     from autograder.verify import verify
@@ -423,8 +459,18 @@ def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -
                     "output_type": "error", "ename": "TrustedRecheckFailed", "evalue": message,
                     "traceback": [f"TrustedRecheckFailed: {message}"]})
                 changed = True
-    if changed:
+            elif v.causes:
+                # failed in the notebook too; say what broke the cell it needs (a syntax error
+                # shows here as "name ... is not defined" only)
+                message = "\n".join(f"when the grader ran the notebook's cells: {c}"
+                                     for c in v.causes)
+                cell.setdefault("outputs", []).append({
+                    "output_type": "error", "ename": "GraderCellError", "evalue": message,
+                    "traceback": [f"GraderCellError: {message}"]})
+                changed = True
+    if _show_cell_errors(nb, verdicts.cell_errors) or changed:
         graded_nb.write_text(json.dumps(nb, indent=1))
+    return [e.message for e in verdicts.cell_errors]
 
 
 def _read_scores(root: Path, result: GradeResult, graded_nb: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import linecache
 import os
 import pickle
 import resource
@@ -157,6 +158,22 @@ def _error(exc):
     return {"mro": mro[:8], "message": message[:2000], "where": where}
 
 
+def _cell_error(exc, filename):
+    """What stopped a cell: the error (as :func:`_error`) and the line of *this* cell it stopped
+    at, with its code (for a syntax error, the offending line)."""
+    err = _error(exc)
+    line, code = None, ""
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        line, code = exc.lineno, (exc.text or "")
+        err["message"] = str(exc.msg)[:2000]
+    else:
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if frame.filename == filename:
+                line, code = frame.lineno, frame.line or ""
+                break
+    return {**err, "line": line, "code": code.strip()[:200]}
+
+
 def main():
     fd_in, fd_out, cells_path, timeout, mem_mb, chapter = (
         int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
@@ -180,15 +197,20 @@ def main():
     ns = {"__name__": "__main__", "__builtins__": __builtins__}
     cell_errors = []
     for i, cell in enumerate(cells):
+        filename = f"<cell {i}>"
+        # tracebacks quote the cell's lines, as they do in the notebook
+        linecache.cache[filename] = (len(cell["source"]), None,
+                                     cell["source"].splitlines(True), filename)
         signal.alarm(timeout)
         try:
-            exec(compile(cell["source"], f"<cell {i}>", "exec"), ns)
+            exec(compile(cell["source"], filename, "exec"), ns)
         except _Timeout:
             cell_errors.append({"cell": i, "solution": cell["solution"],
-                                "mro": ["TimeoutError"], "where": "",
-                                "message": f"cell {i} ran longer than {timeout} s and was stopped"})
+                                "mro": ["TimeoutError"], "where": "", "line": None, "code": "",
+                                "message": f"the cell ran longer than {timeout} s and was stopped"})
         except BaseException as exc:  # noqa: BLE001 - SystemExit too
-            cell_errors.append({"cell": i, "solution": cell["solution"], **_error(exc)})
+            cell_errors.append({"cell": i, "solution": cell["solution"],
+                                **_cell_error(exc, filename)})
         finally:
             signal.alarm(0)
     _send(wfile, {"ready": True, "cell_errors": cell_errors})

@@ -22,13 +22,14 @@ import io
 import json
 import os
 import pickle
+import re
 import select
 import shutil
 import struct
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,25 @@ class Verdict:
     grade_id: str
     passed: bool
     message: str = ""
+    causes: list = field(default_factory=list)   # messages of the cell errors behind a failure
+
+
+@dataclass
+class CellError:
+    """A cell of the submission that raised when the grader ran it (before any test)."""
+    index: int              # position in the submitted notebook (-1: not one cell)
+    label: str              # how the student finds it: "solution cell `conv2d_single`", "cell 12"
+    grade_id: str | None    # the solution cell's grade_id, None for other cells
+    message: str            # "<label>, line N (`code`): ImportError: ..."
+
+
+class Verdicts(dict):
+    """grade_id -> Verdict, and ``cell_errors``: the submission's cells that failed when the
+    grader ran them (a syntax error, a blocked import...), which the feedback shows."""
+
+    def __init__(self, *args, cell_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cell_errors = list(cell_errors or [])
 
 
 def _meta(cell) -> dict:
@@ -288,7 +308,7 @@ def submission_cells(source_nb: dict, submitted_nb: dict, minimal: bool = False)
     demo = {_source(c).strip() for c in source_nb["cells"]
             if c.get("cell_type") == "code" and not _meta(c).get("grade_id")}
     cells = []
-    for cell in submitted_nb.get("cells", []):
+    for index, cell in enumerate(submitted_nb.get("cells", [])):
         if cell.get("cell_type") != "code":
             continue
         gid = _meta(cell).get("grade_id")
@@ -299,13 +319,51 @@ def submission_cells(source_nb: dict, submitted_nb: dict, minimal: bool = False)
             cell = known
         elif known is None and (minimal or _source(cell).strip() in demo):
             continue
-        cells.append({"source": _source(cell),
-                      "solution": bool(known is not None and _meta(known).get("solution"))})
+        solution = bool(known is not None and _meta(known).get("solution"))
+        label = (f"solution cell `{gid}`" if solution else f"cell `{gid}`" if known is not None
+                 else f"cell {index + 1} of the notebook")
+        cells.append({"source": _source(cell), "solution": solution, "index": index,
+                      "label": label, "grade_id": gid if solution else None})
     return cells
 
 
-def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
-    """Run every test cell of the trusted source against the submission. grade_id -> Verdict."""
+def cell_errors(raw: list, cells: list) -> list:
+    """The sandbox's reports of cells that raised, as CellErrors naming the cell, the line and
+    the cause."""
+    found = []
+    for err in raw:
+        try:
+            cell = cells[int(err["cell"])]
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        name = (err.get("mro") or ["Exception"])[0]
+        where = f", line {err['line']}" if isinstance(err.get("line"), int) else ""
+        code = str(err.get("code") or "")
+        where += f" (`{code}`)" if code else ""
+        found.append(CellError(cell.get("index", -1), cell.get("label", "a cell"),
+                               cell.get("grade_id"),
+                               f"{cell.get('label', 'a cell')}{where}: {name}: "
+                               f"{str(err.get('message', ''))[:600]}"))
+    return found
+
+
+MISSING = re.compile(r"name '(\w+)' is not defined|(\w+) is not defined in the submission")
+
+
+def _related(errors: list, test_source: str, message: str, graded: list) -> list:
+    """The cell errors that explain a failing test: those of the solution cells whose functions
+    it calls, and, when a name that is not a graded function is missing (a helper), those of the
+    other cells, which may have defined it."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", test_source))
+    missing = {a or b for a, b in MISSING.findall(message)}
+    helper_missing = bool(missing - set(graded))
+    return [e for e in errors
+            if (e.grade_id in words or e.grade_id in missing if e.grade_id else helper_missing)]
+
+
+def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdicts:
+    """Run every test cell of the trusted source against the submission. grade_id -> Verdict;
+    ``.cell_errors``: the submission's cells that raised when the grader ran them."""
     source_nb = json.loads(Path(source_path).read_text())
     chapter = Path(source_path).stem
     try:
@@ -313,24 +371,34 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
         if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
             raise ValueError("no cells")
     except (ValueError, OSError) as exc:
-        return {_meta(c)["grade_id"]: Verdict(_meta(c)["grade_id"], False,
-                                              f"the submission is not a readable notebook ({exc})")
-                for c in source_nb["cells"] if _meta(c).get("grade")}
+        return Verdicts({_meta(c)["grade_id"]: Verdict(_meta(c)["grade_id"], False,
+                                                       f"the submission is not a readable "
+                                                       f"notebook ({exc})")
+                         for c in source_nb["cells"] if _meta(c).get("grade")})
     cells = submission_cells(source_nb, submitted)
     solution_names = [_meta(c)["grade_id"] for c in source_nb["cells"] if _meta(c).get("solution")]
     box = {"sandbox": None}
+    errors = {}                                        # message -> CellError, once each
 
     def get_box():
         if box["sandbox"] is None or box["sandbox"].rfd == -1:
+            run = cells
             try:
-                box["sandbox"] = Sandbox(cells, timeout=timeout, chapter=chapter)
-            except SandboxDied:
+                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
+            except SandboxDied as exc:
                 # a cell of the student's own killed the process: grade the solutions alone
-                box["sandbox"] = Sandbox(submission_cells(source_nb, submitted, minimal=True),
-                                         timeout=timeout, chapter=chapter)
+                note = CellError(-1, "the notebook", None,
+                                 f"a cell of the notebook ended the grading process ({exc}); the "
+                                 f"solution cells were graded without the cells you added or "
+                                 f"changed")
+                errors.setdefault(note.message, note)
+                run = submission_cells(source_nb, submitted, minimal=True)
+                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
+            for e in cell_errors(box["sandbox"].cell_errors, run):
+                errors.setdefault(e.message, e)
         return box["sandbox"]
 
-    verdicts = {}
+    verdicts = Verdicts()
     try:
         for cell in source_nb["cells"]:
             m = _meta(cell)
@@ -352,8 +420,16 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> dict:
                 message = f"{type(exc).__name__}: {exc}"
             if not message and err.getvalue().strip():
                 message = "the test wrote to stderr: " + err.getvalue()[:300]
-            verdicts[m["grade_id"]] = Verdict(m["grade_id"], not message, message)
+            causes = []
+            if message:
+                # why a function is missing or broken, when the grader could not run its cell
+                causes = [e.message for e in _related(list(errors.values()), _source(cell),
+                                                      message, solution_names)]
+                message += "".join(f"\nwhen the grader ran the notebook's cells: {c}"
+                                   for c in causes)
+            verdicts[m["grade_id"]] = Verdict(m["grade_id"], not message, message, causes)
     finally:
         if box["sandbox"] is not None and box["sandbox"].rfd != -1:
             box["sandbox"].close()
+    verdicts.cell_errors = list(errors.values())
     return verdicts

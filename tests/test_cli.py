@@ -1,6 +1,12 @@
-"""The command line says clearly what is wrong with its arguments."""
+"""The command line says clearly what is wrong with its arguments, and `check` what is wrong with
+a notebook (exit status 0 only at full marks)."""
+import json
+import re
 import subprocess
 import sys
+
+import nbformat
+import pytest
 
 from conftest import REPO
 
@@ -62,3 +68,52 @@ def test_backup_gradebook(tmp_path):
     copy = core.backup_gradebook(root)
     with sqlite3.connect(copy) as con:
         assert con.execute("select name from sqlite_master").fetchall() == [("t",)]
+
+
+# --- `check`, as a student runs it (`make check NB=...`): real nbgrader, one grading each --------
+def message_of(out: str, test: str) -> str:
+    """The message lines printed under ``test``'s line of `check`'s table."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.split()[1:2] == [test])
+    said = []
+    for line in lines[at + 1:]:
+        if not line.startswith(" " * 9):
+            break
+        said.append(line.strip())
+    return "\n".join(said)
+
+
+@pytest.mark.nbgrader
+def test_check_reports_cell_errors_and_exits_nonzero_below_full_marks(tmp_path):
+    """Chapter 1's reference solutions with `import tensorflow` at the top of one solution cell
+    (fine in the student's kernel, blocked in the grader) and a syntax error in another: the
+    output names each cell, the line and the cause, and the exit status is not 0."""
+    from test_sandbox_protocol import broken_chapter1
+    nb = tmp_path / "01_filter_sliding.ipynb"
+    nbformat.write(broken_chapter1(), nb)
+    proc = run("check", str(nb))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert "these cells failed when the grader ran your notebook" in out, out
+    assert ("solution cell `conv2d_single`, line 1 (`import tensorflow as tf`): ImportError: "
+            "importing tensorflow is not allowed in graded solutions") in out, out
+    assert ("solution cell `conv_param_count`, line 2 (`def conv_param_count(kh, kw, c_in, c_out, "
+            "use_bias=True:`): SyntaxError") in out, out
+    # the tests of both functions fail and say why, not only "... is not defined"
+    for test, fn in (("test_conv2d_single_vs_tf", "conv2d_single"),
+                     ("test_conv_param_count", "conv_param_count")):
+        said = message_of(out, test)
+        assert f"when the grader ran the notebook's cells: solution cell `{fn}`" in said, out
+    total = re.search(r"total\s+(\S+) / (\S+)", out)
+    assert total and float(total.group(1)) < float(total.group(2)), out
+
+
+@pytest.mark.nbgrader
+def test_check_exits_zero_at_full_marks(tmp_path):
+    import attacks as A
+    nb = tmp_path / "01_filter_sliding.ipynb"
+    nbformat.write(A.honest_notebook("01_filter_sliding"), nb)
+    proc = run("check", str(nb), "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["full_marks"] and result["score"] == result["max_score"] > 0, result

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import attacks as A
+import nbharness as h
 from autograder import core
 from autograder.sandbox import encode
 from autograder.verify import Sandbox, decode, verify
@@ -254,3 +255,81 @@ def test_reference_solution_returning_numpy_scalars_keeps_full_marks(chapter, tm
     assert tested, verdicts
     failed = {g: v.message for g, v in verdicts.items() if not v.passed}
     assert not failed, failed
+
+
+# --- errors while the grader runs the submission's cells ----------------------------------------
+def broken_chapter1():
+    """Chapter 1's reference solutions, with `import tensorflow` at the top of conv2d_single's
+    cell (blocked in the grader, fine in the student's kernel) and a syntax error in
+    conv_param_count's."""
+    nb = A.honest_notebook("01_filter_sliding")
+    single = A.cell_of(nb, "conv2d_single")
+    single.source = "import tensorflow as tf\n" + single.source
+    count = A.cell_of(nb, "conv_param_count")
+    header = "def conv_param_count(kh, kw, c_in, c_out, use_bias=True):"
+    assert header in count.source
+    count.source = "import numpy as np\n" + count.source.replace(header, header[:-2] + ":")
+    return nb
+
+
+def test_cell_errors_name_the_cell_the_line_and_the_cause(tmp_path):
+    path = tmp_path / "01_filter_sliding.ipynb"
+    nbformat.write(broken_chapter1(), path)
+    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+                      path)
+    errors = {e.grade_id: e for e in verdicts.cell_errors}
+    assert set(errors) == {"conv2d_single", "conv_param_count"}, verdicts.cell_errors
+    single, count = errors["conv2d_single"], errors["conv_param_count"]
+    assert single.message.startswith(
+        "solution cell `conv2d_single`, line 1 (`import tensorflow as tf`): ImportError: "
+        "importing tensorflow is not allowed in graded solutions"), single.message
+    assert count.message.startswith(
+        "solution cell `conv_param_count`, line 2 (`def conv_param_count(kh, kw, c_in, c_out, "
+        "use_bias=True:`): SyntaxError: "), count.message
+    # every failing test says why its function is missing, and only the cause that concerns it
+    for gid, v in verdicts.items():
+        fn = "conv_param_count" if "param_count" in gid else "conv2d_single" if "single" in gid else None
+        if fn is None:
+            assert v.passed, (gid, v.message)
+            continue
+        assert not v.passed and "is not defined in the submission" in v.message, (gid, v.message)
+        assert v.causes == [errors[fn].message], (gid, v.causes)
+        assert errors[fn].message in v.message
+    # a helper defined in a cell the student added, which failed: the tests that miss it say so
+    nb = A.honest_notebook("01_filter_sliding")
+    at = next(i for i, c in enumerate(nb.cells) if h.meta(c).get("grade_id") == "conv2d_single")
+    nb.cells.insert(at, nbformat.v4.new_code_cell("import numpy as np\nimport torch\n"
+                                                  "def flip(k):\n    return k[::-1, ::-1]"))
+    single = A.cell_of(nb, "conv2d_single")
+    single.source = single.source.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\n    flip")
+    nbformat.write(nb, path)
+    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+                      path)
+    [added] = verdicts.cell_errors
+    assert added.message.startswith(f"cell {at + 1} of the notebook, line 2 (`import torch`): "
+                                    f"ImportError: importing torch is not allowed"), added.message
+    failed = {g: v for g, v in verdicts.items() if not v.passed}
+    assert failed and all(v.causes == [added.message] for v in failed.values()), failed
+    assert all(g.startswith("test_conv2d_single") for g in failed), failed
+
+
+def test_cell_errors_appear_under_their_cells_in_the_graded_notebook(tmp_path):
+    """What the feedback shows: the error under the cell it came from (core._show_cell_errors,
+    used on nbgrader's autograded notebook), unless nbgrader's own run shows an error there."""
+    path = tmp_path / "01_filter_sliding.ipynb"
+    nb = broken_chapter1()
+    nbformat.write(nb, path)
+    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+                      path)
+    graded = json.loads(path.read_text())
+    count = next(c for c in graded["cells"]
+                 if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "conv_param_count")
+    count["outputs"] = [{"output_type": "error", "ename": "SyntaxError", "evalue": "invalid syntax",
+                         "traceback": []}]          # as the student's kernel showed it
+    assert core._show_cell_errors(graded, verdicts.cell_errors)
+    shown = {c["metadata"]["nbgrader"]["grade_id"]: [o for o in c.get("outputs", [])
+                                                     if o.get("ename") == "GraderCellError"]
+             for c in graded["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    assert [o["evalue"] for o in shown["conv2d_single"]] == [
+        next(e.message for e in verdicts.cell_errors if e.grade_id == "conv2d_single")]
+    assert not shown["conv_param_count"] and not shown["conv2d_multi"]
