@@ -1,0 +1,129 @@
+"""Correct work never loses a point (issue 14).
+
+Every alternative implementation in tests/fairness.py (loops, einsum, stride tricks, NumPy scalar
+results, float32 results, lists as inputs, messages of its own; one submission per chapter and
+style) must keep full marks, cell by cell:
+- in-process, judged as nbgrader judges (tests/nbharness.py): the fast first check;
+- through the trusted re-check alone (autograder.verify): values crossing the sandbox boundary;
+- through the full instructor path: real nbgrader plus the re-check (core.grade_many, two at a
+  time, one scratch course for the module).
+A failure names the exercise, the test cell, the points lost and the message.
+"""
+import time
+
+import nbformat
+import pytest
+
+import fairness as F
+import nbharness as h
+from autograder import core
+from autograder.verify import verify
+
+PAIRS = F.submissions()
+IDS = [f"{chapter}:{style}" for chapter, style in PAIRS]
+# the phrase convlab.testing.assert_raises_value_error uses when a message lacks the words it wants
+WANTS_OTHER_WORDS = "so the caller knows what to fix"
+
+
+def report(chapter, style, lost) -> str:
+    """lost: [(test cell, points lost, points, message)] -> which exercise lost what, and why."""
+    lines = [f"{chapter}, style {style!r} ({F.STYLES[style]}): correct work lost points"]
+    for gid, got, points, message in lost:
+        exercise = F.exercise_of(chapter, gid)
+        alt = F.ALTERNATIVES[chapter][style].get(exercise)
+        how = alt.what if alt else "the reference solution"
+        lines.append(f"  {exercise} [{how}]: {gid} scored {got:g} of {points:g}\n      {message.strip()[:600]}")
+    return "\n".join(lines)
+
+
+def test_every_exercise_has_alternatives():
+    """Chapters 1-5 and 7: every exercise in every NumPy style; chapter 6 and build_autoencoder
+    (Keras): at least one; the three cases issue 14 reports are in the table."""
+    for chapter, table in F.ALTERNATIVES.items():
+        exercises = F.exercises(chapter)
+        for style, alts in table.items():
+            assert style in F.STYLES, style
+            assert set(alts) <= set(exercises), (chapter, style, set(alts) - set(exercises))
+            if style != "keras" and chapter != "06_cnn_classifier":
+                assert set(alts) >= set(exercises) - {"build_autoencoder"}, (chapter, style)
+            for gid, alt in alts.items():
+                assert f"def {gid}(" in alt.source, (chapter, style, gid)
+        covered = {gid for alts in table.values() for gid in alts}
+        assert covered == set(exercises), (chapter, set(exercises) - covered)
+    missing = set(h.chapters()) - set(F.ALTERNATIVES)
+    assert not missing, f"chapters without alternatives in tests/fairness.py: {sorted(missing)}"
+    issue = {(c, g) for c, _, g, case in F.named_cases() if case.startswith("issue 14")}
+    assert issue == {("01_filter_sliding", "conv_param_count"),
+                     ("02_stride_padding", "conv_output_size"),
+                     ("03_pooling_flatten", "cnn_shapes")}
+
+
+@pytest.mark.parametrize("chapter,style", PAIRS, ids=IDS)
+def test_style_keeps_full_marks_in_process(chapter, style):
+    verdicts = h.grade_in_process(chapter, F.replacements(chapter, style), run_other_cells=False)
+    assert verdicts
+    lost = [(g, 0, v.points, v.message) for g, v in verdicts.items() if not v.passed]
+    if lost:
+        pytest.fail(report(chapter, style, lost), pytrace=False)
+
+
+@pytest.mark.parametrize("chapter,style", PAIRS, ids=IDS)
+def test_style_keeps_full_marks_in_the_recheck(chapter, style, tmp_path):
+    path = tmp_path / f"{chapter}.ipynb"
+    nbformat.write(F.submission(chapter, style), path)
+    verdicts = verify(core.REPO / "solutions" / chapter / f"{chapter}.ipynb", path)
+    points = {h.meta(c)["grade_id"]: c.metadata["nbgrader"]["points"]
+              for c in h.source_notebook(chapter).cells if h.meta(c).get("grade")}
+    assert set(verdicts) == set(points)
+    lost = [(g, 0, points[g], v.message) for g, v in verdicts.items() if not v.passed]
+    if lost:
+        pytest.fail(report(chapter, style, lost), pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """chapter -> {style: GradeResult}: each chapter's style submissions graded at once by the
+    instructor's path in one scratch course (generated on first use, then cached)."""
+    root = core.scratch_course(tmp_path_factory.mktemp("fairness-course"))
+    done = {}
+
+    def grade(chapter):
+        if chapter not in done:
+            core.generate(root, chapter)
+            folder = tmp_path_factory.mktemp(f"submissions-{chapter}")
+            for style in F.styles(chapter):
+                path = folder / f"{style}.ipynb"
+                nbformat.write(F.submission(chapter, style), path)
+                core.submit(root, chapter, style, path)
+            start = time.monotonic()
+            results = core.grade_many(root, chapter, F.styles(chapter), workers=2, timeout=900)
+            print(f"{chapter}: {len(results)} submissions graded in {time.monotonic() - start:.0f} s")
+            done[chapter] = {r.student: r for r in results}
+        return done[chapter]
+
+    return grade
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("chapter,style", PAIRS, ids=IDS)
+def test_style_keeps_full_marks_through_nbgrader(graded, chapter, style):
+    r = graded(chapter)[style]
+    assert not r.error, f"{chapter}, style {style!r} could not be graded: {r.error}"
+    lost = [(c.grade_id, c.score, c.max_score, c.message) for c in r.cells if c.score < c.max_score]
+    if lost:
+        pytest.fail(report(chapter, style, lost) + (f"\n  ({r.note})" if r.note else ""), pytrace=False)
+    assert r.max_score > 0 and r.score == r.max_score and not r.note, (r.score, r.max_score, r.note)
+
+
+@pytest.mark.parametrize("case", F.WORDING, ids=[f"{w.chapter}:{w.exercise}:{w.demanded}" for w in F.WORDING])
+def test_message_naming_the_argument_is_accepted(case):
+    """A clear message that names the offending argument keeps the points. Where a test still
+    demands other words this is a known fairness problem (reported with issue 14): xfail, but only
+    for exactly that reason."""
+    verdicts = h.grade_in_process(case.chapter, {case.exercise: case.source()}, run_other_cells=False)
+    failed = {g: v.message for g, v in verdicts.items() if not v.passed}
+    unexpected = {g: m for g, m in failed.items() if g not in case.tests or WANTS_OTHER_WORDS not in m}
+    assert not unexpected, unexpected
+    if failed:
+        pytest.xfail(f"{', '.join(failed)} want(s) the words {case.demanded!r}: "
+                     f"{next(iter(failed.values()))[:300]}")
