@@ -375,14 +375,20 @@ def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] 
             f"{oracle} gives {expected[idx]:.6g}" + _explain(a, mistakes, rtol, atol))
 
 
-def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras") -> None:
-    """Check that a student's function returned the integer ``expected``."""
+def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras", *,
+                     mistakes: Iterable[Mistake] | None = None) -> None:
+    """Check that a student's function returned the integer ``expected``.
+
+    mistakes: (explanation, compute) pairs as for :func:`assert_allclose`; if the wrong integer is
+    what one of them gives, the message names that mistake.
+    """
     if actual is None:
         raise AssertionError(f"{what} returned None: did you forget `return`?")
     if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
         raise AssertionError(f"{what} must return an int; got {type(actual).__name__} {actual!r}")
     if int(actual) != int(expected):
-        raise AssertionError(f"{what} returned {int(actual)}; {oracle} gives {int(expected)}")
+        raise AssertionError(f"{what} returned {int(actual)}; {oracle} gives {int(expected)}"
+                             + _explain(np.asarray(float(actual)), mistakes, 0, 0))
 
 
 def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str = (),

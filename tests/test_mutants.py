@@ -72,13 +72,7 @@ def test_failure_messages_name_the_mistake():
 def _message_cases():
     for chapter in CHAPTERS:
         for name, (grade_id, phrase) in getattr(mutant_module(chapter), "MESSAGES", {}).items():
-            cell = next(c for c in h.source_notebook(chapter).cells
-                        if h.meta(c).get("grade_id") == grade_id)
-            # a test cell that passes no catalogue cannot say "Likely cause" yet: it must fail
-            # (strict), and the case counts as soon as the cell calls convlab.mistakes
-            marks = [] if "mistakes." in cell.source else [pytest.mark.xfail(
-                strict=True, reason=f"{grade_id} does not pass a convlab.mistakes catalogue yet")]
-            yield pytest.param(chapter, name, grade_id, phrase, marks=marks, id=f"{chapter}: {name}")
+            yield pytest.param(chapter, name, grade_id, phrase, id=f"{chapter}: {name}")
 
 
 @pytest.mark.parametrize("chapter, name, grade_id, phrase", list(_message_cases()))
