@@ -63,6 +63,7 @@ SHM_MB = 64                            # /dev/shm (POSIX semaphores, multiproces
 # above the ranges of accounts (1000+), systemd's dynamic users and containers' subuids.
 UID_BASE = int(os.environ.get("CONVLAB_SANDBOX_UID_BASE", "2000000000"))
 UID_SLOTS = 4096
+UID_LEASES = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir(), "convlab-sandbox-uids")
 # /etc entries the dynamic linker, locales, fontconfig (matplotlib runs fc-list) and mimetypes use
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alternatives",
                "mime.types")
@@ -151,7 +152,7 @@ def unavailable_reason() -> str:
                                            f"exit code {proc.returncode}")
             if not seen:
                 return "the sandbox's files cannot be reached through /proc (CAP_SYS_PTRACE?)"
-    except (OSError, subprocess.SubprocessError, IsolationUnavailable) as exc:
+    except (OSError, ValueError, subprocess.SubprocessError, IsolationUnavailable) as exc:
         return f"bwrap failed: {exc}"
     return ""
 
@@ -219,8 +220,7 @@ class _UidLease:
         import fcntl
 
         self.fd = -1
-        folder = Path("/run" if os.path.isdir("/run") else tempfile.gettempdir(),
-                      "convlab-sandbox-uids")
+        folder = UID_LEASES
         folder.mkdir(mode=0o700, exist_ok=True)
         st = folder.lstat()
         if not folder.is_dir() or folder.is_symlink() or st.st_uid != 0 or st.st_mode & 0o077:
@@ -364,8 +364,8 @@ def _bwrap_argv(command: list, readonly: list, workdir_from: str | None, limits:
              "--size", str(SHM_MB * 1024 * 1024), "--perms", "1777", "--tmpfs", "/dev/shm"]
     made.update({SCRATCH, WORKDIR})
     # after the tmpfs: a file shown under /tmp (a connection file) must not be covered by it
-    visible = _python_dirs() + [d for d in [_package_dir("convlab")] if d]
-    visible += [_check_visible(p) for p in readonly]
+    visible = _python_dirs() + [d for d in [_package_dir("convlab")] if d] + list(readonly)
+    visible = [_check_visible(p) for p in visible]   # a venv *is* the course root: refused
     for path in visible:
         if path == "/usr" or path.startswith("/usr/"):
             continue

@@ -336,11 +336,15 @@ def test_the_sandbox_dies_with_its_grader(bwrap):
 def test_concurrent_sandboxes_get_their_own_uid(bwrap):
     if os.geteuid() != 0:
         pytest.skip("a normal user's sandboxes use the user's uid in their own user namespace")
+    import fcntl
+
     with isolation.SandboxCommand(["true"]) as a, isolation.SandboxCommand(["true"]) as b:
         assert a.uid != b.uid and min(a.uid, b.uid) >= isolation.UID_BASE
-        held = a.uid
-    with isolation.SandboxCommand(["true"]) as c:
-        assert c.uid == held                              # released at close, used again
+        lock_file = isolation.UID_LEASES / str(a.uid - isolation.UID_BASE)
+        with open(lock_file) as f, pytest.raises(BlockingIOError):
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)   # held while the sandbox exists
+    with open(lock_file) as f:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)       # released at close
 
 
 def test_the_recheck_sandbox_runs_isolated(bwrap, grader_server, secrets):
