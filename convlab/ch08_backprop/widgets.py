@@ -31,6 +31,8 @@ from . import compute, figures
 
 PART_RTOL = 1e-4              # curves "part" when a step's losses differ by more than this
 AGREE = 1e-5                  # a gradient agrees with the numeric one below this relative error
+CHECK_H = 1e-6                # the numeric check's step: smaller than 1e-5, so that fewer ReLU
+                              # inputs lie within h of their kink (see the chapter's section 2)
 
 
 @dataclass(frozen=True)
@@ -188,8 +190,8 @@ class TrainingExplorer(GuardedView):
         for key in compute.PARAM_NAMES:
             def loss_of(value, key=key):
                 return compute.tiny_cnn_loss(dict(params, **{key: value}), x, y)
-            run = studentfn.call_array(numeric, f"numeric_gradient(loss, {key})",
-                                       params[key].shape, loss_of, params[key].copy())
+            run = studentfn.call_array(numeric, f"numeric_gradient(loss, {key}, h={CHECK_H:g})",
+                                       params[key].shape, loss_of, params[key].copy(), CHECK_H)
             if run.error:
                 return Culprit(step, None, {}, None, note=html.escape(run.error))
             g = np.asarray(grads[key], dtype=float)
