@@ -415,7 +415,7 @@ def test_hidden_capstone_tests_run_at_least_20_steps():
     hidden = source.split("### BEGIN HIDDEN TESTS")[1]
     steps = [int(s) for s in re.findall(r"steps=(\d+)", hidden)]
     assert steps and min(steps) >= 20
-    text_has("and compare every step's loss, for at least 20 steps")
+    text_has("and compare every step's loss, for at least 20 steps in the hidden tests")
 
 
 # --- 9. the widget ---------------------------------------------------------------------------------

@@ -265,8 +265,9 @@ class TrainingExplorer(GuardedView):
         self.parted_at = parted
         line = f"step {k}: your loss {mine:.4f}, Keras {theirs:.4f}"
         if parted is None:
+            steps = "step 1" if k == 1 else f"all {k} steps"
             self.status.value = (f"<div style='color:{OK}'>{line} &#10003; (the curves agree on "
-                                 f"all {k} steps)</div>")
+                                 f"{steps})</div>")
             return
         self.status.value = (f"<div style='color:{BAD}'>{line} &#10007; Your curve parted from "
                              f"Keras' at step {parted} (yours {losses[parted - 1]:.6g}, Keras "
