@@ -2485,6 +2485,8 @@ ALTERNATIVES = {
     "06_cnn_classifier": CH06,
     "07_autoencoders": CH07,
 }
+from fairness_08_backprop import CH08  # noqa: E402 (chapter 8's table, in its own file)
+ALTERNATIVES["08_backprop"] = CH08
 
 
 def exercises(chapter: str) -> list:

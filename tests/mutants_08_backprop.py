@@ -2,9 +2,9 @@
 
 Each mutant maps solution-cell grade_ids to replacement source, made by editing the reference
 solution (every edit must apply, or importing this module fails). ``HIDDEN_ONLY`` lists mutants
-that pass every visible test: only the hidden tests can catch them. ``NAMED`` maps the mistakes the
-chapter's catalogue must name (issue 18) to (mutant, test cell, a phrase of that cell's message):
-tests/test_facts_08_backprop.py checks that each mutant's feedback names its mistake.
+that pass every visible test: only the hidden tests can catch them. ``MESSAGES`` says which test
+cell each named mistake fails and what its "Likely cause" says (tests/test_mutants.py checks it);
+``NAMED`` maps the mistakes issue 18 lists to their mutants.
 """
 
 import nbharness as h
@@ -150,34 +150,40 @@ HIDDEN_ONLY = {
     "pool: overlapping windows overwrite (hidden)",
 }
 
-# mistake (issue 18's list) -> (mutant, the test cell that must fail, a phrase of its message)
+# mutant -> (the test cell that must fail, a phrase of its message's "Likely cause"); checked by
+# tests/test_mutants.py
+MESSAGES = {
+    "conv: kernel not flipped in d_images": ("test_conv2d_backward_vs_tf", "kernel is not flipped"),
+    "conv: SAME padding on the wrong side (hidden)": ("test_conv2d_backward_vs_tf",
+                                                      "SAME padding is on the wrong side"),
+    "conv: bias gradient averaged instead of summed": ("test_conv2d_backward_vs_tf",
+                                                       "bias gradient is averaged instead of summed"),
+    "pool: max gradient spread over the window": ("test_pool2d_backward_vs_tf",
+                                                  "max gradient is spread over the window"),
+    "pool: average counts the padded cells": ("test_pool2d_backward_vs_tf",
+                                              "average counts the padded cells"),
+    "pool: overlapping windows overwrite (hidden)": ("test_pool2d_backward_vs_tf",
+                                                     "overlapping windows overwrite"),
+    "softmax: unstable (no max subtracted)": ("test_softmax_cross_entropy_example", "unstable softmax"),
+    "softmax: loss summed over the batch": ("test_softmax_cross_entropy_vs_tf",
+                                            "loss is summed over the batch"),
+    "dense: db averaged instead of summed": ("test_dense_backward_vs_tf",
+                                             "bias gradient is averaged instead of summed"),
+    "numeric: forward difference": ("test_numeric_gradient_vs_tf", "forward difference"),
+    "adam: no bias correction": ("test_adam_step_vs_tf", "Adam without bias correction"),
+    "adam: epsilon placed as in the paper": ("test_adam_step_vs_tf", "as in the paper"),
+    "train: the same batch every step": ("test_train_tiny_cnn_vs_keras", "uses the first batch"),
+    "train: Adam's t stuck at 1": ("test_train_tiny_cnn_vs_keras", "step count stays at 1"),
+}
+
+# the mistakes issue 18 says the catalogue names -> the mutant that makes each one
 NAMED = {
-    "the kernel not flipped in dx":
-        ("conv: kernel not flipped in d_images", "test_conv2d_backward_vs_tf", "kernel is not flipped"),
-    "SAME padding on the wrong side":
-        ("conv: SAME padding on the wrong side (hidden)", "test_conv2d_backward_vs_tf",
-         "SAME padding is on the wrong side"),
-    "a bias gradient averaged instead of summed":
-        ("conv: bias gradient averaged instead of summed", "test_conv2d_backward_vs_tf",
-         "bias gradient is averaged instead of summed"),
-    "a max gradient spread over the window":
-        ("pool: max gradient spread over the window", "test_pool2d_backward_vs_tf",
-         "max gradient is spread over the window"),
-    "an average that counts padded cells":
-        ("pool: average counts the padded cells", "test_pool2d_backward_vs_tf",
-         "average counts the padded cells"),
-    "an unstable softmax":
-        ("softmax: unstable (no max subtracted)", "test_softmax_cross_entropy_example",
-         "unstable softmax"),
-    "a loss summed over the batch":
-        ("softmax: loss summed over the batch", "test_softmax_cross_entropy_vs_tf",
-         "loss is summed over the batch"),
-    "Adam without bias correction":
-        ("adam: no bias correction", "test_adam_step_vs_tf", "Adam without bias correction"),
-    "epsilon placed as in the paper":
-        ("adam: epsilon placed as in the paper", "test_adam_step_vs_tf", "as in the paper"),
-    "the same batch every step":
-        ("train: the same batch every step", "test_train_tiny_cnn_vs_keras", "uses the first batch"),
-    "Adam's t stuck at 1":
-        ("train: Adam's t stuck at 1", "test_train_tiny_cnn_vs_keras", "step count stays at 1"),
+    "the kernel not flipped in dx": "conv: kernel not flipped in d_images",
+    "SAME padding on the wrong side": "conv: SAME padding on the wrong side (hidden)",
+    "a bias gradient averaged instead of summed": "conv: bias gradient averaged instead of summed",
+    "a max gradient spread over the window": "pool: max gradient spread over the window",
+    "an average that counts padded cells": "pool: average counts the padded cells",
+    "an unstable softmax": "softmax: unstable (no max subtracted)",
+    "a loss summed over the batch": "softmax: loss summed over the batch",
+    "Adam without bias correction": "adam: no bias correction",
 }

@@ -456,10 +456,10 @@ def test_stated_points_and_the_share_of_validation_tests():
 
 
 # --- the catalogue names its mistakes ------------------------------------------------------------------
-@pytest.mark.parametrize("mistake", sorted(__import__("mutants_08_backprop").NAMED))
-def test_each_named_mistake_is_named_in_its_mutants_feedback(mistake):
+def test_every_mistake_of_the_issue_has_a_mutant_whose_feedback_names_it():
+    """tests/test_mutants.py grades each MESSAGES mutant and checks its "Likely cause"; here: the
+    eight mistakes issue 18 lists are all among them."""
     import mutants_08_backprop as M
-    name, grade_id, phrase = M.NAMED[mistake]
-    verdicts = h.grade_in_process(CH08, M.MUTANTS[name], run_other_cells=False)
-    assert not verdicts[grade_id].passed, (mistake, grade_id)
-    assert phrase in verdicts[grade_id].message, (mistake, verdicts[grade_id].message)
+    assert len(M.NAMED) == 8
+    for mistake, mutant in M.NAMED.items():
+        assert mutant in M.MUTANTS and mutant in M.MESSAGES, mistake
