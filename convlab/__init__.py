@@ -29,6 +29,10 @@ REFERENCE_ONLY = {
     "04_batch_norm": {"convlab.batchnorm": ("normalize",)},
     "05_conv_variants": {"convlab.variants": ("dilated_kernel", "layer_params")},
     "07_autoencoders": {"convlab.fraud": ("errors_of", "sigmoid_penalty", "recall_threshold")},
+    "08_backprop": {"convlab.ch08_backprop.compute": (
+        "numeric_gradient", "conv2d_backward", "conv_backward_padded", "pool2d_backward",
+        "pool_backward_padded", "dense_backward", "softmax", "softmax_cross_entropy", "adam_step",
+        "tiny_cnn_loss", "tiny_cnn_gradients", "train_tiny_cnn", "train_variant")},
 }
 
 CHAPTERS = {
@@ -39,4 +43,5 @@ CHAPTERS = {
     "05_conv_variants": "Grouped, depthwise, separable, dilated and transposed convolution",
     "06_cnn_classifier": "A CNN classifier end to end; VGG, Inception and ResNet blocks",
     "07_autoencoders": "Autoencoders for credit-card fraud detection",
+    "08_backprop": "Backpropagation, gradient checks, and a tiny CNN of your own layers trained like Keras",
 }
