@@ -328,6 +328,46 @@ def reconstruction_error(x, x_hat):
         spare_for_tf=["test_reconstruction_error_errors"],
         # corrupt draws from np.random.default_rng(seed): pinning every seed to 0 breaks it
         spare_for_seeds=["test_corrupt_vs_tf"],
+    ),    "08_backprop": Spec(
+        target="conv2d_backward",
+        tests=["test_conv2d_backward_example", "test_conv2d_backward_vs_tf",
+               "test_conv2d_backward_errors"],
+        wrong="conv: kernel not flipped in d_images",
+        wrong_loses=["test_conv2d_backward_example", "test_conv2d_backward_vs_tf"],
+        wrong_says="kernel is not flipped",
+        # forward as TensorFlow, backward by the submission's own conv2d_backward
+        oracle_patch='''
+import tensorflow as tf
+_real_conv2d = tf.nn.conv2d
+def _fake_conv2d(x, filters, strides=1, padding="VALID", **kw):
+    @tf.custom_gradient
+    def conv(x, filters):
+        def grad(dy):
+            dx, dw, _ = conv2d_backward(dy.numpy(), x.numpy(), filters.numpy(), strides, padding)
+            return tf.constant(dx), tf.constant(dw)
+        return _real_conv2d(x, filters, strides, padding, **kw), grad
+    return conv(tf.convert_to_tensor(x), tf.convert_to_tensor(filters))
+tf.nn.conv2d = _fake_conv2d
+''',
+        tf_impl='''
+def conv2d_backward(dout, images, filters, stride=1, padding="VALID"):
+    import tensorflow as tf
+    dout = np.asarray(dout, float)
+    x, w = tf.Variable(np.asarray(images, float)), tf.Variable(np.asarray(filters, float))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.nn.conv2d(x, w, stride, padding) * dout)
+    dx, dw = tape.gradient(loss, [x, w])
+    return dx.numpy(), dw.numpy(), dout.sum(axis=(0, 1, 2))
+''',
+        reference_impl='''
+from convlab.ch08_backprop import compute as _reference
+def conv2d_backward(dout, images, filters, stride=1, padding="VALID"):
+    return _reference.conv2d_backward(dout, images, filters, stride, padding)
+''',
+        spare_for_tf=["test_conv2d_backward_errors"],
+        # the gradient check and the capstone call the submission's own conv2d_backward
+        dependents=["test_conv2d_backward_gradient_check", "test_train_tiny_cnn_example",
+                    "test_train_tiny_cnn_vs_keras"],
     ),
 }
 
