@@ -40,24 +40,58 @@ def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
             print(f"    {message}", file=out)
     width = max([len(c.grade_id) for c in r.cells] + [5])
     for c in r.cells:
-        mark = "ok  " if c.score == c.max_score else "FAIL"
-        print(f"  {mark} {c.grade_id:<{width}}  {c.score:g} / {c.max_score:g}", file=out)
+        if c.bonus:                                    # extra credit: not earning it costs nothing
+            mark = "ok  " if c.score >= c.bonus else "--  "
+            points = f"+{c.score:g} of {c.bonus:g} bonus"
+        else:
+            mark = "ok  " if c.score == c.max_score else "FAIL"
+            points = f"{c.score:g} / {c.max_score:g}"
+        print(f"  {mark} {c.grade_id:<{width}}  {points}", file=out)
         if c.message:
             for line in c.message.splitlines():
                 print(f"         {line}", file=out)
-    print(f"  {'':4} {'total':<{width}}  {r.score:g} / {r.max_score:g}", file=out)
+    print(f"  {'':4} {'total':<{width}}  {_total(r)}", file=out)
+
+
+def _total(r: core.GradeResult) -> str:
+    """"16 / 16", with the bonus beside it when the chapter has one: "16 / 16 (+3 of 3 bonus)"."""
+    text = f"{r.score:g} / {r.max_score:g}"
+    return text + (f" (+{r.bonus:g} of {r.bonus_max:g} bonus)" if r.bonus_max or r.bonus else "")
 
 
 def _summary_table(results: list) -> str:
-    lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'seconds':>8}  notes"]
+    lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'bonus':>6} {'seconds':>8}  notes"]
     for r in results:
         note = (r.error.splitlines()[0] if r.error else r.note)[:60]
-        lines.append(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {r.seconds:>8.1f}  {note}")
+        bonus = f"+{r.bonus:g}" if r.bonus_max or r.bonus else ""
+        lines.append(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {bonus:>6} "
+                     f"{r.seconds:>8.1f}  {note}")
     graded = [r for r in results if not r.error]
-    full = sum(1 for r in graded if r.max_score and r.score == r.max_score)
+    full = sum(1 for r in graded if r.full_marks)
     lines.append(f"{len(results)} submissions: {len(graded)} graded ({full} with full marks), "
                  f"{len(results) - len(graded)} could not be graded")
+    if any(r.bonus_max or r.bonus for r in results):
+        lines.append("bonus: extra credit beyond the maximum; nbgrader's gradebook, formgrader and "
+                     "export count it in the score (score + bonus)")
     return "\n".join(lines)
+
+
+def _add_bonus_column(csv_path: Path, bonus: dict) -> None:
+    """Add a ``bonus`` column to nbgrader's export: the extra credit (bonus exercises) that its
+    ``score`` includes beyond ``max_score``."""
+    import csv
+
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    fields = list(rows[0]) + ["bonus"]
+    for row in rows:
+        row["bonus"] = f"{bonus.get((row['assignment'], row['student_id']), 0.0):g}"
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def generate_course(chapters: list, check_only: bool = False) -> list:
@@ -233,6 +267,8 @@ def main(argv=None) -> int:
         target = (root / args.to).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         core.run_nbgrader(["export", "--to", str(target)], root)
-        print(f"grades written to {target}")
+        _add_bonus_column(target, core.bonus_records(core._db_url(root)))
+        print(f"grades written to {target} (score includes the bonus column's extra credit; "
+              f"max_score does not)")
         return 0
     return 2

@@ -166,6 +166,20 @@ def class_records(db_url: str) -> dict:
     return records
 
 
+def bonus_records(db_url: str) -> dict:
+    """{(assignment, student): extra credit} of every submission in the gradebook: the bonus
+    points that nbgrader's score includes beyond the maximum."""
+    from nbgrader.api import Gradebook
+
+    records = {}
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for assignment in gb.assignments:
+            for sub in assignment.submissions:
+                records[(assignment.name, sub.student.id)] = sum(
+                    float(g.extra_credit or 0.0) for nb in sub.notebooks for g in nb.grades)
+    return records
+
+
 def records_changed(before: dict, after: dict, graded: set) -> list:
     """The records of students *not* graded in this run that differ between two snapshots of
     :func:`class_records`: nothing but grading should write the gradebook, so any change there
@@ -229,19 +243,22 @@ def import_submissions(root: Path, chapter: str, source: Path) -> dict:
 @dataclass
 class CellResult:
     grade_id: str
-    score: float
-    max_score: float
+    score: float        # for a bonus test: the extra credit it earned
+    max_score: float    # 0 for a bonus test
     message: str = ""   # the error a failing test cell showed (hidden tests redacted)
+    bonus: float = 0.0  # the extra credit a bonus test offers (0 for the others)
 
 
 @dataclass
 class GradeResult:
     assignment: str
     student: str
-    score: float = 0.0
-    max_score: float = 0.0
+    score: float = 0.0      # points earned out of max_score, bonus not included
+    max_score: float = 0.0  # full marks (bonus exercises are extra credit, not part of it)
     cells: list = field(default_factory=list)
     seconds: float = 0.0
+    bonus: float = 0.0      # extra credit earned (nbgrader's gradebook adds it to the score)
+    bonus_max: float = 0.0  # extra credit the chapter's bonus tests offer
     error: str = ""     # set when the submission could not be graded at all
     note: str = ""      # how it was graded, when not the usual way
     # cells of the submission that raised when the grader ran them ("solution cell `f`, line 2
@@ -303,6 +320,8 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
     else:
         if recheck:
             result.cell_errors = _apply_recheck(root, assignment, student, graded_nb)
+        else:
+            _record_verdicts(root, assignment, student, graded_nb, None)
         _read_scores(root, result, graded_nb)
     result.seconds = time.monotonic() - start
     return result
@@ -419,14 +438,46 @@ def _grade_by_recheck_only(root: Path, assignment: str, student: str, graded_nb:
     _show_cell_errors(nb, verdicts.cell_errors)
     graded_nb.parent.mkdir(parents=True, exist_ok=True)
     graded_nb.write_text(json.dumps(nb, indent=1))
+    bonus = bonus_tests(root, assignment)
     with Gradebook(_db_url(root), COURSE_ID) as gb:
         gb.update_or_create_student(student)
         gb.update_or_create_submission(assignment, student)
         for gid, v in verdicts.items():
             grade = gb.find_grade(gid, assignment, assignment, student)
             grade.auto_score = float(grade.max_score) if v.passed else 0.0
+            if gid in bonus:
+                grade.extra_credit = bonus[gid] if v.passed else None
         gb.db.commit()
     return [e.message for e in verdicts.cell_errors]
+
+
+def bonus_tests(root: Path, assignment: str) -> dict:
+    """grade_id -> extra credit of each bonus test cell of the chapter (0 points in nbgrader's
+    metadata and a ``# bonus: N points`` line; see autograder.verify.BONUS), from solutions/."""
+    from autograder.verify import bonus_points
+
+    source = json.loads((Path(root) / "solutions" / assignment / f"{assignment}.ipynb").read_text())
+    found = {}
+    for cell in source["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        src = cell.get("source", "")
+        points = bonus_points("".join(src) if isinstance(src, list) else src)
+        if meta.get("grade") and points > 0:
+            found[meta["grade_id"]] = points
+    return found
+
+
+def _passed_in_kernel(cell: dict) -> bool:
+    """nbgrader's own verdict on a test cell it ran (utils.determine_grade: no error, nothing on
+    stderr), also for a bonus test, whose 0 points hide it from the gradebook."""
+    import copy
+
+    import nbformat
+    from nbgrader import utils
+
+    probe = nbformat.from_dict(copy.deepcopy(cell))
+    probe.metadata.nbgrader["points"] = 1
+    return utils.determine_grade(probe)[0] == 1
 
 
 def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -> list:
@@ -434,25 +485,44 @@ def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -
     that nbgrader passed but the re-check did not, saying why in the autograded notebook (and so
     in the feedback), where the cells that failed when the grader ran them say so too. Returns
     the messages of those cell errors."""
-    from nbgrader.api import Gradebook
-
     from autograder.verify import verify
 
     source = Path(root) / "solutions" / assignment / f"{assignment}.ipynb"
     submitted = Path(root) / "autograder" / "submitted" / student / assignment / f"{assignment}.ipynb"
     verdicts = verify(source, submitted)
+    _record_verdicts(root, assignment, student, graded_nb, verdicts)
+    return [e.message for e in verdicts.cell_errors]
+
+
+def _record_verdicts(root: Path, assignment: str, student: str, graded_nb: Path, verdicts) -> None:
+    """After nbgrader: a test cell keeps its points only if the re-check (``verdicts``; None: no
+    re-check) passed it too, and a bonus test earns its extra credit only if both passed it. What
+    the re-check found is written into the autograded notebook (and so the feedback)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.verify import Verdict, Verdicts
+
+    verdicts = Verdicts() if verdicts is None else verdicts
+    bonus = bonus_tests(root, assignment)
     nb = json.loads(graded_nb.read_text())
     changed = False
     with Gradebook(_db_url(root), COURSE_ID) as gb:
         for cell in nb["cells"]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
-            v = verdicts.get(meta.get("grade_id"))
-            if not meta.get("grade") or v is None or v.passed:
+            gid = meta.get("grade_id")
+            if not meta.get("grade"):
                 continue
-            grade = gb.find_grade(meta["grade_id"], assignment, assignment, student)
-            if grade.auto_score:
+            v = verdicts.get(gid) or Verdict(gid, True)
+            grade = gb.find_grade(gid, assignment, assignment, student)
+            passed_in_kernel = _passed_in_kernel(cell) if gid in bonus else bool(grade.auto_score)
+            if gid in bonus:
+                # nbgrader's own place for points beyond the maximum: the gradebook, formgrader
+                # and `nbgrader export` add it to the score, and the maximum stays without it
+                grade.extra_credit = bonus[gid] if passed_in_kernel and v.passed else None
+            if v.passed:
+                continue
+            if passed_in_kernel:
                 grade.auto_score = 0.0
-                gb.db.commit()
                 message = (f"this test passed in the notebook but failed when re-run by the "
                            f"grader outside it: {v.message}")
                 cell.setdefault("outputs", []).append({
@@ -468,23 +538,27 @@ def _apply_recheck(root: Path, assignment: str, student: str, graded_nb: Path) -
                     "output_type": "error", "ename": "GraderCellError", "evalue": message,
                     "traceback": [f"GraderCellError: {message}"]})
                 changed = True
+        gb.db.commit()
     if _show_cell_errors(nb, verdicts.cell_errors) or changed:
         graded_nb.write_text(json.dumps(nb, indent=1))
-    return [e.message for e in verdicts.cell_errors]
 
 
 def _read_scores(root: Path, result: GradeResult, graded_nb: Path) -> None:
     from nbgrader.api import Gradebook
 
     messages = _failure_messages(graded_nb)
+    bonus = bonus_tests(root, result.assignment)
     with Gradebook(_db_url(root), COURSE_ID) as gb:
         nb = gb.find_submission_notebook(result.assignment, result.assignment, result.student)
         for grade in nb.grades:
             score = grade.score if grade.score is not None else 0.0
             result.cells.append(CellResult(grade.name, float(score), float(grade.max_score),
-                                           messages.get(grade.name, "")))
-        result.score = float(nb.score)
+                                           messages.get(grade.name, ""), bonus.get(grade.name, 0.0)))
+            result.bonus += float(grade.extra_credit or 0.0)
+        # nbgrader's score includes extra credit; ours is out of max_score, the bonus beside it
+        result.score = float(nb.score) - result.bonus
         result.max_score = float(nb.max_score)
+        result.bonus_max = sum(bonus.values())
     order = {gid: i for i, gid in enumerate(_grade_ids(graded_nb))}
     result.cells.sort(key=lambda c: order.get(c.grade_id, 1 << 30))
 

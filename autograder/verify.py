@@ -46,6 +46,16 @@ MAX_DEPTH = 25
 # A test cell containing this line is judged by nbgrader alone (for exercises whose results are not
 # plain data, e.g. Keras models); the README lists this as a limit of the re-check.
 IN_KERNEL_ONLY = "# grader: in-kernel only"
+# A test cell of a bonus exercise has 0 points in nbgrader's metadata (so the chapter's total, in
+# nbgrader's gradebook too, is what a student reaches without the bonus) and this line, e.g.
+# "# bonus: 1 point": the grader gives those points as nbgrader's extra credit when the test passes.
+BONUS = re.compile(r"^# bonus: (\d+(?:\.\d+)?) points?\b", re.M)
+
+
+def bonus_points(source: str) -> float:
+    """The extra credit a test cell's ``# bonus: N points`` line offers (0.0 without one)."""
+    found = BONUS.search(source)
+    return float(found.group(1)) if found else 0.0
 
 
 class SandboxDied(RuntimeError):
@@ -222,7 +232,8 @@ def _decode_array(obj, kinds) -> np.ndarray:
         raise ValueError(f"arrays of dtype {dtype} are not accepted")
     shape = tuple(int(n) for n in obj["shape"])
     data = base64.b64decode(obj["b64"])
-    if any(n < 0 for n in shape) or len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if any(n < 0 for n in shape) or len(data) != size:
         raise ValueError(f"the submission sent {len(data)} bytes for an array of shape {shape} "
                          f"and dtype {dtype}")
     order = "F" if obj.get("order") == "F" else "C"

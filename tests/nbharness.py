@@ -92,9 +92,16 @@ def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = T
         if is_test:
             if not message and err.getvalue():
                 message = "wrote to stderr: " + err.getvalue()[:200]
-            verdicts[m["grade_id"]] = CellVerdict(m["grade_id"], float(m["points"]),
+            verdicts[m["grade_id"]] = CellVerdict(m["grade_id"], points_at_stake(cell),
                                                   not message, message)
     return verdicts
+
+
+def points_at_stake(cell) -> float:
+    """A test cell's points, or for a bonus test (0 points in nbgrader, a `# bonus: N points`
+    line) its extra credit: what a wrong implementation loses either way."""
+    from autograder.verify import bonus_points
+    return float(meta(cell)["points"]) or bonus_points(cell.source)
 
 
 def score(verdicts: dict) -> tuple:
@@ -115,6 +122,6 @@ def points_per_exercise(chapter: str, names) -> dict:
         owners = [n for n in names if gid == f"test_{n}" or gid.startswith(f"test_{n}_")]
         assert owners, f"{chapter}: test cell {m['grade_id']!r} belongs to none of {names}"
         fn = max(owners, key=len)
-        points[fn] = points.get(fn, 0) + m["points"]
+        points[fn] = points.get(fn, 0) + points_at_stake(cell)
     assert set(points) == set(names), f"{chapter}: exercises without tests: {set(names) - set(points)}"
     return points

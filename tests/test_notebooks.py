@@ -15,6 +15,7 @@ import pytest
 
 import nbharness as h
 from conftest import REPO
+from autograder.verify import bonus_points
 
 CHAPTERS = h.chapters()
 SOLUTION_CELL = re.compile(r"### BEGIN SOLUTION.*### END SOLUTION", re.S)
@@ -231,7 +232,9 @@ def test_cells_follow_the_template(chapter):
         gid = h.meta(cell)["grade_id"]
         assert gid.startswith("test_"), gid
         assert cell.source.lstrip().startswith('"""'), f"{gid}: first line must be a docstring"
-        assert h.meta(cell)["points"] > 0 and h.meta(cell)["locked"]
+        # points, or for a bonus exercise's test 0 points and a `# bonus: N points` line
+        assert (h.meta(cell)["points"] > 0) != (bonus_points(cell.source) > 0), gid
+        assert h.meta(cell)["locked"]
         last = [l for l in cell.source.strip().splitlines() if l.strip()][-1]
         assert not re.match(r"^[A-Za-z_][\w.]*(\(.*\))?\s*$", last) or last.startswith("print("), \
             f"{gid}: a test cell must not end in an expression (nbgrader reads it as partial credit)"

@@ -288,7 +288,8 @@ def test_cell_errors_name_the_cell_the_line_and_the_cause(tmp_path):
         "use_bias=True:`): SyntaxError: "), count.message
     # every failing test says why its function is missing, and only the cause that concerns it
     for gid, v in verdicts.items():
-        fn = "conv_param_count" if "param_count" in gid else "conv2d_single" if "single" in gid else None
+        fn = ("conv_param_count" if "param_count" in gid else
+              "conv2d_single" if "single" in gid else None)
         if fn is None:
             assert v.passed, (gid, v.message)
             continue
