@@ -489,6 +489,50 @@ def threshold_explorer(page, widget, shot):
     shot(widget)
 
 
+# --- chapter 8: TrainingExplorer -------------------------------------------------------------------
+def _training_losses(steps: int):
+    """The widget's first losses (its defaults: 256 digits drawn with seed 0, batch 32, lr 0.01),
+    from the course's reference training in NumPy."""
+    from convlab.ch08_backprop import compute
+    from convlab.ch08_backprop.widgets import setup
+    run = setup(0, 256)
+    return compute.train_tiny_cnn(run.images, run.labels, run.start, steps, 32, 0.01)[0]
+
+
+def _expect_training_step(status, k: int, losses):
+    """Step k's status: the student's loss (the solved notebook's, equal to the reference's) and
+    Keras' (within 1e-4), and the check mark."""
+    agree = "step 1" if k == 1 else f"all {k} steps"
+    expect(status).to_have_text(re.compile(
+        rf"^step {k}: your loss {losses[k - 1]:.4f}, Keras \d+\.\d{{4}} ✓ \(the curves agree on "
+        rf"{agree}\)$"))
+    keras_loss = float(re.search(r"Keras (\d+\.\d{4})", _norm(status.text_content())).group(1))
+    assert abs(keras_loss - losses[k - 1]) < 2e-4, (keras_loss, losses[k - 1])
+
+
+def training_explorer(page, widget, shot):
+    status = widget.locator(".widget-html-content").first
+    img = widget.locator("img.widget-image")
+    losses = _training_losses(2)
+    expect_norm_text(status, "Step 0: your network and Keras' start from the same weights. "
+                             "Press play or step +1.")
+    src0 = img.get_attribute("src")
+    assert src0, "the figure has no image"
+
+    # click "step +1": one Adam step of the student's own train_tiny_cnn, beside Keras'
+    widget.locator("button", has_text="step +1").click()
+    _expect_training_step(status, 1, losses)
+    src1 = driver.src_changes(img, src0)
+
+    # step 1 -> 2 with the keyboard on the step slider
+    handle = press_slider(page, widget, "step")
+    expect(handle).to_have_attribute("aria-valuenow", "2.0")
+    _expect_training_step(status, 2, losses)
+    assert losses[1] != losses[0]
+    driver.src_changes(img, src1)
+    shot(widget)
+
+
 SPECS = {
     "01_filter_sliding": Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
     "02_stride_padding": Spec("PaddingExplorer(size_fn=", padding_explorer,
@@ -506,6 +550,8 @@ SPECS = {
     "06_cnn_classifier": Spec("CNNExplorer(model, data)", cnn_explorer, "06_cnn_explorer.png"),
     "07_autoencoders": Spec("ThresholdExplorer(split.x_val", threshold_explorer,
                             "07_threshold_explorer.png"),
+    "08_backprop": Spec("TrainingExplorer(train_fn=", training_explorer,
+                        "08_training_explorer.png"),
 }
 
 
