@@ -14,8 +14,10 @@ import html
 
 import ipywidgets as W
 
-from .base import BAD, OK, GuardedView
-from .. import padding, plotting, validate
+from convlab import validate
+from convlab.widgets.base import SLIDER, GuardedView, bad, failed, ok
+
+from . import compute, figures
 
 
 class PaddingExplorer(GuardedView):
@@ -26,31 +28,21 @@ class PaddingExplorer(GuardedView):
                  s: int = 2, d: int = 1, mode: str = "SAME"):
         validate.callable_or_none(size_fn, "size_fn")
         validate.callable_or_none(padding_fn, "padding_fn")
-        validate.require(mode in padding.MODES,
-                         f"mode must be one of {', '.join(padding.MODES)}; got {mode!r}")
+        validate.require(mode in compute.MODES,
+                         f"mode must be one of {', '.join(compute.MODES)}; got {mode!r}")
         self.size_fn, self.padding_fn = size_fn, padding_fn
-        slider = dict(continuous_update=False, style={"description_width": "initial"})
-        self.i = W.IntSlider(value=i, min=1, max=16, description="input size i", **slider)
-        self.k = W.IntSlider(value=k, min=1, max=7, description="kernel size k", **slider)
-        self.p = W.IntSlider(value=p, min=0, max=4, description="padding p", **slider)
-        self.s = W.IntSlider(value=s, min=1, max=5, description="stride s", **slider)
-        self.d = W.IntSlider(value=d, min=1, max=4, description="dilation d", **slider)
-        self.mode = W.ToggleButtons(options=list(padding.MODES), value=mode,
+        self.i = W.IntSlider(value=i, min=1, max=16, description="input size i", **SLIDER)
+        self.k = W.IntSlider(value=k, min=1, max=7, description="kernel size k", **SLIDER)
+        self.p = W.IntSlider(value=p, min=0, max=4, description="padding p", **SLIDER)
+        self.s = W.IntSlider(value=s, min=1, max=5, description="stride s", **SLIDER)
+        self.d = W.IntSlider(value=d, min=1, max=4, description="dilation d", **SLIDER)
+        self.mode = W.ToggleButtons(options=list(compute.MODES), value=mode,
                                     description="padding")
         self.formula = W.HTML()
-        self.status = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
         self.geometry = None
-        super().__init__([
-            W.HBox([self.i, self.k, self.p]), W.HBox([self.s, self.d]), self.mode,
-            self.formula, self.status, self.figure, self.callback_log,
-        ])
-        for w in (self.i, self.k, self.p, self.s, self.d, self.mode):
-            w.observe(self._on_change, names="value")
-        self._guard(self._draw)
-
-    def _on_change(self, change):
+        super().__init__([W.HBox([self.i, self.k, self.p]), W.HBox([self.s, self.d]), self.mode,
+                          self.formula])
+        self._redraw_on([self.i, self.k, self.p, self.s, self.d, self.mode])
         self._guard(self._draw)
 
     def settings(self) -> tuple:
@@ -64,12 +56,11 @@ class PaddingExplorer(GuardedView):
         self.p.disabled = mode != "explicit"
         pad = p if mode == "explicit" else mode
         try:
-            g = padding.geometry(i, k, s, d, pad)
+            g = compute.geometry(i, k, s, d, pad)
         except ValueError as exc:
             self.geometry = None
-            self.formula.value = (f"<div style='color:{BAD}'><b>No output:</b> "
-                                  f"{html.escape(str(exc))}. Make the input or the padding larger, "
-                                  f"or the kernel/dilation smaller.</div>")
+            self.formula.value = bad(f"<b>No output:</b> {html.escape(str(exc))}. Make the input "
+                                     f"or the padding larger, or the kernel/dilation smaller.")
             self.status.value = self._status_html(i, k, p, s, d, mode, None)
             return
         self.geometry = g
@@ -82,27 +73,27 @@ class PaddingExplorer(GuardedView):
                          "row/column at the bottom/right (orange).</div>")
         self.formula.value = "".join(lines)
         self.status.value = self._status_html(i, k, p, s, d, mode, g)
-        self._show_figure((i, k, p, s, d, mode), lambda: plotting.padding_figure(g))
+        self._show_figure((i, k, p, s, d, mode), lambda: figures.padding_figure(g))
 
     def _status_html(self, i, k, p, s, d, mode, g) -> str:
         parts = []
         if self.size_fn is not None:
             args = (i, k, g.before if (g and mode == "SAME") else p, s, d)
             name = getattr(self.size_fn, "__name__", "your function")
-            run = padding.run_size_fn(self.size_fn, *args)
+            run = compute.run_size_fn(self.size_fn, *args)
             if mode == "SAME" and g and g.before != g.after:
                 parts.append(f"<div>(SAME is asymmetric here; {html.escape(name)} is called with "
                              f"p = {g.before}, the smaller side.)</div>")
             try:
-                true = padding.output_size(i, k, args[2], None, s, d)
+                true = compute.output_size(i, k, args[2], None, s, d)
             except ValueError:
                 true = None
             parts.append(self._verdict(name, args, run, true, "a ValueError (kernel does not fit)"))
         if self.padding_fn is not None and mode == "SAME":
             name = getattr(self.padding_fn, "__name__", "your function")
             args = (i, k, s, d)
-            run = padding.run_size_fn(self.padding_fn, *args, expect="pair")
-            parts.append(self._verdict(name, args, run, padding.tf_same_padding(i, k, s, d), ""))
+            run = compute.run_size_fn(self.padding_fn, *args, expect="pair")
+            parts.append(self._verdict(name, args, run, compute.same_padding(i, k, s, d), ""))
         if not parts:
             return "<div>No function given: showing the true geometry.</div>"
         return "".join(parts)
@@ -112,13 +103,11 @@ class PaddingExplorer(GuardedView):
         call = html.escape(f"{name}{args}")
         if true is None:
             if run.error and "raised ValueError" in run.error:
-                return f"<div style='color:{OK}'>{call} raises ValueError, as it should.</div>"
+                return ok(f"{call} raises ValueError, as it should.")
             got = run.error or f"returned {run.value}"
-            return (f"<div style='color:{BAD}'>{call}: {html.escape(got)}; expected "
-                    f"{raise_text}.</div>")
+            return bad(f"{call}: {html.escape(got)}; expected {raise_text}.")
         if run.error:
-            return f"<div style='color:{BAD}'><b>Your function:</b> {html.escape(run.error)}</div>"
+            return failed(run.error)
         if run.value == true:
-            return f"<div style='color:{OK}'>{call} = {run.value} &#10003; (true: {true})</div>"
-        return (f"<div style='color:{BAD}'>{call} = {run.value} &#10007; differs; the true "
-                f"value is {true}</div>")
+            return ok(f"{call} = {run.value} &#10003; (true: {true})")
+        return bad(f"{call} = {run.value} &#10007; differs; the true value is {true}")

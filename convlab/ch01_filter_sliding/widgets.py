@@ -14,8 +14,10 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import BAD, OK, GuardedView
-from .. import data, kernels, plotting, sliding, validate
+from convlab import data, kernels, validate
+from convlab.widgets.base import BAD, OK, GuardedView, bad, failed, ok
+
+from . import compute, figures
 
 PHOTO_WIDTH = 24
 
@@ -51,28 +53,14 @@ class FilterSlider(GuardedView):
         self.play = W.Play(min=0, max=1, value=0, interval=350, description="play")
         W.jslink((self.play, "value"), (self.step, "value"))
         W.link((self.step, "max"), (self.play, "max"))
-        self.status = W.HTML()
         self.detail = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
         self.image = self.kernel = self.output = self.reference = None
         self.error = None
-        super().__init__([
-            W.HBox([self.image_picker, self.kernel_picker]),
-            W.HBox([self.play, self.step]),
-            self.status, self.figure, self.detail, self.callback_log,
-        ])
-        self.image_picker.observe(self._on_inputs, names="value")
-        self.kernel_picker.observe(self._on_inputs, names="value")
-        self.step.observe(self._on_step, names="value")
+        super().__init__([W.HBox([self.image_picker, self.kernel_picker]),
+                          W.HBox([self.play, self.step])], below=[self.detail])
+        self._redraw_on([self.image_picker, self.kernel_picker], self._load)
+        self._redraw_on([self.step])
         self._guard(self._load)
-
-    # --- callbacks: any error is shown in the widget, never lost in the kernel log ------------
-    def _on_inputs(self, change):
-        self._guard(self._load)
-
-    def _on_step(self, change):
-        self._guard(self._draw)
 
     # --- model -----------------------------------------------------------------------------
     def _load(self):
@@ -81,10 +69,10 @@ class FilterSlider(GuardedView):
         self.image = sample.image
         self.kernel = kernels.get(self.kernel_picker.value)
         self._loaded = getattr(self, "_loaded", 0) + 1     # new inputs: the figure key changes
-        self.reference = sliding.window_sums(self.image, self.kernel)
+        self.reference = compute.conv2d_single(self.image, self.kernel)
         self.output, self.error = self.reference, None
         if self.conv_fn is not None:
-            run = sliding.run_conv_fn(self.conv_fn, self.image, self.kernel)
+            run = compute.run_conv_fn(self.conv_fn, self.image, self.kernel)
             self.output, self.error = run.value, run.error
         n = self.reference.size
         self.step.max = n - 1
@@ -94,7 +82,7 @@ class FilterSlider(GuardedView):
 
     def _draw(self):
         k = int(self.step.value)
-        st = sliding.step_at(self.image, self.kernel, k)
+        st = compute.step_at(self.image, self.kernel, k)
         shown = self.output if self.output is not None else self.reference
         oh, ow = self.reference.shape
         if self.conv_fn is None:
@@ -112,26 +100,25 @@ class FilterSlider(GuardedView):
                           lambda: self._sliding_figure(shown, k, st, out_title))
 
     def _sliding_figure(self, shown, k, st, out_title):
-        self._fig = plotting.sliding_figure(
-            self.image, self.kernel, sliding.filled(shown, k), st.row, st.col, title=self.title,
+        self._fig = figures.sliding_figure(
+            self.image, self.kernel, compute.filled(shown, k), st.row, st.col, title=self.title,
             output_title=out_title, limits=_limits(shown), fig=getattr(self, "_fig", None))
         return self._fig
 
     def _status_html(self, k: int) -> str:
         if self.error:
-            return (f"<div style='color:{BAD}'><b>Your function could not be shown:</b> "
-                    f"{html.escape(self.error)}</div>")
+            return failed(self.error, "Your function could not be shown")
         if self.conv_fn is None:
             return "<div>Showing the window sums (no function given).</div>"
-        bad = sliding.mismatches(self.output, self.reference, k)
-        if bad:
-            r, c = divmod(bad[0], self.reference.shape[1])
-            return (f"<div style='color:{BAD}'><b>{len(bad)} of the {k + 1} cells so far differ "
-                    f"from the window sums</b>; the first is output[{r}, {c}]</div>")
-        return (f"<div style='color:{OK}'>{html.escape(self.fn_name)} agrees with the window "
-                f"sums on all {k + 1} cells so far.</div>")
+        wrong = compute.mismatches(self.output, self.reference, k)
+        if wrong:
+            r, c = divmod(wrong[0], self.reference.shape[1])
+            return bad(f"<b>{len(wrong)} of the {k + 1} cells so far differ from the window "
+                       f"sums</b>; the first is output[{r}, {c}]")
+        return ok(f"{html.escape(self.fn_name)} agrees with the window sums on all {k + 1} cells "
+                  f"so far.")
 
-    def _detail_html(self, st: sliding.Step) -> str:
+    def _detail_html(self, st: compute.Step) -> str:
         line = (f"<b>step {st.index}</b>: window at rows {st.row}..{st.row + st.window.shape[0] - 1}, "
                 f"columns {st.col}..{st.col + st.window.shape[1] - 1}")
         parts = [f"<div>{line}</div><div style='display:flex;gap:14px;align-items:center'>",
@@ -142,9 +129,9 @@ class FilterSlider(GuardedView):
                  f"= output[{st.row}, {st.col}]"]
         if self.conv_fn is not None and self.output is not None:
             got = float(self.output[st.row, st.col])
-            ok = np.isclose(got, st.total, atol=1e-9)
-            mark = "&#10003;" if ok else "&#10007; differs"
-            color = OK if ok else BAD
+            agrees = np.isclose(got, st.total, atol=1e-9)
+            mark = "&#10003;" if agrees else "&#10007; differs"
+            color = OK if agrees else BAD
             parts.append(f"; {html.escape(self.fn_name)} gives "
                          f"<b class='convlab-yours' style='color:{color}'>{got:.4g}</b> {mark}")
         parts.append("</div>")

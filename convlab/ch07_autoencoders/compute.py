@@ -71,7 +71,8 @@ def synthetic_creditcard(n: int = SYNTHETIC_ROWS, seed: int = SYNTHETIC_SEED) ->
     amount = np.round(np.exp(rng.normal(3.1, 1.3, n) + 0.4 * fraud), 2)
     time = np.sort(rng.uniform(0, TWO_DAYS, n)).round()
     values = np.column_stack([time, v, amount, fraud.astype(float)])
-    return Transactions(values, True, f"convlab.fraud.synthetic_creditcard(n={n}, seed={seed})")
+    return Transactions(values, True, f"convlab.ch07_autoencoders.compute.synthetic_creditcard("
+                                      f"n={n}, seed={seed})")
 
 
 def load_creditcard(max_rows: int | None = None) -> Transactions:
@@ -122,19 +123,19 @@ def prepare(data: Transactions, train: float = 0.6, val: float = 0.2, max_train:
     return Split(z(normal), z(x[a:b]), y[a:b], z(x[b:]), y[b:], mean, std, data.synthetic)
 
 
-# --- reference computations (tripwired in the grader's sandbox for chapter 7) -----------------
-def errors_of(x, x_hat) -> np.ndarray:
+# --- reference answers of the exercises of the same names (tripwired in the grader's sandbox) --
+def reconstruction_error(x, x_hat) -> np.ndarray:
     """Per-row mean squared error."""
     return np.mean((np.asarray(x, float) - np.asarray(x_hat, float)) ** 2, axis=1)
 
 
-def sigmoid_penalty(x, W, b) -> np.ndarray:
+def contractive_penalty(x, W, b) -> np.ndarray:
     """Per-row squared Frobenius norm of the Jacobian of sigmoid(x W + b) w.r.t. x."""
     h = 1.0 / (1.0 + np.exp(-(np.asarray(x, float) @ W + b)))
     return ((h * (1 - h)) ** 2) @ np.sum(np.asarray(W, float) ** 2, axis=0)
 
 
-def recall_threshold(errors, labels, target_recall) -> float:
+def choose_threshold(errors, labels, target_recall) -> float:
     """The largest threshold t (an error value) with recall(errors >= t) >= target_recall."""
     errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
     fraud = np.sort(errors[labels == 1])[::-1]
@@ -200,7 +201,7 @@ def check_errors(errors, n: int) -> np.ndarray:
 def contractive_autoencoder(input_dim: int, hidden: int, lam: float, seed: int = 0):
     """A 29-hidden-29 autoencoder with a sigmoid encoder whose loss adds ``lam`` times the mean
     per-row contractive penalty sum_j (h_j (1 - h_j))^2 sum_i W_ij^2 (the sigmoid formula)."""
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
 
     class ContractiveEncoder(k.layers.Dense):
@@ -219,7 +220,7 @@ def contractive_autoencoder(input_dim: int, hidden: int, lam: float, seed: int =
 
 def train(model, x_in, x_target, epochs: int = 4, batch_size: int = 256, seed: int = 0) -> float:
     """Compile (Adam, MSE) and fit quietly; returns the final training loss."""
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     k.utils.set_random_seed(seed)
     model.compile(optimizer=k.optimizers.Adam(1e-3), loss="mse")
@@ -246,7 +247,7 @@ def check_autoencoder(model, input_dim: int, hidden_sizes, activation: str = "re
     Input(input_dim) -> Dense(h, activation) for each h (L1 activity penalty ``l1`` on the first
     only) -> linear Dense(input_dim). Checks the layers, count_params(), the output of the model
     against a NumPy forward pass with the model's own weights, and the L1 loss Keras adds."""
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     what = f"build_autoencoder({input_dim}, {list(hidden_sizes)}, activation={activation!r}, l1={l1})"
     if model is None:
@@ -316,7 +317,7 @@ def check_autoencoder(model, input_dim: int, hidden_sizes, activation: str = "re
 def relu_discrepancy(x, W, b):
     """The seed's formula sum_j (h_j (1 - h_j))^2 sum_i W_ij^2 applied to a ReLU layer, and the
     true squared Frobenius norm of that layer's Jacobian (tf.GradientTape), per row."""
-    from .testing import tensorflow
+    from convlab.testing import tensorflow
     tf = tensorflow()
     xt = tf.constant(np.asarray(x, float))
     with tf.GradientTape() as tape:
@@ -337,7 +338,7 @@ def compare(split: Split, build, corrupt_fn, error_fn, epochs: int = 4, seed: in
     validation and test rows with ``error_fn``. Returns name -> dict(model, val/test errors,
     ROC AUC and PR AUC on the test rows, final training loss, seconds)."""
     import time
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     d = split.x_train.shape[1]
     results = {}

@@ -5,7 +5,7 @@ of ``k`` taps spaced ``d`` apart (dilation), ``before``/``after`` zeros of paddi
 
     effective_kernel(k, d)           k + (k - 1)(d - 1)
     output_size(i, k, p, s, d)       floor((i + 2p - k_eff) / s) + 1
-    tf_same_padding(i, k, s, d)      (before, after) as TensorFlow's "SAME" pads
+    same_padding(i, k, s, d)         (before, after) as TensorFlow's "SAME" pads
     geometry(i, k, s, d, padding)    every window position, what the floor drops, the formula
     run_size_fn(fn, ...)             a (student's) function's answer, or a message saying why not
 """
@@ -15,7 +15,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from . import studentfn, validate
+from convlab import studentfn, validate
 
 MODES = ("explicit", "VALID", "SAME")
 
@@ -52,9 +52,10 @@ def output_size(i: int, k: int, before: int = 0, after: Optional[int] = None, s:
     return (padded - ke) // s + 1
 
 
-def tf_same_padding(i: int, k: int, s: int = 1, d: int = 1) -> tuple:
-    """(before, after): TensorFlow's "SAME" padding. o = ceil(i / s); the total
-    max((o - 1)s + k_eff - i, 0) is split with the extra cell after (bottom/right)."""
+def same_padding(i: int, k: int, s: int = 1, d: int = 1) -> tuple:
+    """(before, after): TensorFlow's "SAME" padding, the reference answer of the exercise.
+    o = ceil(i / s); the total max((o - 1)s + k_eff - i, 0) is split with the extra cell after
+    (bottom/right)."""
     i, s = validate.positive_int(i, "i"), validate.positive_int(s, "s")
     ke = effective_kernel(k, d)
     o = -(-i // s)
@@ -95,7 +96,7 @@ def geometry(i: int, k: int, s: int = 1, d: int = 1, padding="VALID") -> Geometr
         mode = padding.upper()
         validate.require(mode in ("VALID", "SAME"),
                          f'padding must be "VALID", "SAME" or an int; got {padding!r}')
-        before, after = (0, 0) if mode == "VALID" else tf_same_padding(i, k, s, d)
+        before, after = (0, 0) if mode == "VALID" else same_padding(i, k, s, d)
     else:
         mode = "explicit"
         before = after = _nonneg_int(padding, "padding")
@@ -166,7 +167,7 @@ def naive_conv2d(images, filters, stride: int = 1, padding: str = "SAME"):
     kh, kw, _, f = filters.shape
     s = validate.positive_int(stride, "stride")
     (t, b), (l, r) = ((0, 0), (0, 0)) if padding == "VALID" else \
-        (tf_same_padding(h, kh, s), tf_same_padding(w, kw, s))
+        (same_padding(h, kh, s), same_padding(w, kw, s))
     x = np.zeros((n, h + t + b, w + l + r, c))
     x[:, t:t + h, l:l + w] = images
     oh, ow = output_size(h, kh, t, b, s), output_size(w, kw, l, r, s)

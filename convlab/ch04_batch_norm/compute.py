@@ -1,6 +1,6 @@
 """Pure computations behind chapter 4 (batch normalization): no widgets, no plotting here.
 
-    normalize(x, gamma, beta, eps)        the four steps for one batch (a NumPy reference)
+    batchnorm_train(x, gamma, beta, eps)  the four steps for one batch (the reference answer)
     sigmoid_slope(z)                      sigma'(z) = sigma(z)(1 - sigma(z))
     saturated_fraction(z)                 share of values where the sigmoid is flat (|z| > SATURATED)
     digits_preactivations(units, ...)     a layer's pre-activations on the offline digits data
@@ -16,16 +16,16 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import studentfn, validate
+from convlab import studentfn, validate
 
 #: Where the sigmoid counts as saturated in this chapter: |z| > 3, where its slope is below 0.05
 #: (a fifth of its largest slope, 0.25 at z = 0).
 SATURATED = 3.0
 
 
-def normalize(x, gamma, beta, eps: float = 1e-3):
+def batchnorm_train(x, gamma, beta, eps: float = 1e-3):
     """Batch norm in training mode: statistics over every axis but the last (biased variance).
-    Returns (y, mean, var)."""
+    Returns (y, mean, var): the reference answer of the exercise of the same name."""
     x = validate.array(x, "x")
     validate.require(x.ndim >= 2, f"x must have a batch axis and a channel axis; got shape {x.shape}")
     axes = tuple(range(x.ndim - 1))
@@ -121,7 +121,7 @@ def train_digits(batch_norm: bool, epochs: int = 8, hidden: int = 64, layers: in
 
     Returns {"loss": training loss per epoch, "val_accuracy": accuracy on a held-out quarter}.
     """
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     x, y = load_digits_xy()
     order = np.random.default_rng(seed).permutation(len(x))

@@ -17,8 +17,10 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import BAD, OK, GuardedView
-from .. import fraud, plotting, studentfn, validate
+from convlab import studentfn, validate
+from convlab.widgets.base import SLIDER, GuardedView, failed, ok
+
+from . import compute, figures
 
 
 class ThresholdExplorer(GuardedView):
@@ -37,37 +39,30 @@ class ThresholdExplorer(GuardedView):
         self.x, self.x_hat, self.labels = x, x_hat, labels.astype(int)
         self.error_fn, self.choose_fn = error_fn, choose_fn
         self.title = "SYNTHETIC data" if synthetic else "validation"
-        style = dict(continuous_update=False, style={"description_width": "initial"})
         self.threshold = W.FloatLogSlider(value=1.0, base=10, min=-3, max=3, step=0.02,
-                                          description="threshold", readout_format=".3g", **style)
+                                          description="threshold", readout_format=".3g", **SLIDER)
         self.missed = W.FloatLogSlider(value=missed_fraud_cost, base=10, min=0, max=4, step=0.1,
-                                       description="cost of a missed fraud", **style)
+                                       description="cost of a missed fraud", **SLIDER)
         self.alarm = W.FloatLogSlider(value=false_alarm_cost, base=10, min=-1, max=2, step=0.1,
-                                      description="cost of a false alarm", **style)
+                                      description="cost of a false alarm", **SLIDER)
         self.target = W.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05,
-                                    description="target recall", **style)
+                                    description="target recall", **SLIDER)
         self.use_choice = W.Button(description="threshold from choose_fn",
                                    disabled=choose_fn is None)
-        self.status = W.HTML()
         self.metrics = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
         self.errors = None
         self.chosen = None
         self.point = None
         super().__init__([self.threshold, W.HBox([self.missed, self.alarm]),
-                          W.HBox([self.target, self.use_choice]), self.status, self.metrics,
-                          self.figure, self.callback_log])
+                          W.HBox([self.target, self.use_choice])], between=[self.metrics])
         self._guard(self._compute_errors)
-        for w in (self.threshold, self.missed, self.alarm):
-            w.observe(lambda change: self._guard(self._draw), names="value")
-        self.target.observe(lambda change: self._guard(self._draw), names="value")
+        self._redraw_on([self.threshold, self.missed, self.alarm, self.target])
         self.use_choice.on_click(lambda button: self._guard(self._apply_choice))
         self._guard(self._draw)
 
     def _compute_errors(self):
         if self.error_fn is None:
-            self.errors = fraud.errors_of(self.x, self.x_hat)
+            self.errors = compute.reconstruction_error(self.x, self.x_hat)
             self._source = "<div>No error function given: showing the true mean squared error.</div>"
         else:
             name = studentfn.name_of(self.error_fn)
@@ -75,16 +70,16 @@ class ThresholdExplorer(GuardedView):
             value, err = run.value, run.error
             if err is None:
                 try:
-                    value = fraud.check_errors(value, len(self.x))
+                    value = compute.check_errors(value, len(self.x))
                 except ValueError as exc:
                     err = f"{name}: {exc}"
             if err is not None:
                 self.errors = None
-                self._source = f"<div style='color:{BAD}'><b>Your error function:</b> {html.escape(err)}</div>"
+                self._source = failed(err, "Your error function")
                 return
             self.errors = value
-            self._source = f"<div style='color:{OK}'>errors computed by your {html.escape(name)}</div>"
-        self._curve = fraud.pr_curve(self.errors, self.labels)   # the same for every threshold
+            self._source = ok(f"errors computed by your {html.escape(name)}")
+        self._curve = compute.pr_curve(self.errors, self.labels)   # the same for every threshold
         lo, hi = np.log10(max(self.errors.min(), 1e-9)), np.log10(max(self.errors.max(), 1e-9))
         self.threshold.min, self.threshold.max = np.floor(lo) - 0.1, np.ceil(hi) + 0.1
         self.threshold.value = float(np.quantile(self.errors, 0.99))
@@ -103,10 +98,10 @@ class ThresholdExplorer(GuardedView):
                 err = f"expected a number (the threshold); got {type(value).__name__}"
         if err is not None:
             self.chosen = None
-            self._choice = f"<div style='color:{BAD}'><b>Your choose function:</b> {html.escape(err)}</div>"
+            self._choice = failed(err, "Your choose function")
         else:
             self.chosen = value
-            op = fraud.operating_point(self.errors, self.labels, value)
+            op = compute.operating_point(self.errors, self.labels, value)
             self._choice = (f"<div>choose_fn(target recall {self.target.value:.2f}) = {value:.4g}: "
                             f"recall {op.recall:.3f}, precision {op.precision:.3f}</div>")
             self.threshold.value = value              # redraws
@@ -119,7 +114,7 @@ class ThresholdExplorer(GuardedView):
             self.metrics.value = "<div>Nothing to show until the error function works.</div>"
             return
         t = float(self.threshold.value)
-        op = fraud.operating_point(self.errors, self.labels, t)
+        op = compute.operating_point(self.errors, self.labels, t)
         self.point = (op.recall, op.precision)
         cost = op.cost(self.missed.value, self.alarm.value)
         self.status.value = self._source + choice
@@ -139,7 +134,7 @@ class ThresholdExplorer(GuardedView):
 
     def _threshold_figure(self):
         precision, recall = self._curve
-        self._fig = plotting.threshold_figure(
+        self._fig = figures.threshold_figure(
             self.errors, self.labels, float(self.threshold.value), precision, recall, self.point,
             self.title, self.chosen, fig=getattr(self, "_fig", None))
         return self._fig

@@ -1,10 +1,12 @@
 """Pure computations behind chapter 3's pooling widget (no widgets, no plotting here).
 
-    pool(images, size, stride, mode, padding)   a NumPy reference of tf.nn.max_pool2d/avg_pool2d
-    feature_map(name)                           an edge-detector output (ReLU of Sobel x) to pool
+    pool2d(images, size, stride, mode, padding)   a NumPy reference of tf.nn.max_pool2d/avg_pool2d
+                                                  (the reference answer of the exercise)
+    feature_map(name)                             an edge-detector output (ReLU of Sobel x) to pool
     window_at(fmap, size, stride, mode, padding, index)   one window: where it is, what it keeps
     run_pool_fn(fn, fmap, size, stride, mode, padding)    a (student's) pool2d's answer, or why not
-    keras_shapes(input_shape, layers)           what Keras says for a chapter-3 layer list
+    keras_shapes(input_shape, layers)             what Keras says for a chapter-3 layer list (the
+                                                  oracle of cnn_shapes' tests)
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import studentfn, validate
-from .padding import tf_same_padding
+from convlab import studentfn, validate
+from convlab.ch02_stride_padding.compute import same_padding
 
 MODES = ("max", "avg")
 PADDINGS = ("VALID", "SAME")
@@ -36,10 +38,10 @@ def pads(h: int, w: int, size, stride, padding: str) -> tuple:
     (kh, kw), (sh, sw) = pair(size, "size"), pair(stride, "stride")
     if padding == "VALID":
         return (0, 0), (0, 0)
-    return tf_same_padding(h, kh, sh), tf_same_padding(w, kw, sw)
+    return same_padding(h, kh, sh), same_padding(w, kw, sw)
 
 
-def pool(images, size=2, stride=None, mode: str = "max", padding="VALID",
+def pool2d(images, size=2, stride=None, mode: str = "max", padding="VALID",
          pad_value: Optional[float] = None) -> np.ndarray:
     """Max/average pooling of an (N, H, W, C) batch as TensorFlow does it.
 
@@ -77,7 +79,7 @@ def pool(images, size=2, stride=None, mode: str = "max", padding="VALID",
 def feature_map(name: str = "photo") -> tuple:
     """(map (H, W), title): the ReLU of a vertical-edge (Sobel x) filter on a sample image, what
     a first conv layer might hand to a pooling layer."""
-    from . import data, kernels
+    from convlab import data, kernels
     validate.require(name in IMAGES, f"image must be one of {', '.join(IMAGES)}; got {name!r}")
     sample = data.sample_image("photo", size=36) if name == "photo" else data.sample_image("digit", 0)
     img, k = sample.image, kernels.get("vertical edge (Sobel x)")
@@ -104,7 +106,7 @@ class Window:
 def window_at(fmap, size=2, stride=None, mode="max", padding="VALID", index: int = 0) -> Window:
     """The window of output cell number ``index`` (row-major) of pooling the 2-D ``fmap``."""
     fmap = validate.array(fmap, "feature map", ndim=2, layout="(H, W)")
-    out = pool(fmap[None, :, :, None], size, stride, mode, padding)[0, :, :, 0]
+    out = pool2d(fmap[None, :, :, None], size, stride, mode, padding)[0, :, :, 0]
     oh, ow = out.shape
     if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < oh * ow:
         raise ValueError(f"window index must be an integer in [0, {oh * ow}); got {index!r}")
@@ -127,7 +129,7 @@ def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> studentfn.Ru
     """Call a (student's) ``fn(images, size, stride, mode, padding)`` on the 2-D ``fmap`` as a
     batch of one, and check its result's shape. Never raises for a bad ``fn``."""
     fmap = np.asarray(fmap, dtype=float)
-    expected = pool(fmap[None, :, :, None], size, stride, mode, padding).shape
+    expected = pool2d(fmap[None, :, :, None], size, stride, mode, padding).shape
     shown = (f"{studentfn.name_of(fn)}(images {(1, *fmap.shape, 1)}, size={size}, "
              f"stride={stride}, mode={mode!r}, padding={padding!r})")
     run = studentfn.call_array(fn, shown, expected, fmap[None, :, :, None].copy(), size=size,
@@ -143,7 +145,7 @@ def keras_shapes(input_shape, layers) -> list:
     ("pool", size, stride=size, padding="VALID"), ("flatten",), ("dense", units),
     ("dropout", rate), ("gap",).
     """
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     built = []
     for layer in layers:

@@ -15,8 +15,10 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import BAD, OK, GuardedView
-from .. import batchnorm, plotting, validate
+from convlab import validate
+from convlab.widgets.base import SLIDER, GuardedView, bad, failed, ok
+
+from . import compute, figures
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
 
@@ -31,31 +33,21 @@ class BatchNormExplorer(GuardedView):
         validate.require(batch_size in BATCH_SIZES,
                          f"batch_size must be one of {BATCH_SIZES}; got {batch_size!r}")
         self.bn_fn = bn_fn
-        self.z = batchnorm.digits_preactivations(units, seed=seed)
-        slider = dict(continuous_update=False, style={"description_width": "initial"})
+        self.z = compute.digits_preactivations(units, seed=seed)
         self.gamma = W.FloatSlider(value=gamma, min=-3.0, max=3.0, step=0.1,
-                                   description="gamma (scale)", **slider)
+                                   description="gamma (scale)", **SLIDER)
         self.beta = W.FloatSlider(value=beta, min=-4.0, max=4.0, step=0.1,
-                                  description="beta (shift)", **slider)
+                                  description="beta (shift)", **SLIDER)
         self.batch_size = W.SelectionSlider(options=list(BATCH_SIZES), value=batch_size,
-                                            description="batch size", **slider)
+                                            description="batch size", **SLIDER)
         self.new_batch = W.Button(description="new batch")
-        self.status = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
         self.draw_count = 0
         self.seed = 0
         self.last = None
-        super().__init__([
-            W.HBox([self.gamma, self.beta]), W.HBox([self.batch_size, self.new_batch]),
-            self.status, self.figure, self.callback_log,
-        ])
-        for w in (self.gamma, self.beta, self.batch_size):
-            w.observe(self._on_change, names="value")
+        super().__init__([W.HBox([self.gamma, self.beta]),
+                          W.HBox([self.batch_size, self.new_batch])])
+        self._redraw_on([self.gamma, self.beta, self.batch_size])
         self.new_batch.on_click(self._on_new_batch)
-        self._guard(self._draw)
-
-    def _on_change(self, change):
         self._guard(self._draw)
 
     def _on_new_batch(self, button=None):
@@ -64,30 +56,29 @@ class BatchNormExplorer(GuardedView):
 
     def _draw(self):
         n, g, b = int(self.batch_size.value), float(self.gamma.value), float(self.beta.value)
-        x = batchnorm.draw_batch(self.z, n, self.seed)
+        x = compute.draw_batch(self.z, n, self.seed)
         d = x.shape[1]
-        true_y, true_mean, true_var = batchnorm.normalize(x, np.full(d, g), np.full(d, b))
+        true_y, true_mean, true_var = compute.batchnorm_train(x, np.full(d, g), np.full(d, b))
         lines = []
         if self.bn_fn is None:
             y, note = true_y, "No function given: showing the true batch norm."
             lines.append(f"<div>{note}</div>")
         else:
-            run = batchnorm.run_bn_fn(self.bn_fn, x, np.full(d, g), np.full(d, b))
+            run = compute.run_bn_fn(self.bn_fn, x, np.full(d, g), np.full(d, b))
             if run.error:
                 y = None
-                lines.append(f"<div style='color:{BAD}'><b>Your function:</b> "
-                             f"{html.escape(run.error)}</div>")
+                lines.append(failed(run.error))
             else:
                 y = run.y
                 lines.append(self._verdict(run, true_y, true_mean, true_var))
-        spread = batchnorm.batch_mean_spread(self.z, n)
+        spread = compute.batch_mean_spread(self.z, n)
         lines.append(f"<div>Batch of {n}: unit 0 has batch mean {true_mean[0]:.2f} and batch "
                      f"variance {true_var[0]:.2f}; over the whole data set {self.z[:, 0].mean():.2f} "
                      f"and {self.z[:, 0].var():.2f}. Over 200 batches of {n} the batch mean of unit "
                      f"0 varies with standard deviation {spread.std():.2f}.</div>")
         self.status.value = "".join(lines)
-        self._show_figure((n, g, b, self.seed), lambda: plotting.batchnorm_figure(
-            x, y, spread, self.z[:, 0].mean(), g, b, batchnorm.SATURATED,
+        self._show_figure((n, g, b, self.seed), lambda: figures.batchnorm_figure(
+            x, y, spread, self.z[:, 0].mean(), g, b, compute.SATURATED,
             2.0 * float(self.z[:, 0].std())))
         self.last = {"x": x, "y": y, "spread": spread}
         self.draw_count += 1
@@ -104,6 +95,6 @@ class BatchNormExplorer(GuardedView):
         if not np.allclose(run.y, true_y, rtol=1e-6, atol=1e-6):
             problems.append("y")
         if problems:
-            return (f"<div style='color:{BAD}'>Your function differs from batch norm in: "
-                    f"{html.escape(', '.join(problems))} &#10007;</div>")
-        return f"<div style='color:{OK}'>Your function agrees with batch norm &#10003;</div>"
+            return bad(f"Your function differs from batch norm in: "
+                       f"{html.escape(', '.join(problems))} &#10007;")
+        return ok("Your function agrees with batch norm &#10003;")

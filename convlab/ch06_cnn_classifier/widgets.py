@@ -14,15 +14,17 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from .base import BAD, OK, GuardedView
-from .. import cnn, plotting, validate
+from convlab import validate
+from convlab.widgets.base import GuardedView, bad, ok
+
+from . import compute, figures
 
 VIEWS = ("prediction", "filters")
 
 
 class CNNExplorer(GuardedView):
     """``model``: a Keras classifier with 10 outputs, or a function that builds one (optional).
-    ``data``: a :class:`convlab.cnn.Data` (default: the offline digits)."""
+    ``data``: a :class:`convlab.ch06_cnn_classifier.compute.Data` (default: the offline digits)."""
 
     def __init__(self, model=None, data=None, index: int = 0, view: str = "prediction",
                  max_maps: int = 8):
@@ -30,30 +32,23 @@ class CNNExplorer(GuardedView):
             raise ValueError(f"model must be a Keras model or a function that builds one; "
                              f"got {type(model).__name__}")
         if data is None:
-            data = cnn.digits_data()
-        validate.require(isinstance(data, cnn.Data),
-                         f"data must be a convlab.cnn.Data; got {type(data).__name__}")
+            data = compute.digits_data()
+        validate.require(isinstance(data, compute.Data),
+                         f"data must be a convlab.ch06_cnn_classifier.compute.Data; got "
+                         f"{type(data).__name__}")
         validate.require(view in VIEWS, f"view must be one of {', '.join(VIEWS)}; got {view!r}")
         validate.require(0 <= int(index) < len(data.x_test),
                          f"index must be between 0 and {len(data.x_test) - 1}; got {index}")
         self.data = data
         self.max_maps = validate.positive_int(max_maps, "max_maps")
-        self.model, self.model_error = cnn.resolve_model(model)
+        self.model, self.model_error = compute.resolve_model(model)
         self.index = W.IntSlider(value=int(index), min=0, max=len(data.x_test) - 1,
                                  description="test image", continuous_update=False,
                                  style={"description_width": "initial"})
         self.view = W.ToggleButtons(options=list(VIEWS), value=view, description="view")
-        self.status = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
         self.inspection = None
-        super().__init__([W.HBox([self.index, self.view]), self.status, self.figure,
-                          self.callback_log])
-        for w in (self.index, self.view):
-            w.observe(self._on_change, names="value")
-        self._guard(self._draw)
-
-    def _on_change(self, change):
+        super().__init__([W.HBox([self.index, self.view])])
+        self._redraw_on([self.index, self.view])
         self._guard(self._draw)
 
     def _draw(self):
@@ -61,32 +56,31 @@ class CNNExplorer(GuardedView):
         image, label = self.data.x_test[i], int(self.data.y_test[i])
         if self.model is None:
             self.inspection = None
-            self.status.value = (f"<div style='color:{BAD}'><b>No model to show:</b> "
-                                 f"{html.escape(self.model_error)} (showing the image only)</div>")
-            self.figure.value = plotting.to_png(plotting.cnn_prediction_figure(
-                image, np.zeros(cnn.CLASSES), [], label, title=f"{self.data.source}: #{i}"))
+            self.status.value = bad(f"<b>No model to show:</b> {html.escape(self.model_error)} "
+                                    f"(showing the image only)")
+            self._show_figure(None, lambda: figures.cnn_prediction_figure(
+                image, np.zeros(compute.CLASSES), [], label, title=f"{self.data.source}: #{i}"))
             return
         if self.view.value == "filters":
-            kernel = cnn.first_filters(self.model)
+            kernel = compute.first_filters(self.model)
             if kernel is None:
-                self.status.value = (f"<div style='color:{BAD}'>The model has no Conv2D layer: "
-                                     f"no filters to show.</div>")
+                self.status.value = bad("The model has no Conv2D layer: no filters to show.")
                 return
             self.status.value = (f"<div>First conv layer: {kernel.shape[-1]} filters of "
                                  f"{kernel.shape[0]}x{kernel.shape[1]}x{kernel.shape[2]} "
                                  f"(blue negative, red positive).</div>")
-            self.figure.value = plotting.to_png(plotting.filters_figure(kernel))
+            self._show_figure(None, lambda: figures.filters_figure(kernel))
             return
-        found = cnn.inspect(self.model, image)
+        found = compute.inspect(self.model, image)
         self.inspection = found
         right = found.prediction == label
-        colour, mark = (OK, "&#10003;") if right else (BAD, "&#10007;")
-        self.status.value = (f"<div style='color:{colour}'>test image {i}: predicted "
-                             f"<b>{found.prediction}</b> ({found.probabilities[found.prediction]:.0%}),"
-                             f" true {label} {mark}</div>")
+        line = (f"test image {i}: predicted <b>{found.prediction}</b> "
+                f"({found.probabilities[found.prediction]:.0%}), true {label} "
+                + ("&#10003;" if right else "&#10007;"))
+        self.status.value = ok(line) if right else bad(line)
         # the same layout every time: cnn_prediction_figure updates the figure shown in place
-        self._prediction_fig = plotting.cnn_prediction_figure(
+        self._prediction_fig = figures.cnn_prediction_figure(
             image, found.probabilities, found.maps, label,
             title=f"{self.data.source}: test image {i}", max_maps=self.max_maps,
             fig=getattr(self, "_prediction_fig", None))
-        self.figure.value = plotting.to_png(self._prediction_fig)
+        self._show_figure(None, lambda: self._prediction_fig)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import validate
+from convlab import validate
 
 DIGITS_SOURCE = "scikit-learn digits upsampled to 28x28"
 NO_MNIST = "(MNIST not downloaded: run `python -m data_scripts fetch mnist`)"
@@ -176,7 +176,7 @@ def load_cifar10(verbose: bool = True) -> Data | None:
 def cifar_pipeline(x, y, batch_size: int = 64, seed: int = 0, shuffle_buffer: int = 10_000):
     """The seed article's hand-written input loop as ``tf.data``: (image, one-hot label) pairs,
     shuffled with a buffer of ``shuffle_buffer`` examples, in batches of ``batch_size``."""
-    from .testing import tensorflow
+    from convlab.testing import tensorflow
     tf = tensorflow()
     x = np.asarray(x, np.float32)
     validate.require(x.ndim == 4 and len(x) == len(y),
@@ -195,7 +195,7 @@ def one_hot(labels, classes: int = CLASSES) -> np.ndarray:
 def call_keras(fn, *args, **kwargs):
     """Call a student's Keras function (models and tensors are passed as they are, not copied).
     Raises AssertionError naming the problem, like :func:`convlab.testing.call`."""
-    from .testing import _arg_shapes, _student_line
+    from convlab.testing import _arg_shapes, _student_line
     name = getattr(fn, "__name__", repr(fn))
     if not callable(fn):
         raise AssertionError(f"expected a function, got {type(fn).__name__}: {fn!r}")
@@ -213,7 +213,7 @@ def call_keras(fn, *args, **kwargs):
 
 def block_model(builder, input_shape, *args, **kwargs):
     """Wrap a functional-API block ``builder(x, *args)`` into a keras.Model on ``input_shape``."""
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     x = k.Input(tuple(input_shape))
     y = call_keras(builder, x, *args, **kwargs)
@@ -262,7 +262,7 @@ def symmetry_experiment(data: Data, initializer: str, epochs: int = 2, seed: int
     """A small CNN (conv 5x5 x ``filters``, ReLU, pool, dense 10) whose convolution starts from
     ``initializer`` ("zeros" like the seed article, or "glorot_uniform"). Returns how different
     the filters (and their first gradients) are, and the test accuracy after training."""
-    from .testing import keras, tensorflow
+    from convlab.testing import keras, tensorflow
     tf, k = tensorflow(), keras()
     k.utils.set_random_seed(seed)
     model = k.Sequential([
@@ -326,7 +326,7 @@ def resolve_model(model_or_builder):
 
 def inspect(model, image) -> Inspection:
     """The class probabilities of one image (28, 28, 1) and the output of every conv layer."""
-    from .testing import keras
+    from convlab.testing import keras
     k = keras()
     image = np.asarray(image, np.float32)[None]
     convs = [l for l in model.layers if type(l).__name__ == "Conv2D"]

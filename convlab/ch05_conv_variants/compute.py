@@ -7,11 +7,11 @@
     run_transpose_fn(fn, i, k, s)                         a (student's) conv2d_transpose on ones,
                                                           or a message saying why not
     effective_size(k, d)                                  k + (k - 1)(d - 1)
-    dilated_kernel(kernel, d)                             d - 1 zeros between the taps (reference)
+    dilate_kernel(kernel, d)                              d - 1 zeros between the taps (reference)
     dilation_geometry(i, k, d)                            spans, receptive fields, output sizes
     tap_kernel(k)                                         a k x k kernel numbered 1 .. k*k
     run_dilate_fn(fn, k, d)                               a (student's) dilate_kernel on it
-    layer_params(kind, k, c_in, c_out, groups, multiplier, use_bias)   Keras' count (reference)
+    param_count(kind, k, c_in, c_out, groups, multiplier, use_bias)   Keras' count (reference)
     layer_costs(c_in, c_out, k, groups, multiplier, size, use_bias)    parameters and multiply-adds
                                                           of every kind, for one setting
     run_param_fn(fn, cost)                                a (student's) param_count for one kind
@@ -23,13 +23,13 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import studentfn, validate
-from .padding import tf_same_padding
+from convlab import studentfn, validate
+from convlab.ch02_stride_padding.compute import same_padding
 
 __all__ = ["conv2d", "pad_like_tf", "transpose_output_size", "overlap_counts",
-           "run_transpose_fn", "effective_size", "dilated_kernel",
+           "run_transpose_fn", "effective_size", "dilate_kernel",
            "DilationGeometry", "dilation_geometry", "tap_kernel", "run_dilate_fn", "KINDS",
-           "layer_params", "LayerCost", "layer_costs", "run_param_fn"]
+           "param_count", "LayerCost", "layer_costs", "run_param_fn"]
 
 
 def pad_like_tf(images, kh: int, kw: int, stride: int = 1, padding: str = "VALID",
@@ -42,8 +42,8 @@ def pad_like_tf(images, kh: int, kw: int, stride: int = 1, padding: str = "VALID
     if padding.upper() == "VALID":
         return images
     s = validate.positive_int(stride, "stride")
-    (t, b), (l, r) = (tf_same_padding(images.shape[1], kh, s, dilation),
-                      tf_same_padding(images.shape[2], kw, s, dilation))
+    (t, b), (l, r) = (same_padding(images.shape[1], kh, s, dilation),
+                      same_padding(images.shape[2], kw, s, dilation))
     return np.pad(images, ((0, 0), (t, b), (l, r), (0, 0)))
 
 
@@ -102,9 +102,9 @@ def effective_size(k: int, d: int) -> int:
     return k + (k - 1) * (d - 1)
 
 
-def dilated_kernel(kernel, d: int) -> np.ndarray:
+def dilate_kernel(kernel, d: int) -> np.ndarray:
     """``kernel`` (kh, kw, C, F) with d - 1 zeros between neighbouring taps (the reference
-    answer of chapter 5's ``dilate_kernel``)."""
+    answer of the exercise of the same name)."""
     kernel = validate.array(kernel, "kernel", ndim=4, layout="(kh, kw, C, F)")
     d = validate.positive_int(d, "d (dilation)")
     kh, kw = kernel.shape[:2]
@@ -188,10 +188,10 @@ def _check_layer(kind, k, c_in, c_out, groups, multiplier):
     return k, c_in, c_out, groups, m
 
 
-def layer_params(kind: str, k: int, c_in: int, c_out: int, groups: int = 1, multiplier: int = 1,
+def param_count(kind: str, k: int, c_in: int, c_out: int, groups: int = 1, multiplier: int = 1,
                  use_bias: bool = False) -> int:
     """Parameters of a k x k layer of ``kind`` as Keras' count_params() (the reference answer of
-    chapter 5's ``param_count``; same arguments, same ValueErrors)."""
+    the exercise of the same name: same arguments, same ValueErrors)."""
     k, c_in, c_out, groups, m = _check_layer(kind, k, c_in, c_out, groups, multiplier)
     return _weights(kind, k, c_in, c_out, groups, m) + (c_out if use_bias else 0)
 
@@ -249,7 +249,7 @@ def layer_costs(c_in: int, c_out: int, k: int, groups: int = 1, multiplier: int 
         kwargs = kwargs + (("use_bias", use_bias),)
         keras_layer = keras_layer[:-1] + (", use_bias=True)" if use_bias else ", use_bias=False)")
         try:
-            params = layer_params(*args, **dict(kwargs))
+            params = param_count(*args, **dict(kwargs))
         except ValueError as exc:
             out.append(LayerCost(kind, label, keras_layer, args, kwargs, formula, None, None,
                                  str(exc)))
