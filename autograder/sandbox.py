@@ -55,6 +55,11 @@ def _tripwire(module, name):
 
 
 def _arm_tripwires(chapter: str) -> list:
+    """Replace each reference function of the chapter (convlab.REFERENCE_ONLY, by canonical
+    module) with a tripwire there and under every other name a loaded convlab module gives the
+    same function object (the old module names that re-export it, later chapters that import
+    it), so that no module hands the reference back. A convlab module loaded after this imports
+    the tripwire. Returns (module, name, wire) per replaced attribute, the canonical one first."""
     import importlib
 
     import convlab
@@ -63,9 +68,16 @@ def _arm_tripwires(chapter: str) -> list:
     for module, names in convlab.REFERENCE_ONLY.get(chapter, {}).items():
         mod = importlib.import_module(module)
         for name in names:
-            wire = _tripwire(module, name)
+            original, wire = getattr(mod, name), _tripwire(module, name)
             setattr(mod, name, wire)
             armed.append((module, name, wire))
+            for holder_name, holder in list(sys.modules.items()):
+                if holder is None or holder is mod or not holder_name.startswith("convlab"):
+                    continue
+                for attr, value in list(vars(holder).items()):
+                    if value is original:
+                        setattr(holder, attr, wire)
+                        armed.append((holder_name, attr, wire))
     return armed
 
 

@@ -1,34 +1,76 @@
 """convlab: the helper package of the course "Convolutional networks and autoencoders, learned by
-implementing them".
+implementing them". Everything the chapter notebooks use lives here, so notebook cells stay short.
 
-Everything the chapter notebooks share lives here, so notebook cells stay short:
+Shared by every chapter:
 
-- :mod:`convlab.validate`  clear ``ValueError`` messages for bad input (students may use it too);
-- :mod:`convlab.testing`   what test cells use: TensorFlow as the oracle, comparisons whose
-  failure messages say what went wrong, and :mod:`convlab.mistakes`, which names common mistakes;
-- :mod:`convlab.data`      offline sample images (and, later, the data sets of ``data_scripts``);
-- :mod:`convlab.kernels`   classic filters (edge, blur, sharpen, ...);
-- :mod:`convlab.sliding`, :mod:`convlab.padding`, :mod:`convlab.pooling`, :mod:`convlab.variants`:
-  the pure computations behind chapters 1, 2, 3 and 5 (widgets, demos, given helpers);
-- :mod:`convlab.plotting`  figures;
-- :mod:`convlab.widgets`   the interactive widgets, each taking the student's own function.
+- :mod:`convlab.validate`   clear ``ValueError`` messages for bad input (students may use it too);
+- :mod:`convlab.studentfn`  calling a student's function from a widget: its result, or why not;
+- :mod:`convlab.testing`    what test cells use: TensorFlow and Keras as the oracle (loaded
+  quietly), comparisons whose failure messages say what went wrong and name the likely mistake;
+- :mod:`convlab.policy`     the libraries graded solutions may not use;
+- :mod:`convlab.data`       offline sample images;
+- :mod:`convlab.kernels`    classic filters (edge, blur, sharpen, ...);
+- :mod:`convlab.figures`    figure rendering the chapters' figures share (``to_png``, ...);
+- :mod:`convlab.widgets.base`  the widget base: status line, figure, error log, guarded callbacks.
+
+One package per chapter, named like its notebook, each with the chapter's pure computations
+(``compute``: helpers the notebook is given, the reference answers, what the widgets show), its
+mistake catalogue (``mistakes``: one function per exercise, named after it), its figures
+(``figures``) and its widgets (``widgets``); a chapter imports shared modules and earlier chapters
+only:
+
+- :mod:`convlab.ch01_filter_sliding`   :mod:`convlab.ch01_filter_sliding.compute`,
+  :mod:`convlab.ch01_filter_sliding.mistakes`, :mod:`convlab.ch01_filter_sliding.figures`,
+  :mod:`convlab.ch01_filter_sliding.widgets`;
+- :mod:`convlab.ch02_stride_padding`   :mod:`convlab.ch02_stride_padding.compute`,
+  :mod:`convlab.ch02_stride_padding.mistakes`, :mod:`convlab.ch02_stride_padding.figures`,
+  :mod:`convlab.ch02_stride_padding.widgets`;
+- :mod:`convlab.ch03_pooling_flatten`  :mod:`convlab.ch03_pooling_flatten.compute`,
+  :mod:`convlab.ch03_pooling_flatten.mistakes`, :mod:`convlab.ch03_pooling_flatten.figures`,
+  :mod:`convlab.ch03_pooling_flatten.widgets`;
+- :mod:`convlab.ch04_batch_norm`       :mod:`convlab.ch04_batch_norm.compute`,
+  :mod:`convlab.ch04_batch_norm.mistakes`, :mod:`convlab.ch04_batch_norm.figures`,
+  :mod:`convlab.ch04_batch_norm.widgets`;
+- :mod:`convlab.ch05_conv_variants`    :mod:`convlab.ch05_conv_variants.compute`,
+  :mod:`convlab.ch05_conv_variants.mistakes`, :mod:`convlab.ch05_conv_variants.figures`,
+  :mod:`convlab.ch05_conv_variants.widgets`;
+- :mod:`convlab.ch06_cnn_classifier`   :mod:`convlab.ch06_cnn_classifier.compute`,
+  :mod:`convlab.ch06_cnn_classifier.mistakes`, :mod:`convlab.ch06_cnn_classifier.figures`,
+  :mod:`convlab.ch06_cnn_classifier.widgets`;
+- :mod:`convlab.ch07_autoencoders`     :mod:`convlab.ch07_autoencoders.compute`,
+  :mod:`convlab.ch07_autoencoders.mistakes`, :mod:`convlab.ch07_autoencoders.figures`,
+  :mod:`convlab.ch07_autoencoders.widgets`;
+- :mod:`convlab.ch08_backprop`         :mod:`convlab.ch08_backprop.compute`,
+  :mod:`convlab.ch08_backprop.mistakes`, :mod:`convlab.ch08_backprop.figures`,
+  :mod:`convlab.ch08_backprop.widgets`.
+
+Kept only so that notebooks released before the chapter packages still run (thin re-exports under
+the old names): :mod:`convlab.sliding`, :mod:`convlab.padding`, :mod:`convlab.pooling`,
+:mod:`convlab.batchnorm`, :mod:`convlab.variants`, :mod:`convlab.cnn`, :mod:`convlab.fraud`,
+:mod:`convlab.mistakes`, :mod:`convlab.plotting` and :mod:`convlab.widgets`.
 """
 
 __version__ = "0.1.0"
 
-# Functions here that compute an exercise's answer (for widgets, demos, benchmarks, or given to
-# students in a later chapter). A chapter's graded solutions must not call them: the grader's
-# sandbox (autograder/sandbox.py) turns them into tripwires while it grades that chapter.
+# Functions that compute an exercise's answer (the reference answers, named after their exercises,
+# and helpers that amount to one, for widgets, demos, benchmarks, or given to students in a later
+# chapter), by their canonical module. A chapter's graded solutions must not call them: the
+# grader's sandbox (autograder/sandbox.py) turns them into tripwires while it grades that chapter,
+# wherever a loaded convlab module holds them (the old names above included).
 REFERENCE_ONLY = {
-    "01_filter_sliding": {"convlab.sliding": ("window_sums", "step_at"),
-                          "convlab.variants": ("conv2d",)},
-    "02_stride_padding": {"convlab.padding": ("output_size", "tf_same_padding",
-                                              "receptive_field", "naive_conv2d"),
-                          "convlab.variants": ("conv2d", "pad_like_tf")},
-    "03_pooling_flatten": {"convlab.pooling": ("pool", "window_at", "keras_shapes")},
-    "04_batch_norm": {"convlab.batchnorm": ("normalize",)},
-    "05_conv_variants": {"convlab.variants": ("dilated_kernel", "layer_params")},
-    "07_autoencoders": {"convlab.fraud": ("errors_of", "sigmoid_penalty", "recall_threshold")},
+    "01_filter_sliding": {"convlab.ch01_filter_sliding.compute": ("conv2d_single", "step_at"),
+                          "convlab.ch05_conv_variants.compute": ("conv2d",)},
+    "02_stride_padding": {"convlab.ch02_stride_padding.compute": ("output_size", "same_padding",
+                                                                  "receptive_field",
+                                                                  "naive_conv2d"),
+                          "convlab.ch05_conv_variants.compute": ("conv2d", "pad_like_tf")},
+    "03_pooling_flatten": {"convlab.ch03_pooling_flatten.compute": ("pool2d", "window_at",
+                                                                    "keras_shapes")},
+    "04_batch_norm": {"convlab.ch04_batch_norm.compute": ("batchnorm_train",)},
+    "05_conv_variants": {"convlab.ch05_conv_variants.compute": ("dilate_kernel", "param_count")},
+    "07_autoencoders": {"convlab.ch07_autoencoders.compute": ("reconstruction_error",
+                                                              "contractive_penalty",
+                                                              "choose_threshold")},
     "08_backprop": {"convlab.ch08_backprop.compute": (
         "numeric_gradient", "conv2d_backward", "conv_backward_padded", "pool2d_backward",
         "pool_backward_padded", "dense_backward", "softmax", "softmax_cross_entropy", "adam_step",

@@ -126,7 +126,7 @@ def test_widget_takes_the_students_builder(data):
 
 def test_widget_callback_errors_are_shown(data, monkeypatch):
     w = CNNExplorer(small_model(), data)
-    monkeypatch.setattr("convlab.plotting.cnn_prediction_figure",
+    monkeypatch.setattr("convlab.ch06_cnn_classifier.figures.cnn_prediction_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.index.value = 1
     assert "widget error" in w.status.value and "boom" in w.status.value

@@ -149,7 +149,7 @@ def test_widget_errors_inside_callbacks_are_shown(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("convlab.plotting.dilation_figure", boom)
+    monkeypatch.setattr("convlab.ch05_conv_variants.figures.dilation_figure", boom)
     w.d.value = 3
     assert "widget error" in w.status.value and "figure failed" in w.status.value
 

@@ -155,7 +155,7 @@ def test_widget_without_functions_and_bad_arguments():
 
 def test_widget_callback_errors_are_shown(monkeypatch):
     w = PaddingExplorer(size_fn=good_size)
-    monkeypatch.setattr("convlab.plotting.padding_figure",
+    monkeypatch.setattr("convlab.ch02_stride_padding.figures.padding_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.i.value = 9
     assert "widget error" in w.status.value and "boom" in w.status.value

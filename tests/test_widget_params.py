@@ -201,7 +201,7 @@ def test_widget_errors_inside_callbacks_are_shown(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("convlab.plotting.param_figure", boom)
+    monkeypatch.setattr("convlab.ch05_conv_variants.figures.param_figure", boom)
     w.k.value = 5
     assert "widget error" in w.status.value and "figure failed" in w.status.value
 

@@ -130,7 +130,8 @@ def test_widget_shows_errors_instead_of_a_blank():
 
 
 def test_widget_window_too_large_and_bad_arguments(monkeypatch):
-    monkeypatch.setattr("convlab.pooling.feature_map", lambda name: (np.ones((3, 3)), "tiny"))
+    monkeypatch.setattr("convlab.ch03_pooling_flatten.compute.feature_map",
+                        lambda name: (np.ones((3, 3)), "tiny"))
     w = PoolingExplorer(pool_fn=good_pool, image="digit", size=4, padding="VALID")
     assert "No output" in w.info.value and "does not fit" in w.info.value
     w.padding.value = "SAME"
@@ -147,7 +148,7 @@ def test_widget_window_too_large_and_bad_arguments(monkeypatch):
 
 def test_widget_callback_errors_are_shown(monkeypatch):
     w = PoolingExplorer(pool_fn=good_pool)
-    monkeypatch.setattr("convlab.plotting.pooling_figure",
+    monkeypatch.setattr("convlab.ch03_pooling_flatten.figures.pooling_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.step.value = 3
     assert "widget error" in w.status.value and "boom" in w.status.value

@@ -113,7 +113,7 @@ def test_widget_rejects_bad_arguments():
 
 def test_widget_callback_errors_are_shown(monkeypatch):
     w = FilterSlider(conv_fn=correlate)
-    monkeypatch.setattr("convlab.plotting.sliding_figure",
+    monkeypatch.setattr("convlab.ch01_filter_sliding.figures.sliding_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.step.value = 2
     assert "widget error" in w.status.value and "boom" in w.status.value

@@ -128,7 +128,7 @@ def test_widget_without_functions_and_bad_arguments():
 def test_widget_callback_errors_are_shown(monkeypatch):
     x, x_hat, y = data()
     w = ThresholdExplorer(x, x_hat, y, error_fn=good_error)
-    monkeypatch.setattr("convlab.plotting.threshold_figure",
+    monkeypatch.setattr("convlab.ch07_autoencoders.figures.threshold_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.threshold.value = float(w.threshold.value) * 2
     assert "widget error" in w.status.value and "boom" in w.status.value

@@ -99,7 +99,7 @@ def test_widget_errors_inside_callbacks_are_shown(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr("convlab.plotting.transposed_figure", boom)
+    monkeypatch.setattr("convlab.ch05_conv_variants.figures.transposed_figure", boom)
     w.s.value = 1
     assert "widget error" in w.status.value and "figure failed" in w.status.value
 

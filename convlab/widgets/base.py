@@ -1,6 +1,9 @@
-"""What every course widget shares: callbacks run through :meth:`GuardedView._guard`, so an error
-shows up in the widget's ``status`` HTML (and its traceback in ``callback_log``), never as a
-silent blank or a line lost in the kernel log."""
+"""The widget base. Every course widget is a :class:`GuardedView`: the base builds what they all
+show (the status line, the figure and the log of callback errors), runs callbacks through
+:meth:`GuardedView._guard`, so an error shows up in the status line (and its traceback in
+``callback_log``), never as a silent blank or a line lost in the kernel log, and writes the status
+lines they all write (:func:`ok`, :func:`bad`, :func:`failed`). A chapter's widget holds only its
+controls, its own texts and what it draws."""
 from __future__ import annotations
 
 import html
@@ -8,32 +11,76 @@ import traceback
 
 import ipywidgets as W
 
-from .. import plotting
+from convlab import figures
 
 OK = "#1b7837"     # status colours shared by every widget
 BAD = "#b00020"
+# every slider: redraw when the handle is let go, and show the whole description
+SLIDER = dict(continuous_update=False, style={"description_width": "initial"})
+
+
+def ok(text: str) -> str:
+    """A status line in the colour of agreement; ``text`` is HTML."""
+    return f"<div style='color:{OK}'>{text}</div>"
+
+
+def bad(text: str) -> str:
+    """A status line in the colour of disagreement; ``text`` is HTML."""
+    return f"<div style='color:{BAD}'>{text}</div>"
+
+
+def failed(message: str, who: str = "Your function") -> str:
+    """A status line saying that the student's function failed; ``message`` is plain text."""
+    return bad(f"<b>{html.escape(who)}:</b> {html.escape(message)}")
+
+
+def name_of(fn) -> str:
+    """The student's function's name as HTML, for the status line."""
+    return html.escape(getattr(fn, "__name__", "your function"))
 
 
 class GuardedView(W.VBox):
-    """A VBox whose subclasses define ``self.status`` (HTML) and ``self.callback_log`` (Output)."""
+    """A widget's box: ``controls``, the status line (``self.status``), ``between``, the figure
+    (``self.figure``, a PNG), ``below``, and the log of callback errors (``self.callback_log``).
+
+    A subclass that builds ``status``, ``figure`` and ``callback_log`` itself and passes them
+    among ``controls`` gets exactly the children it passes."""
+
+    def __init__(self, controls=(), *, between=(), below=(), **kwargs):
+        if getattr(self, "status", None) is None:
+            self.status = W.HTML()
+        if getattr(self, "figure", None) is None:
+            self.figure = W.Image(format="png")
+        if getattr(self, "callback_log", None) is None:
+            self.callback_log = W.Output()
+        children = list(controls)
+        if not any(child is self.status for child in children):
+            children += [self.status, *between, self.figure, *below, self.callback_log]
+        super().__init__(children, **kwargs)
 
     def _guard(self, fn):
         try:
             fn()
         except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = (f"<div style='color:{BAD}'><b>widget error:</b> "
-                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</div>")
+            self.status.value = bad(f"<b>widget error:</b> {html.escape(type(exc).__name__)}: "
+                                    f"{html.escape(str(exc))}")
             with self.callback_log:
                 traceback.print_exc()
+
+    def _redraw_on(self, controls, draw=None):
+        """Call ``draw`` (default ``self._draw``), guarded, whenever one of ``controls`` changes."""
+        for control in controls:
+            control.observe(lambda change: self._guard(draw or self._draw), names="value")
 
     def _show_figure(self, key, make_figure) -> bool:
         """Render ``make_figure()`` (a Figure) into ``self.figure``, unless ``key`` (everything
         the figure depends on) equals the key of the figure shown: a control that changes
         another one (a slider's maximum clamping its value, a button setting a slider) would
-        otherwise render the same PNG twice. Returns whether it rendered."""
+        otherwise render the same PNG twice. ``key=None`` always renders. Returns whether it
+        rendered."""
         if key is not None and key == getattr(self, "_figure_key", None):
             return False
         self._figure_key = None                    # if rendering fails, the next call renders
-        self.figure.value = plotting.to_png(make_figure())
+        self.figure.value = figures.to_png(make_figure())
         self._figure_key = key
         return True

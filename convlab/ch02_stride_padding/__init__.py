@@ -1,0 +1,10 @@
+"""Chapter 2: stride, padding, dilation and the output-size formula.
+
+    compute    one axis' geometry (every window, what the floor drops), the output size,
+               TensorFlow's SAME padding (``same_padding``) and ``receptive_field`` (reference
+               answers), ``naive_conv2d`` and ``best_time`` for the speed comparison;
+    mistakes   the mistake catalogue: ``conv_output_size``, ``same_padding``, ``conv2d``,
+               ``receptive_field``;
+    figures    ``padding_figure`` (the widget's view);
+    widgets    ``PaddingExplorer``: the student's conv_output_size and same_padding at work.
+"""
