@@ -12,7 +12,8 @@ the chapter with that style's implementation, so a few gradings cover them all
 the full instructor path). An exercise missing from a style keeps the reference solution.
 
 Chapter 6 and chapter 7's build_autoencoder are Keras exercises: one alternative each (a Keras
-model written another way). ``WORDING`` lists validation messages that name the offending
+model written another way), with `import keras` inside the function and, as Keras code is usually
+written, at the top of the cell ("toplevel"; chapter 7's "loops"). ``WORDING`` lists validation messages that name the offending
 argument and say what was expected, which a test still rejects because it wants other words.
 """
 from __future__ import annotations
