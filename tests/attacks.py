@@ -204,12 +204,21 @@ def conv2d(images, filters, bias=None, stride=1, padding="VALID"):
                  {"lose": ["test_conv2d_example", "test_conv2d_vs_tf"],
                   "says": "not allowed in graded solutions"}),
             "reference module reloaded, then called":
+                (replace_solution("same_padding",
+                                  "import importlib, convlab.ch02_stride_padding.compute as ref\n"
+                                  "importlib.reload(ref)\n"
+                                  "def same_padding(i, k, s=1, d=1):\n"
+                                  "    return ref.same_padding(i, k, s, d)\n"),
+                 {"lose": ["test_same_padding_example", "test_same_padding_vs_tf"],
+                  "says": "restored convlab.ch02_stride_padding.compute."}),
+            # the old module name re-exports the reference: reloading it re-imports the tripwire
+            "old name of the reference module reloaded, then called":
                 (replace_solution("same_padding", "import importlib, convlab.padding\n"
                                   "importlib.reload(convlab.padding)\n"
                                   "def same_padding(i, k, s=1, d=1):\n"
                                   "    return convlab.padding.tf_same_padding(i, k, s, d)\n"),
                  {"lose": ["test_same_padding_example", "test_same_padding_vs_tf"],
-                  "says": "restored convlab.padding."}),
+                  "says": "reference code"}),
         },
     ),
     "03_pooling_flatten": Spec(
