@@ -4,7 +4,6 @@ catalogue must name is named in the feedback of its mutant."""
 import re
 
 import numpy as np
-import pytest
 
 import nbharness as h
 from convlab import policy
