@@ -287,20 +287,29 @@ def _package_dir(name: str) -> str | None:
     return os.path.realpath(list(spec.submodule_search_locations)[0])
 
 
-def module_files(module: str) -> list:
-    """The source files a sandbox needs to run ``python -m <module>`` of this repository: the
-    module and its packages' ``__init__.py``, not their folders (autograder/ also holds the
-    submissions and the gradebook)."""
-    import importlib.util
+def package_sources(package: str = "autograder") -> list:
+    """Every Python source file of a package of this repository: its ``.py`` files and those of
+    its subpackages (folders with an ``__init__.py``), for a sandbox that runs one of its modules
+    (``python -m autograder.sandbox`` imports autograder.protocol...). The code is public; the
+    package's folder is not shown whole: autograder/ also holds the submissions and the gradebook
+    (folders without ``__init__.py``, never entered; symbolic links are skipped)."""
+    top = _package_dir(package)
+    if top is None:
+        raise ValueError(f"{package!r} is not an importable package")
+    found = []
 
-    parts = module.split(".")
-    files = []
-    for i in range(1, len(parts) + 1):
-        spec = importlib.util.find_spec(".".join(parts[:i]))
-        if spec is None or not spec.origin:
-            raise ValueError(f"cannot find module {'.'.join(parts[:i])!r}")
-        files.append(os.path.realpath(spec.origin))
-    return files
+    def walk(folder):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_symlink():
+                continue
+            if entry.is_file() and entry.name.endswith(".py"):
+                found.append(entry.path)
+            elif entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")) \
+                    and not os.path.islink(os.path.join(entry.path, "__init__.py")):
+                walk(entry.path)
+
+    walk(top)
+    return found
 
 
 def _check_visible(path: str) -> str:

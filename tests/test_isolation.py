@@ -195,6 +195,20 @@ def test_describe_says_isolation_is_on(bwrap, monkeypatch):
     assert isolation.describe().startswith("isolation is on: bubblewrap, no network")
 
 
+def test_package_sources_leave_out_submissions_and_the_gradebook(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "submitted" / "alice" / "ch").mkdir(parents=True)
+    for path in ("__init__.py", "sandbox.py", "protocol.py", "sub/__init__.py", "sub/stage.py",
+                 "submitted/alice/ch/helper.py", "gradebook.db"):
+        (package / path).write_text("")
+    (package / "link.py").symlink_to(package / "gradebook.db")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = {str(Path(p).relative_to(package)) for p in isolation.package_sources("pkg")}
+    assert found == {"__init__.py", "sandbox.py", "protocol.py", "sub/__init__.py",
+                     "sub/stage.py"}
+
+
 def test_the_course_root_cannot_be_shown(bwrap):
     for path in (REPO, REPO.parent, "/"):
         with pytest.raises(ValueError, match="whole course root"):
@@ -354,17 +368,21 @@ def test_the_recheck_sandbox_runs_isolated(bwrap, grader_server, secrets):
     import pickle
     import struct
 
-    from autograder.verify import decode
+    try:                                   # the grader's inverse of the sandbox's encoding
+        from autograder.protocol import decode
+    except ImportError:                    # before the stage-module refactor
+        from autograder.verify import decode
 
     cells = [{"source": "import numpy as np\ndef add(a, b):\n    return np.add(a, b)",
               "solution": True},
-             {"source": PROBE, "solution": True}]
+             {"source": PROBE + "\ndef probe_json(*args):\n    return json.dumps(probe(*args))",
+              "solution": True}]
     p2c_r, p2c_w = os.pipe()
     c2p_r, c2p_w = os.pipe()
     sandbox = isolation.SandboxCommand(
         [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w), "cells.json", "60",
          "2048", ""],
-        readonly=isolation.module_files("autograder.sandbox"),
+        readonly=isolation.package_sources("autograder"),
         files={"cells.json": json.dumps(cells).encode()},
         limits=isolation.Limits(memory_mb=2048))
     proc = sandbox.popen(pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL,
@@ -389,7 +407,7 @@ def test_the_recheck_sandbox_runs_isolated(bwrap, grader_server, secrets):
     try:
         assert receive() == {"ready": True, "cell_errors": []}
         assert call("add", 2, 3) == 5
-        found = call("probe", str(SOLUTIONS_FILE), str(REPO), grader_server)
+        found = json.loads(call("probe_json", str(SOLUTIONS_FILE), str(REPO), grader_server))
         # what verify.Sandbox.forbidden_library reads: the command's maps, not bwrap's
         with open(f"/proc/{sandbox.command_pid()}/maps") as f:
             assert "/numpy/" in f.read()
