@@ -2,7 +2,8 @@
 
 A batch of 32 images of 32x32x16, 32 filters of 3x3, SAME padding, stride 1 (float64). The
 vectorised version is chapter 2's reference solution: sliding_window_view + tensordot (im2col and
-one matrix product); the naive one loops over every output pixel (convlab.padding.naive_conv2d).
+one matrix product); the naive one loops over every output pixel
+(convlab.ch02_stride_padding.compute.naive_conv2d).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from convlab.padding import best_time, naive_conv2d, tf_same_padding  # noqa: E402
+from convlab.ch02_stride_padding.compute import best_time, naive_conv2d, same_padding  # noqa: E402
 
 
 def conv2d_vectorised(images, filters, stride=1, padding="SAME"):
@@ -23,7 +24,7 @@ def conv2d_vectorised(images, filters, stride=1, padding="SAME"):
     n, h, w, c = images.shape
     kh, kw = filters.shape[:2]
     (t, b), (l, r) = ((0, 0), (0, 0)) if padding == "VALID" else \
-        (tf_same_padding(h, kh, stride), tf_same_padding(w, kw, stride))
+        (same_padding(h, kh, stride), same_padding(w, kw, stride))
     x = np.pad(images, ((0, 0), (t, b), (l, r), (0, 0)))
     windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))
     windows = windows[:, ::stride, ::stride]

@@ -5,7 +5,9 @@ Part 1, per figure: build the figure with convlab.plotting and render it to PNG 
 Part 2, per widget: one slider step in Python (``slider.value = ...``: the callback computes,
 updates the text and renders the PNG), i.e. the kernel's share of the browser latency that
 bench/bench_widgets_browser.py measures. Median (and min) of N repetitions, in ms.
-Only public API is used, so the same script runs on any branch: compare before/after with
+Only public API is used, by the module names kept for released notebooks (convlab.plotting,
+convlab.sliding, ...; issue 15 moved them into the chapter packages), so the same script runs on
+any branch: compare before/after with
 
     python bench/bench_figures.py [--repeat 30] [--no-tf]
 
