@@ -308,6 +308,10 @@ def test_seed_002s_loss_gives_nan_and_inf():
     big = np.array([[1e4, 0.0, -1e4]])
     assert np.isnan(seed_loss(big, 0))                      # right, yet nan
     assert np.isinf(seed_loss(np.array([[0.0, 1e4]]), 0))   # only the true class underflows
+    # TensorFlow's softmax subtracts the maximum: no overflow at 1e4, only the underflow
+    assert np.all(np.isfinite(tf.nn.softmax(tf.constant(big)).numpy()))
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(np.exp(big) / np.exp(big).sum()).any()              # the naive one
     stable = tf.nn.sparse_softmax_cross_entropy_with_logits([0], big).numpy()
     assert stable.tolist() == [0.0]
     assert C.softmax_cross_entropy(big, [0])[0] == 0.0
@@ -329,7 +333,8 @@ def test_keras_adam_defaults_and_epsilon_placement():
     config = keras().optimizers.Adam().get_config()
     assert (round(config["learning_rate"], 7), config["beta_1"], config["beta_2"],
             config["epsilon"]) == (0.001, 0.9, 0.999, 1e-7)
-    text_has("`keras.optimizers.Adam`: `lr = 0.001`, `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-7`")
+    text_has("`keras.optimizers.Adam`: `lr = 0.001`, `β1 = 0.9`, `β2 = 0.999`, `ε = 1e-7` by "
+             "default")
     assert round(1 / np.sqrt(1 - 0.999), 1) == 31.6
     assert round(1 / np.sqrt(1 - 0.999 ** 1000), 2) == 1.26
     text_has("at `t = 1` that is about 31.6 times ε (`1 / √0.001`), at `t = 1000` still about "
@@ -350,8 +355,16 @@ def test_keras_adam_defaults_and_epsilon_placement():
         np.testing.assert_allclose(before - var.numpy(), paper_hat, rtol=1e-4)
     paper = 1e-3 * 1e-6 / (1e-6 + 1e-7)
     assert round(paper, 5) == 9.1e-4 and round(_keras_step(1e-6), 5) == 2.4e-4
-    text_has("for `g = 1e-6` at `t = 1` and `lr = 0.001`, the paper's formula moves the parameter "
-             "by about 9.1e-4, Keras' by about 2.4e-4")
+    text_has("for `g = 1e-6` with `lr = 0.001` the paper's formula moves the parameter by about "
+             "9.1e-4, Keras' by about 2.4e-4")
+    # the paper's step is larger by (g + eps / sqrt(1 - beta2)) / (g + eps) - 1, about 3e-6 / g
+    for g in (1e-4, 1e-3, 1e-2):
+        paper_step = 1e-3 * g / (g + 1e-7)
+        excess = paper_step / _keras_step(g) - 1
+        assert about(excess * g, 3e-6, factor=1.1), (g, excess)
+    assert round(100 * (1e-3 * 1e-4 / (1e-4 + 1e-7) / _keras_step(1e-4) - 1)) == 3
+    text_has("at `t = 1` the paper's step is larger than Keras' by a fraction of about "
+             "`3e-6 / |g|` (3% for `g = 1e-4`)")
     text_has("after one step `m̂ = g` and `v̂ = g²`")
     g = 0.37
     assert np.isclose(((1 - 0.9) * g) / (1 - 0.9), g) and np.isclose(((1 - 0.999) * g * g) / (1 - 0.999), g * g)
