@@ -1,13 +1,14 @@
 """What the notebooks' test cells use: TensorFlow as the oracle, and checks that say what is wrong.
 
-Every check raises ``AssertionError`` with a message meant for the student: which call, which
-shape or value, and, when a known mistake explains the difference, its name (see
-:mod:`convlab.mistakes`). Student functions are always called through :func:`call`, which passes
-copies of the inputs (so an implementation that writes into its inputs cannot change what the
-oracle sees), keeps Python warnings and stderr from costing points under nbgrader (a test cell
-that writes to stderr scores 0), and turns an exception into a message that names the line.
-:func:`assert_no_forbidden_library` tells the student at once when a solution uses a library the
-rule of :mod:`convlab.policy` forbids (the grader blocks them, so such a solution scores 0 there).
+Every check raises ``AssertionError`` with a message meant for the student: which call, which shape
+or value, and, when a known mistake explains the difference, its name (each chapter's ``mistakes``
+module, e.g. :mod:`convlab.ch01_filter_sliding.mistakes`). Student functions are always called
+through :func:`call`, which passes copies of the inputs (so an implementation that writes into its
+inputs cannot change what the oracle sees), keeps Python warnings and stderr from costing points
+under nbgrader (a test cell that writes to stderr scores 0), and turns an exception into a message
+that names the line. :func:`assert_no_forbidden_library` tells the student at once when a solution
+uses a library the rule of :mod:`convlab.policy` forbids (the grader blocks them, so such a
+solution scores 0 there).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["array", "positive_int", "require", "callable_or_none"]
+__all__ = ["array", "positive_int", "nonnegative_int", "require", "callable_or_none"]
 
 
 def _shape_text(shape) -> str:
@@ -48,13 +48,22 @@ def _layout(layout):
     return f" {layout}" if layout else ""
 
 
+def _int_at_least(x, name: str, least: int, kind: str) -> int:
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise ValueError(f"{name} must be a {kind} integer; got {x!r} ({type(x).__name__})")
+    if x < least:
+        raise ValueError(f"{name} must be a {kind} integer; got {x}")
+    return int(x)
+
+
 def positive_int(x, name: str) -> int:
     """Return ``x`` as an int >= 1, or raise ``ValueError`` naming ``name``."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be a positive integer; got {x!r} ({type(x).__name__})")
-    if x < 1:
-        raise ValueError(f"{name} must be a positive integer; got {x}")
-    return int(x)
+    return _int_at_least(x, name, 1, "positive")
+
+
+def nonnegative_int(x, name: str) -> int:
+    """Return ``x`` as an int >= 0, or raise ``ValueError`` naming ``name``."""
+    return _int_at_least(x, name, 0, "non-negative")
 
 
 def require(condition: bool, message: str) -> None:

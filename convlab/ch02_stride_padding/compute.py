@@ -20,14 +20,6 @@ from convlab import studentfn, validate
 MODES = ("explicit", "VALID", "SAME")
 
 
-def _nonneg_int(x, name: str) -> int:
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be a non-negative integer; got {x!r} ({type(x).__name__})")
-    if x < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {x}")
-    return int(x)
-
-
 def effective_kernel(k: int, d: int = 1) -> int:
     """The span of a kernel of ``k`` taps with dilation ``d``: k + (k - 1)(d - 1)."""
     k, d = validate.positive_int(k, "k"), validate.positive_int(d, "d")
@@ -42,8 +34,8 @@ def output_size(i: int, k: int, before: int = 0, after: Optional[int] = None, s:
     kernel does not fit into the padded input.
     """
     i = validate.positive_int(i, "i")
-    before = _nonneg_int(before, "padding")
-    after = before if after is None else _nonneg_int(after, "padding")
+    before = validate.nonnegative_int(before, "padding")
+    after = before if after is None else validate.nonnegative_int(after, "padding")
     s = validate.positive_int(s, "s")
     ke = effective_kernel(k, d)
     padded = i + before + after
@@ -99,7 +91,7 @@ def geometry(i: int, k: int, s: int = 1, d: int = 1, padding="VALID") -> Geometr
         before, after = (0, 0) if mode == "VALID" else same_padding(i, k, s, d)
     else:
         mode = "explicit"
-        before = after = _nonneg_int(padding, "padding")
+        before = after = validate.nonnegative_int(padding, "padding")
     o = output_size(i, k, before, after, s, d)
     ke = effective_kernel(k, d)
     padded = i + before + after

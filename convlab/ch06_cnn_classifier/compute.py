@@ -108,7 +108,7 @@ def runs_root() -> Path:
     else ``~/convlab-runs`` when the package is installed elsewhere."""
     if os.environ.get("CONVLAB_RUNS"):
         return Path(os.environ["CONVLAB_RUNS"]).expanduser()
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[2]          # convlab/ch06_cnn_classifier/compute.py
     return repo / "runs" if (repo / "pyproject.toml").is_file() else Path.home() / "convlab-runs"
 
 
