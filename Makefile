@@ -68,5 +68,6 @@ data: $(STAMP)
 	$(BIN)/python -m data_scripts fetch mnist
 	$(BIN)/python -m data_scripts fetch cifar10
 
+# nbgrader's working folders, the gradebook and its backups: everything grading wrote
 clean-grading:
-	rm -rf autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db*
+	rm -rf grading

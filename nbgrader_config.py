@@ -1,11 +1,12 @@
 """nbgrader configuration for the course, used by instructors, by `make check` and by the tests.
 
-nbgrader's layout mapped onto this repository (run nbgrader from the repository root):
+nbgrader's layout mapped onto this repository (run nbgrader from the repository root; every path
+is defined in autograder/paths.py):
 
     solutions/<NN_topic>/<NN_topic>.ipynb   nbgrader "source": reference solutions + hidden tests
     course/<NN_topic>/<NN_topic>.ipynb      nbgrader "release": what students get (generated)
-    autograder/submitted|autograded|feedback/<student>/<NN_topic>/   (git-ignored)
-    autograder/gradebook.db                 SQLite gradebook (git-ignored); CONVLAB_DB_URL overrides
+    grading/submitted|autograded|feedback/<student>/<NN_topic>/   (git-ignored data folder)
+    grading/gradebook.db                    SQLite gradebook; CONVLAB_DB_URL overrides
 
 Three traps of nbgrader + TensorFlow are handled here (see tests/test_nbgrader_roundtrip.py):
 1. A test cell that writes to stderr scores 0, and TensorFlow's C++ start-up logs go to stderr:
@@ -43,31 +44,31 @@ c.Execute.timeout = 120
 c.Execute.startup_timeout = 120
 
 # --- layout ------------------------------------------------------------------------------------
+from autograder import paths  # noqa: E402
+from autograder.gradebook import default_url  # noqa: E402
+
 _here = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.root = _here
-c.CourseDirectory.course_id = "convlab"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "course"
-c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
-c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
-c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
+c.CourseDirectory.course_id = paths.COURSE_ID
+c.CourseDirectory.source_directory = paths.SOURCE
+c.CourseDirectory.release_directory = paths.RELEASE
+c.CourseDirectory.submitted_directory = paths.SUBMITTED
+c.CourseDirectory.autograded_directory = paths.AUTOGRADED
+c.CourseDirectory.feedback_directory = paths.FEEDBACK
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.egg-info"]
-c.CourseDirectory.db_url = os.environ.get(
-    "CONVLAB_DB_URL",
-    # wait up to 60 s for a lock instead of failing: parallel graders write briefly, in turns
-    "sqlite:///" + os.path.join(_here, "autograder", "gradebook.db") + "?timeout=60",
-)
+# SQLite in the data folder by default (waiting up to 60 s for a lock instead of failing: parallel
+# graders write briefly, in turns); a scratch course root sets its own
+c.CourseDirectory.db_url = os.environ.get("CONVLAB_DB_URL", default_url(_here))
+try:                           # SQLite creates the file, not its folder (git-ignored, maybe absent)
+    os.makedirs(os.path.join(_here, paths.DATA), exist_ok=True)
+except OSError:                # a read-only checkout: `make check` grades in a scratch root anyway
+    pass
 
 # What students see in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # --- trap 2: feedback never shows hidden tests, neither as source nor in a traceback -----------
-# Import this repository's `autograder` package even when the working directory (a scratch course
-# root) has an `autograder/` folder of its own, which Python would otherwise take as a namespace
-# package (the editable install does not put the repository on sys.path).
-if _here not in sys.path:
-    sys.path.insert(0, _here)
 from autograder.feedback import RedactHiddenTests  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
@@ -78,3 +79,7 @@ c.GenerateFeedback.preprocessors = [
     ClearHiddenTests,
     CSSHTMLHeaderPreprocessor,
 ]
+
+# --- student code isolation (issue 16) ---------------------------------------------------------
+# The kernel nbgrader starts runs the student's code: autograder.isolation.configure_nbgrader(c)
+# goes here, last, after every other change to the Autograde preprocessors.

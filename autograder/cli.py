@@ -7,25 +7,26 @@
                                        exit status 0 only at full marks
     collect CHAPTER FOLDER_OR_ZIP      take in an LMS export (one notebook per student id)
     autograde CHAPTER [--student ID] [--workers N]
-                                       grade submissions in autograder/submitted (instructors)
-    feedback CHAPTER                   HTML feedback without hidden tests -> autograder/feedback
-    export [--to FILE]                 grades as CSV (default autograder/exports/grades.csv)
+                                       grade submissions in grading/submitted (instructors)
+    feedback CHAPTER                   HTML feedback without hidden tests -> grading/feedback
+    export [--to FILE]                 grades as CSV (default grading/exports/grades.csv)
+
+Grading commands import nbgrader (seconds); `workspace` and `generate` start without it.
 """
 from __future__ import annotations
 
 import argparse
-import filecmp
 import json
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
-from . import core
+from autograder import intake, paths, release
+from autograder.nbgrader_run import run_nbgrader
 
 
-def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
+def _print_result(r, out=sys.stdout) -> None:
+    """What `check` prints for a GradeResult (autograder/results.py)."""
     print(f"\n{r.assignment} for {r.student}: graded with the visible and the hidden tests "
           f"({r.seconds:.1f} s)", file=out)
     if r.error:
@@ -53,7 +54,7 @@ def _print_result(r: core.GradeResult, out=sys.stdout) -> None:
     print(f"  {'':4} {'total':<{width}}  {_total(r)}", file=out)
 
 
-def _total(r: core.GradeResult) -> str:
+def _total(r) -> str:
     """"16 / 16", with the bonus beside it when the chapter has one: "16 / 16 (+3 of 3 bonus)"."""
     text = f"{r.score:g} / {r.max_score:g}"
     return text + (f" (+{r.bonus:g} of {r.bonus_max:g} bonus)" if r.bonus_max or r.bonus else "")
@@ -94,45 +95,10 @@ def _add_bonus_column(csv_path: Path, bonus: dict) -> None:
         writer.writerows(rows)
 
 
-def generate_course(chapters: list, check_only: bool = False) -> list:
-    """Regenerate course/<chapter> for each chapter in a scratch root; copy it into the
-    repository (or, with check_only, only report the files that differ). Returns differences."""
-    differences = []
-    with tempfile.TemporaryDirectory(prefix="convlab-generate-") as tmp:
-        root = core.scratch_course(Path(tmp))
-        for chapter in chapters:
-            fresh = core.generate(root, chapter)
-            committed = core.REPO / "course" / chapter
-            differences += [f"course/{chapter}/{d}" for d in _tree_diff(fresh, committed)]
-            if not check_only:
-                if committed.exists():
-                    shutil.rmtree(committed)
-                shutil.copytree(fresh, committed)
-    return differences
-
-
-def _tree_diff(a: Path, b: Path) -> list:
-    if not b.is_dir():
-        return ["(missing)"]
-    cmp = filecmp.dircmp(a, b, ignore=[".ipynb_checkpoints", "__pycache__"])
-    diff = []
-
-    def walk(c, prefix=""):
-        diff.extend(prefix + n + " (only in generated)" for n in c.left_only)
-        diff.extend(prefix + n + " (only in course/)" for n in c.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(c.left, c.right, c.common_files, shallow=False)
-        diff.extend(prefix + n + " (differs)" for n in mismatch + errors)
-        for name, sub in c.subdirs.items():
-            walk(sub, prefix + name + "/")
-
-    walk(cmp)
-    return diff
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default=str(core.REPO),
+    parser.add_argument("--root", default=str(paths.REPO),
                         help="course root with nbgrader_config.py (default: this repository; "
                              "setup/collect/autograde/feedback/export)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,7 +116,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("collect", help="take in an LMS export of notebooks named by student id")
     p.add_argument("chapter")
     p.add_argument("source", help="a folder or a .zip of <student-id>[_...].ipynb files")
-    p = sub.add_parser("autograde", help="grade submissions in autograder/submitted")
+    p = sub.add_parser("autograde", help=f"grade submissions in {paths.SUBMITTED}")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--workers", type=int, default=max(1, min(os.cpu_count() or 1, 8)),
@@ -159,18 +125,18 @@ def main(argv=None) -> int:
     p = sub.add_parser("feedback", help="generate HTML feedback (no hidden tests)")
     p.add_argument("chapter")
     p = sub.add_parser("export", help="export grades to CSV")
-    p.add_argument("--to", default="autograder/exports/grades.csv")
+    p.add_argument("--to", default=f"{paths.EXPORTS}/grades.csv")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "nbgrader_config.py").is_file():
         parser.error(f"{root} is not a course root (it has no nbgrader_config.py)")
 
     if args.command == "generate":
-        chapters = args.chapters or core.assignments()
-        unknown = sorted(set(chapters) - set(core.assignments()))
+        chapters = args.chapters or paths.assignments()
+        unknown = sorted(set(chapters) - set(paths.assignments()))
         if unknown:
-            parser.error(f"unknown chapter(s) {unknown}; chapters: {core.assignments()}")
-        diff = generate_course(chapters, check_only=args.check)
+            parser.error(f"unknown chapter(s) {unknown}; chapters: {paths.assignments()}")
+        diff = release.generate_course(chapters, check_only=args.check)
         if args.check:
             if diff:
                 print("course/ is not what nbgrader generates from solutions/ "
@@ -182,24 +148,27 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "setup":
-        db_url = core._db_url(root)
-        core.sync_gradebook(db_url)
-        print(f"gradebook {db_url}: chapters {', '.join(core.assignments())}")
+        from autograder import gradebook
+
+        db_url = gradebook.url(root)
+        gradebook.sync(db_url)
+        print(f"gradebook {db_url}: chapters {', '.join(paths.assignments())}")
         if args.students:
-            core.run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())],
-                              root)
+            run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())], root)
             print(f"students imported from {args.students}")
         return 0
 
     if args.command == "workspace":
-        copied = core.prepare_workspace(Path(args.dir))
+        copied = release.prepare_workspace(Path(args.dir))
         print(f"{args.dir}/: " + (f"new chapters copied: {', '.join(copied)}" if copied
                                   else "up to date (your work is never overwritten)"))
         return 0
 
     if args.command == "check":
+        from autograder.selfcheck import check_notebook
+
         try:
-            result = core.check_notebook(Path(args.notebook))
+            result = check_notebook(Path(args.notebook))
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -211,16 +180,18 @@ def main(argv=None) -> int:
         return 0 if result.full_marks else 1
 
     if args.command == "autograde":
-        submitted = root / "autograder" / "submitted"
-        students = args.student or sorted(
-            p.name for p in submitted.glob("*") if (p / args.chapter).is_dir())
+        from autograder import gradebook
+        from autograder.pipeline import grade_many
+
+        students = args.student or paths.CoursePaths(root).students(args.chapter)
         if not students:
-            print(f"no submissions for {args.chapter} in {submitted}", file=sys.stderr)
+            print(f"no submissions for {args.chapter} in {root / paths.SUBMITTED}",
+                  file=sys.stderr)
             return 1
-        db_url = core._db_url(root)
-        if not core.gradebook_has(db_url, args.chapter):
-            core.sync_gradebook(db_url, [args.chapter])
-        backup = core.backup_gradebook(root)
+        db_url = gradebook.url(root)
+        if not gradebook.has_chapter(db_url, args.chapter):
+            gradebook.sync(db_url, [args.chapter])
+        backup = gradebook.backup(root)
         if backup:
             print(f"gradebook backed up to {backup.relative_to(root)}")
         workers = max(1, min(args.workers, len(students)))
@@ -235,11 +206,11 @@ def main(argv=None) -> int:
             print(f"[{bar:<20}] {len(done)}/{len(students)} {r.student}: {status} "
                   f"({r.seconds:.1f} s)", flush=True)
 
-        before = core.class_records(db_url)
-        results = core.grade_many(root, args.chapter, students, workers=workers,
-                                  on_result=progress)
+        before = gradebook.class_records(db_url)
+        results = grade_many(root, args.chapter, students, workers=workers, on_result=progress)
         print(_summary_table(results))
-        changed = core.records_changed(before, core.class_records(db_url), set(students))
+        changed = gradebook.records_changed(before, gradebook.class_records(db_url),
+                                            set(students))
         if changed:
             print("\nWARNING: the gradebook records of students who were NOT graded in this run "
                   "changed during it (a submission may have written to the gradebook):\n  "
@@ -251,7 +222,7 @@ def main(argv=None) -> int:
 
     if args.command == "collect":
         try:
-            found = core.import_submissions(root, args.chapter, Path(args.source))
+            found = intake.import_submissions(root, args.chapter, Path(args.source))
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -259,15 +230,17 @@ def main(argv=None) -> int:
         return 0 if found else 1
 
     if args.command == "feedback":
-        core.run_nbgrader(["generate_feedback", args.chapter, "--force"], root)
-        print(f"feedback written to autograder/feedback/<student>/{args.chapter}/")
+        run_nbgrader(["generate_feedback", args.chapter, "--force"], root)
+        print(f"feedback written to {paths.FEEDBACK}/<student>/{args.chapter}/")
         return 0
 
     if args.command == "export":
         target = (root / args.to).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
-        core.run_nbgrader(["export", "--to", str(target)], root)
-        _add_bonus_column(target, core.bonus_records(core._db_url(root)))
+        from autograder import gradebook
+
+        run_nbgrader(["export", "--to", str(target)], root)
+        _add_bonus_column(target, gradebook.bonus_records(gradebook.url(root)))
         print(f"grades written to {target} (score includes the bonus column's extra credit; "
               f"max_score does not)")
         return 0

@@ -1,10 +1,11 @@
-"""The untrusted side of the trusted re-check (see autograder/verify.py). Not for direct use.
+"""The untrusted side of the trusted re-check (see autograder/recheck.py). Not for direct use.
 
 Runs in its own process: executes a submission's cells (test cells excluded), then serves calls of
-the graded functions from the trusted grader over a private pipe. Everything the student's code
-does (patching NumPy, the course's helpers, TensorFlow, IPython, stdout...) stays in here; the
-grader only receives plain data (numbers, strings, containers of them and NumPy arrays, never a
-pickle), which autograder.verify.decode turns back into values of the same type, dtype and shape.
+the graded functions from the trusted grader over a private pipe (autograder/protocol.py).
+Everything the student's code does (patching NumPy, the course's helpers, TensorFlow, IPython,
+stdout...) stays in here; the grader only receives plain data (numbers, strings, containers of them
+and NumPy arrays, never a pickle), which protocol.decode turns back into values of the same type,
+dtype and shape.
 
 Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX, SciPy's
 ready-made convolutions and scikit-learn cannot be imported here, and the course's own reference
@@ -12,34 +13,24 @@ functions listed for the chapter in convlab.REFERENCE_ONLY raise when called.
 """
 from __future__ import annotations
 
-import base64
 import io
 import json
 import linecache
 import os
-import pickle
 import resource
 import signal
-import struct
 import sys
 import traceback
 
-from convlab.policy import FORBIDDEN_MODULES
-
-BLOCKED = tuple(FORBIDDEN_MODULES)   # a copy: the submission may rebind convlab.policy's
-MAX_REPLY = 256 * 1024 * 1024
-MAX_DEPTH = 20
-# what crosses as raw bytes: arrays of bool, integers, floats, complex (every graded result is
-# numeric); NumPy scalars also of fixed-width strings (np.str_, np.bytes_)
-ARRAY_KINDS = "biufc"
-SCALAR_KINDS = "biufcUS"
+from autograder import protocol
+from autograder.protocol import BLOCKED
 
 
 class _Blocker:
     """A meta-path finder that refuses the libraries a solution must not use."""
 
     def find_spec(self, name, path=None, target=None):
-        if any(name == blocked or name.startswith(blocked + ".") for blocked in BLOCKED):
+        if protocol.is_blocked(name):
             raise ImportError(
                 f"importing {name} is not allowed in graded solutions: implement the "
                 f"operation yourself with NumPy (the grader blocks {', '.join(BLOCKED)})")
@@ -85,7 +76,7 @@ def _tampering(armed: list, blocker) -> str:
     """What the submission undid of the policy above, or "". Checked after every call: a guard
     against undoing it by plain means (importlib.reload of a reference module, removing the import
     blocker), not a security boundary; the grader also watches this process's loaded libraries
-    from outside (autograder.verify.Sandbox.forbidden_library)."""
+    from outside (autograder.recheck.Sandbox.forbidden_library)."""
     if blocker not in sys.meta_path:
         return ("the submission removed the grader's import blocker (sys.meta_path): "
                 "importing " + ", ".join(BLOCKED) + " is not allowed in graded solutions")
@@ -106,74 +97,14 @@ def _alarm(signum, frame):
     raise _Timeout()
 
 
-def encode(value, depth=0):
-    """Plain, pickle-free data for the grader; autograder.verify.decode is its inverse: the value
-    comes back with the same type (Python or NumPy scalar, array, tuple, list, dict, set), dtype and
-    shape, so a test compares there what it would compare in the notebook. Keep the two in step."""
-    import numpy as np
-
-    if depth > MAX_DEPTH:
-        return {"t": "other", "type": "deeply nested value"}
-    # NumPy first: np.float64 is a float, np.complex128 a complex and np.str_ a str subclass
-    if type(value) is np.ndarray:
-        return {"t": "nd", **_array(value, ARRAY_KINDS)}
-    if isinstance(value, np.generic):
-        return {"t": "npscalar", **_array(np.asarray(value), SCALAR_KINDS)}
-    if value is None or isinstance(value, bool):
-        return {"t": "plain", "v": value}
-    if isinstance(value, str):
-        return {"t": "plain", "v": str.__str__(value)}
-    if isinstance(value, int):
-        return {"t": "int", "v": int.__repr__(value)}
-    if isinstance(value, float):
-        return {"t": "float", "v": float.__repr__(value)}
-    if isinstance(value, complex):
-        return {"t": "complex", "v": [float.__repr__(value.real), float.__repr__(value.imag)]}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        kind = next(k for k in (list, tuple, set, frozenset) if isinstance(value, k)).__name__
-        return {"t": kind, "v": [encode(v, depth + 1) for v in value]}
-    if isinstance(value, dict):
-        return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)]
-                                   for k, v in value.items()]}
-    return {"t": "other", "type": type(value).__name__}
-
-
-def _array(a, kinds):
-    """dtype, shape and the raw bytes of an array or 0-d array (of a NumPy scalar). Shape () stays
-    (), and a Fortran-ordered array is sent (and rebuilt) in Fortran order."""
-    if a.dtype.hasobject or a.dtype.kind not in kinds or a.dtype.names is not None:
-        raise TypeError(f"arrays of dtype {a.dtype} cannot be graded")
-    order = "F" if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous else "C"
-    return {"dtype": a.dtype.str, "shape": list(a.shape), "order": order,
-            "b64": base64.b64encode(a.tobytes(order=order)).decode()}
-
-
-def _send(wfile, obj):
-    data = json.dumps(obj).encode()
-    wfile.write(struct.pack("!Q", len(data)) + data)
-    wfile.flush()
-
-
-def _error(exc):
-    mro = [c.__name__ for c in type(exc).__mro__]
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    for frame in reversed(frames):
-        if frame.filename.startswith("<cell"):
-            where = f" (in {frame.name}, line {frame.lineno}"
-            where += f": `{frame.line.strip()}`)" if frame.line else ")"
-            break
-    try:
-        message = str(exc)
-    except BaseException:  # noqa: BLE001 - a hostile __str__
-        message = "<unprintable message>"
-    return {"mro": mro[:8], "message": message[:2000], "where": where}
+def _send(wfile, message):
+    protocol.write_frame(wfile, protocol.pack_reply(message))
 
 
 def _cell_error(exc, filename):
-    """What stopped a cell: the error (as :func:`_error`) and the line of *this* cell it stopped
-    at, with its code (for a syntax error, the offending line)."""
-    err = _error(exc)
+    """What stopped a cell: the error (as protocol.describe_error) and the line of *this* cell it
+    stopped at, with its code (for a syntax error, the offending line)."""
+    err = protocol.describe_error(exc)
     line, code = None, ""
     if isinstance(exc, SyntaxError) and exc.filename == filename:
         line, code = exc.lineno, (exc.text or "")
@@ -228,16 +159,15 @@ def main():
     _send(wfile, {"ready": True, "cell_errors": cell_errors})
 
     while True:
-        header = rfile.read(8)
-        if len(header) < 8:
+        call = protocol.read_frame(rfile)
+        if call is None:
             return
-        (n,) = struct.unpack("!Q", header)
-        name, args, kwargs = pickle.loads(rfile.read(n))  # from the trusted grader
+        name, args, kwargs = protocol.unpack_call(call)
         fn = ns.get(name)
         if not callable(fn):
-            _send(wfile, {"error": {"mro": ["NameError"], "where": "",
-                                    "message": f"{name} is not defined in the submission (was it "
-                                               f"deleted, renamed, or did its cell fail?)"}})
+            _send(wfile, protocol.error_reply(
+                "NameError", f"{name} is not defined in the submission (was it deleted, renamed, "
+                             f"or did its cell fail?)"))
             continue
         signal.alarm(timeout)
         try:
@@ -246,20 +176,19 @@ def main():
             tampered = _tampering(armed, blocker)
             if tampered:
                 raise PermissionError(tampered)
-            reply = {"ok": encode(result)}
+            reply = {"ok": protocol.encode(result)}
         except _Timeout:
-            reply = {"error": {"mro": ["TimeoutError"], "where": "",
-                               "message": f"{name} ran longer than {timeout} s and was stopped "
-                                          f"(an endless loop?)"}}
+            reply = protocol.error_reply("TimeoutError", f"{name} ran longer than {timeout} s and "
+                                                         f"was stopped (an endless loop?)")
         except BaseException as exc:  # noqa: BLE001
             signal.alarm(0)
-            reply = {"error": _error(exc)}
+            reply = {"error": protocol.describe_error(exc)}
         finally:
             signal.alarm(0)
         try:
             _send(wfile, reply)
         except BaseException as exc:  # noqa: BLE001 - e.g. an unencodable value
-            _send(wfile, {"error": _error(exc)})
+            _send(wfile, {"error": protocol.describe_error(exc)})
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import nbclient  # noqa: E402
 import nbformat  # noqa: E402
 from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
 
-from autograder import core  # noqa: E402
+from autograder import intake, nbgrader_run, paths, pipeline  # noqa: E402
 
 BUDGET_EXECUTE = 240.0
 BUDGET_GRADE = 1.5 * BUDGET_EXECUTE
@@ -38,17 +38,17 @@ def execute_seconds(chapter: str) -> float:
 
 
 def main() -> int:
-    chapters = core.assignments()
+    chapters = paths.assignments()
     print(f"{os.cpu_count()} CPU cores; chapters: {', '.join(chapters)}\n")
     print(f"{'chapter':<22} {'execute (s)':>12} {'autograde (s)':>14} {'score':>10}")
     total_exec = total_grade = 0.0
-    root = core.scratch_course()
+    root = paths.scratch_course()
     try:
         for chapter in chapters:
             ex = execute_seconds(chapter)
-            core.generate(root, chapter)
-            core.submit(root, chapter, "bench", REPO / "solutions" / chapter / f"{chapter}.ipynb")
-            r = core.grade_submission(root, chapter, "bench")
+            nbgrader_run.generate(root, chapter)
+            intake.submit(root, chapter, "bench", REPO / "solutions" / chapter / f"{chapter}.ipynb")
+            r = pipeline.grade_submission(root, chapter, "bench")
             total_exec += ex
             total_grade += r.seconds
             print(f"{chapter:<22} {ex:>12.1f} {r.seconds:>14.1f} {r.score:>5g}/{r.max_score:<4g}")

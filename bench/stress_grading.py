@@ -5,9 +5,9 @@
     python bench/stress_grading.py [CHAPTER] [N] --workers W     N students, W at a time (a class)
     CONVLAB_DB_URL=postgresql+psycopg2://... python bench/stress_grading.py ... --workers W
 
-With --workers, the N submissions go through ``autograder.core.grade_many`` (a process pool) into
-one gradebook (SQLite in a scratch course unless CONVLAB_DB_URL names another), and the wall time
-and throughput are printed with a SQLite integrity check at the end.
+With --workers, the N submissions go through ``autograder.pipeline.grade_many`` (a process pool)
+into one gradebook (SQLite in a scratch course unless CONVLAB_DB_URL names another), and the wall
+time and throughput are printed with a SQLite integrity check at the end.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from autograder import core  # noqa: E402
+from autograder import gradebook, intake, nbgrader_run, paths, pipeline  # noqa: E402
 
 
 def main() -> int:
@@ -31,25 +31,25 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=0, help="grade N students W at a time")
     args = ap.parse_args()
     chapter, n = args.chapter, args.n
-    reference = core.REPO / "solutions" / chapter / f"{chapter}.ipynb"
-    root = core.scratch_course(db_url=os.environ.get("CONVLAB_DB_URL"))
+    reference = paths.REPO / "solutions" / chapter / f"{chapter}.ipynb"
+    root = paths.scratch_course(db_url=os.environ.get("CONVLAB_DB_URL"))
     try:
-        core.generate(root, chapter)
+        nbgrader_run.generate(root, chapter)
         if args.workers:
             students = [f"s{i:04d}" for i in range(n)]
             for s in students:
-                core.submit(root, chapter, s, reference)
+                intake.submit(root, chapter, s, reference)
             start = time.monotonic()
-            results = core.grade_many(root, chapter, students, workers=args.workers,
+            results = pipeline.grade_many(root, chapter, students, workers=args.workers,
                                       on_result=lambda r: print(
                                           f"{r.student}: {r.score:g}/{r.max_score:g} in "
                                           f"{r.seconds:.1f} s {r.error[:80]}", flush=True))
             wall = time.monotonic() - start
         else:
-            core.submit(root, chapter, "stress", reference)
+            intake.submit(root, chapter, "stress", reference)
             results = []
             for i in range(n):
-                r = core.grade_submission(root, chapter, "stress")
+                r = pipeline.grade_submission(root, chapter, "stress")
                 results.append(r)
                 print(f"run {i + 1:>2}/{n}: {r.score:g}/{r.max_score:g} in {r.seconds:.1f} s"
                       + ("" if not r.error else f"  <-- {r.error}"), flush=True)
@@ -59,7 +59,7 @@ def main() -> int:
             if r.error or r.score < r.max_score:
                 print(f"  not full: {r.student} {r.error or [c for c in r.cells if c.score < c.max_score]}")
         seconds = [r.seconds for r in results]
-        db = core.sqlite_file(core._db_url(root))
+        db = gradebook.sqlite_file(gradebook.url(root))
         integrity = "n/a (not SQLite)"
         if db is not None:
             with sqlite3.connect(db) as con:

@@ -1,19 +1,21 @@
 """Run a chapter's test cells in *this* process, judged the way nbgrader judges them.
 
-nbgrader gives a test cell its points when it raises nothing and writes nothing to stderr. Doing
-the same in-process lets one pytest process check dozens of mutant implementations against the
-visible and hidden tests in seconds; tests/test_nbgrader_roundtrip.py shows on real nbgrader that
-the verdicts agree.
+nbgrader gives a test cell its points when it raises nothing and writes nothing to stderr
+(autograder.cells.run_test_cell, the grader's own judge). Doing the same in-process lets one
+pytest process check dozens of mutant implementations against the visible and hidden tests in
+seconds; tests/test_nbgrader_roundtrip.py shows on real nbgrader that the verdicts agree.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils
+
+from autograder import cells
+from autograder.cells import strip_hidden  # noqa: F401 - the tests' name for it
 
 REPO = Path(__file__).resolve().parent.parent
 MAGIC = re.compile(r"^\s*[%!]", re.M)
@@ -32,20 +34,7 @@ def release_notebook(chapter: str):
     return nbformat.read(REPO / "course" / chapter / f"{chapter}.ipynb", as_version=4)
 
 
-def meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def strip_hidden(source: str) -> str:
-    out, inside = [], False
-    for line in source.split("\n"):
-        if "BEGIN HIDDEN TESTS" in line:
-            inside = True
-        elif "END HIDDEN TESTS" in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+meta = cells.nbgrader_meta
 
 
 @dataclass
@@ -77,31 +66,26 @@ def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = T
         if MAGIC.search(src):
             raise AssertionError(f"cell {m.get('grade_id')!r} uses IPython magics; course "
                                  f"notebooks are plain Python")
-        is_test = bool(m.get("grade"))
+        is_test = cells.is_test(cell)
         if is_test and not hidden:
             src = strip_hidden(src)
-        if not is_test and not run_other_cells and not m.get("solution") and m.get("grade_id") != "setup":
+        if (not is_test and not run_other_cells and not utils.is_solution(cell)
+                and m.get("grade_id") != "setup"):
             continue
-        err = io.StringIO()
-        message = ""
-        try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-                exec(compile(src, f"<cell {m.get('grade_id', '?')}>", "exec"), ns)
-        except Exception as exc:  # noqa: BLE001 - a failing cell is data here
-            message = f"{type(exc).__name__}: {exc}"
+        filename = f"<cell {m.get('grade_id', '?')}>"
         if is_test:
-            if not message and err.getvalue():
-                message = "wrote to stderr: " + err.getvalue()[:200]
+            message = cells.run_test_cell(src, ns, filename)
             verdicts[m["grade_id"]] = CellVerdict(m["grade_id"], points_at_stake(cell),
                                                   not message, message)
+        else:
+            cells.run_cell(src, ns, filename)      # a failing solution fails its tests
     return verdicts
 
 
 def points_at_stake(cell) -> float:
     """A test cell's points, or for a bonus test (0 points in nbgrader, a `# bonus: N points`
     line) its extra credit: what a wrong implementation loses either way."""
-    from autograder.verify import bonus_points
-    return float(meta(cell)["points"]) or bonus_points(cell.source)
+    return float(meta(cell)["points"]) or cells.bonus_points(cell.source)
 
 
 def score(verdicts: dict) -> tuple:

@@ -1,7 +1,7 @@
 """Issue 8's catalogue of hostile and broken submissions: each gets no more than its honest work,
 a message that names what happened, and nobody else's record changes.
 
-Every attack runs through the trusted re-check (autograder.verify; fast, one sandbox each); the
+Every attack runs through the trusted re-check (autograder.recheck; fast, one sandbox each); the
 ones in THROUGH_NBGRADER also run through real nbgrader + re-check, as an instructor grades.
 """
 import sqlite3
@@ -12,10 +12,11 @@ import pytest
 import attacks as A
 import nbharness as h
 from attacks_01_filter_sliding import ATTACKS, CH, THROUGH_NBGRADER, build, corrupt_notebooks, honest_notebook
-from autograder import core
-from autograder.verify import verify
+from autograder import gradebook, intake, nbgrader_run, pipeline
+from autograder.paths import COURSE_ID, REPO, scratch_course
+from autograder.recheck import verify
 
-SOURCE = core.REPO / "solutions" / CH / f"{CH}.ipynb"
+SOURCE = REPO / "solutions" / CH / f"{CH}.ipynb"
 GRADE_IDS = [h.meta(c)["grade_id"] for c in h.source_notebook(CH).cells if h.meta(c).get("grade")]
 
 
@@ -51,8 +52,8 @@ def test_corrupt_notebook_through_the_recheck(kind, tmp_path):
 # --- the instructor's path: nbgrader + re-check, many students in one gradebook -----------------
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    root = core.scratch_course(tmp_path_factory.mktemp("attacks"))
-    core.generate(root, CH)
+    root = scratch_course(tmp_path_factory.mktemp("attacks"))
+    nbgrader_run.generate(root, CH)
     work = tmp_path_factory.mktemp("subs")
     students = {"honest": honest_notebook()}
     for i, name in enumerate(THROUGH_NBGRADER):
@@ -68,10 +69,11 @@ def graded_class(tmp_path_factory):
     corrupt.write_text("{ this is not json")
     paths["corrupt"] = corrupt
     for sid, path in paths.items():
-        core.submit(root, CH, sid, path)
+        intake.submit(root, CH, sid, path)
     # two at a time into one SQLite gradebook, as `autograde --workers 2` grades a class: hostile
     # neighbours (os._exit, memory blow-up, endless output) must not disturb anyone's record
-    results = {r.student: r for r in core.grade_many(root, CH, list(paths), workers=2, timeout=900)}
+    results = {r.student: r
+               for r in pipeline.grade_many(root, CH, list(paths), workers=2, timeout=900)}
     return root, results
 
 
@@ -86,7 +88,7 @@ def test_attack_through_nbgrader(graded_class, index):
     check_rules(name, {c.grade_id: c.score == c.max_score for c in r.cells},
                 {c.grade_id: c.message for c in r.cells}, rules)
     if rules.get("fools_kernel"):
-        graded = root / "autograder" / "autograded" / f"attacker{index:02d}" / CH / f"{CH}.ipynb"
+        graded = root / "grading" / "autograded" / f"attacker{index:02d}" / CH / f"{CH}.ipynb"
         assert "TrustedRecheckFailed" in graded.read_text(), \
             f"{name}: expected nbgrader to be fooled and the re-check to correct it"
 
@@ -98,9 +100,9 @@ def test_class_records_survive_the_attacks(graded_class):
     assert results["corrupt"].error and results["corrupt"].score == 0
     # the honest student's record, read again after everybody else was graded, is intact
     from nbgrader.api import Gradebook
-    with Gradebook(core._db_url(root), core.COURSE_ID) as gb:
+    with Gradebook(gradebook.url(root), COURSE_ID) as gb:
         sub = gb.find_submission_notebook(CH, CH, "honest")
         assert sub.score == results["honest"].max_score
-    db = root / "autograder" / "gradebook.db"
+    db = root / "grading" / "gradebook.db"
     with sqlite3.connect(db) as con:
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"

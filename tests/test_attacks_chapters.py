@@ -1,6 +1,6 @@
 """Issue 8's attack catalogue for chapters 2-7 (tests/attacks.py), through the trusted re-check.
 
-Each attack runs through autograder.verify (one sandbox per submission, a few seconds); real
+Each attack runs through autograder.recheck (one sandbox per submission, a few seconds); real
 nbgrader runs are left to chapter 1's catalogue (tests/test_attacks.py), which shows that what
 the re-check decides is what the instructor's gradebook records.
 """
@@ -9,12 +9,12 @@ import pytest
 
 import attacks as A
 import nbharness as h
-from autograder import core
-from autograder.verify import verify
+from autograder import paths
+from autograder.recheck import verify
 
 
 def source_path(chapter):
-    return core.REPO / "solutions" / chapter / f"{chapter}.ipynb"
+    return paths.REPO / "solutions" / chapter / f"{chapter}.ipynb"
 
 
 def recheck(chapter, nb, tmp_path):
@@ -45,7 +45,7 @@ def test_in_kernel_cells_are_listed_and_not_rechecked(tmp_path):
     """The cells NOT_RECHECKED lists are exactly the ones marked in-kernel only, and the re-check
     really leaves them alone: a hostile submission (a builder renamed, np.allclose patched) still
     gets "not re-checked" there, so their points rest on nbgrader alone (see attacks.py)."""
-    from autograder.verify import IN_KERNEL_ONLY
+    from autograder.cells import IN_KERNEL_ONLY
     for chapter in h.chapters():
         marked = {h.meta(c)["grade_id"] for c in h.source_notebook(chapter).cells
                   if h.meta(c).get("grade") and IN_KERNEL_ONLY in c.source}

@@ -15,8 +15,9 @@ import pytest
 
 import attacks as A
 import nbharness as h
-from autograder import cli, core
-from autograder.verify import bonus_points
+from autograder import cli, gradebook, intake, nbgrader_run, paths, pipeline
+from autograder.results import bonus_tests
+from autograder.cells import bonus_points
 
 CH = "03_pooling_flatten"
 BONUS_FN = "max_pool_backward"
@@ -62,17 +63,17 @@ def printed(result):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = core.scratch_course(tmp_path_factory.mktemp("bonus"))
-    core.generate(root, CH)
+    root = paths.scratch_course(tmp_path_factory.mktemp("bonus"))
+    nbgrader_run.generate(root, CH)
     work = tmp_path_factory.mktemp("subs")
     submissions = {"skipper": without_bonus(CH, BONUS_FN), "keen": A.honest_notebook(CH)}
     for student, nb in submissions.items():
         path = work / student / f"{CH}.ipynb"
         path.parent.mkdir()
         nbformat.write(nb, path)
-        core.submit(root, CH, student, path)
-    results = {r.student: r for r in core.grade_many(root, CH, ["skipper", "keen"], workers=2,
-                                                       timeout=900)}
+        intake.submit(root, CH, student, path)
+    results = {r.student: r for r in pipeline.grade_many(root, CH, ["skipper", "keen"],
+                                                           workers=2, timeout=900)}
     return root, results
 
 
@@ -98,17 +99,18 @@ def test_nbgrader_gradebook_counts_the_bonus_as_extra_credit(graded):
     from nbgrader.api import Gradebook
     root, _ = graded
     full, bonus = stated_points(CH)
-    with Gradebook(core._db_url(root), core.COURSE_ID) as gb:
+    with Gradebook(gradebook.url(root), paths.COURSE_ID) as gb:
         assert gb.find_assignment(CH).max_score == full
         keen = gb.find_submission(CH, "keen")
         skipper = gb.find_submission(CH, "skipper")
         assert keen.max_score == skipper.max_score == full
         assert skipper.score == full and keen.score == full + bonus
         extra = {g.name: g.extra_credit for g in keen.notebooks[0].grades if g.extra_credit}
-        assert sorted(extra) == sorted(c for c in core.bonus_tests(root, CH)) and \
+        assert sorted(extra) == sorted(c for c in bonus_tests(root, CH)) and \
             sum(extra.values()) == bonus
         assert not any(g.extra_credit for g in skipper.notebooks[0].grades)
-    assert core.bonus_records(core._db_url(root)) == {(CH, "keen"): bonus, (CH, "skipper"): 0.0}
+    assert gradebook.bonus_records(gradebook.url(root)) == {(CH, "keen"): bonus,
+                                                            (CH, "skipper"): 0.0}
 
 
 @pytest.mark.nbgrader

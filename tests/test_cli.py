@@ -41,30 +41,30 @@ def test_data_scripts_list():
 
 def test_import_submissions_from_folder_and_zip(tmp_path):
     import zipfile
-    from autograder import core
-    root = core.scratch_course(tmp_path / "course")
+    from autograder import gradebook, intake, paths
+    root = paths.scratch_course(tmp_path / "course")
     lms = tmp_path / "lms"
     lms.mkdir()
     for name in ("s001.ipynb", "s002_01_filter_sliding.ipynb", "s003-late.ipynb", "notes.txt"):
         (lms / name).write_text("{}")
-    found = core.import_submissions(root, "01_filter_sliding", lms)
+    found = intake.import_submissions(root, "01_filter_sliding", lms)
     assert sorted(found) == ["s001", "s002", "s003"]
-    assert (root / "autograder/submitted/s002/01_filter_sliding/01_filter_sliding.ipynb").is_file()
+    assert (root / "grading/submitted/s002/01_filter_sliding/01_filter_sliding.ipynb").is_file()
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("folder/s010.ipynb", "{}")
         z.writestr("../evil.ipynb", "{}")
-    assert sorted(core.import_submissions(root, "01_filter_sliding", archive)) == ["s010"]
+    assert sorted(intake.import_submissions(root, "01_filter_sliding", archive)) == ["s010"]
 
 
 def test_backup_gradebook(tmp_path):
     import sqlite3
-    from autograder import core
-    root = core.scratch_course(tmp_path / "course")
-    db = root / "autograder" / "gradebook.db"
+    from autograder import gradebook, intake, paths
+    root = paths.scratch_course(tmp_path / "course")
+    db = root / "grading" / "gradebook.db"
     with sqlite3.connect(db) as con:
         con.execute("create table t (x)")
-    copy = core.backup_gradebook(root)
+    copy = gradebook.backup(root)
     with sqlite3.connect(copy) as con:
         assert con.execute("select name from sqlite_master").fetchall() == [("t",)]
 

@@ -133,7 +133,7 @@ def test_stated_point_totals_match_the_tests():
 
 def test_keras_tests_are_left_to_nbgrader():
     """Every test cell of this chapter judges Keras objects: the re-check must skip them."""
-    from autograder.verify import IN_KERNEL_ONLY
+    from autograder.cells import IN_KERNEL_ONLY
     for c in h.source_notebook(CH06).cells:
         if h.meta(c).get("grade"):
             lines = c.source.splitlines()

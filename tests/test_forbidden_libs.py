@@ -213,7 +213,7 @@ def numpy_exercises():
     """(chapter, exercise, its first test cell) for every exercise the grader re-checks in its
     sandbox, where the forbidden libraries cannot be imported: all but the Keras-model exercises,
     whose tests are marked in-kernel only."""
-    from autograder.verify import IN_KERNEL_ONLY
+    from autograder.cells import IN_KERNEL_ONLY
     found = []
     for ch in CHAPTERS:
         cells = h.source_notebook(ch).cells

@@ -62,11 +62,11 @@ def test_config_layout():
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
     cd = cfg.CourseDirectory
     assert (cd.source_directory, cd.release_directory) == ("solutions", "course")
-    assert cd.submitted_directory.startswith("autograder")
+    assert cd.submitted_directory.startswith("grading")
     if "CONVLAB_DB_URL" not in os.environ:
-        from autograder import core
-        assert cd.db_url == core.db_url_for(REPO)
-        assert core.sqlite_file(cd.db_url) == REPO / "autograder" / "gradebook.db"
+        from autograder import gradebook
+        assert cd.db_url == gradebook.default_url(REPO)
+        assert gradebook.sqlite_file(cd.db_url) == REPO / "grading" / "gradebook.db"
         assert "timeout=" in cd.db_url   # parallel graders wait for the lock instead of failing
     names = [p.__name__ for p in cfg.GenerateFeedback.preprocessors]
     assert names.index("RedactHiddenTests") < names.index("ClearHiddenTests")

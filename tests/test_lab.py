@@ -7,15 +7,15 @@ import sys
 import time
 import urllib.request
 
-from autograder import core
+from autograder import nbgrader_run, paths, release
 
 
 def test_workspace_copies_new_chapters_and_never_overwrites(tmp_path):
     ws = tmp_path / "workspace"
-    assert core.prepare_workspace(ws) == core.assignments()
+    assert release.prepare_workspace(ws) == paths.assignments()
     nb = ws / "01_filter_sliding" / "01_filter_sliding.ipynb"
     nb.write_text("my work")
-    assert core.prepare_workspace(ws) == []
+    assert release.prepare_workspace(ws) == []
     assert nb.read_text() == "my work"
 
 
@@ -32,15 +32,15 @@ def _get(url):
 
 def test_jupyterlab_serves_the_course_with_widgets(tmp_path):
     ws = tmp_path / "workspace"
-    core.prepare_workspace(ws)
+    release.prepare_workspace(ws)
     port = _free_port()
     cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
            f"--ServerApp.root_dir={ws}", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
            "--IdentityProvider.token=", "--ServerApp.password=",
            "--ServerApp.port_retries=0", "--LabApp.news_url=None"]
     log = open(tmp_path / "lab.log", "w")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=core.REPO,
-                            env={**core.child_env(), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")})
+    env = {**nbgrader_run.child_env(), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=paths.REPO, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90

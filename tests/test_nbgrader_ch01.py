@@ -14,8 +14,8 @@ import nbformat
 import pytest
 
 import nbharness as h
-from autograder import core
-from autograder.feedback import hidden_lines
+from autograder import intake, nbgrader_run, paths, pipeline, selfcheck
+from autograder.cells import hidden_lines
 from mutants_01_filter_sliding import MUTANTS
 
 pytestmark = pytest.mark.nbgrader
@@ -41,8 +41,8 @@ def student_notebook_with(tmp: Path, replace: dict) -> Path:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = core.scratch_course(tmp_path_factory.mktemp("course"))
-    core.generate(root, CHAPTER)
+    root = paths.scratch_course(tmp_path_factory.mktemp("course"))
+    nbgrader_run.generate(root, CHAPTER)
     work = tmp_path_factory.mktemp("work")
     solution_cells = {h.meta(c)["grade_id"]: c.source for c in h.source_notebook(CHAPTER).cells
                       if h.meta(c).get("solution")}
@@ -53,9 +53,9 @@ def graded(tmp_path_factory):
     }
     results = {}
     for student, nb in submissions.items():
-        core.submit(root, CHAPTER, student, nb)
-        results[student] = core.grade_submission(root, CHAPTER, student, timeout=900)
-    core.run_nbgrader(["generate_feedback", CHAPTER, "--force"], root)
+        intake.submit(root, CHAPTER, student, nb)
+        results[student] = pipeline.grade_submission(root, CHAPTER, student, timeout=900)
+    nbgrader_run.run_nbgrader(["generate_feedback", CHAPTER, "--force"], root)
     return root, results
 
 
@@ -91,14 +91,14 @@ def test_feedback_contains_no_hidden_test_source(graded):
     root, _ = graded
     secret = _secret_lines()
     assert secret
-    pages = sorted((root / "autograder" / "feedback").rglob("*.html"))
+    pages = sorted((root / "grading" / "feedback").rglob("*.html"))
     assert {p.parts[-3] for p in pages} == {"carol", "dave"}
     for page in pages:
         text = html.unescape(page.read_text())
         text = re.sub(r"<[^>]+>", "", text)
         leaked = [l for l in secret if l in text]
         assert not leaked, f"{page}: {leaked[:3]}"
-    carol = (root / "autograder" / "feedback" / "carol" / CHAPTER / f"{CHAPTER}.html").read_text()
+    carol = (root / "grading" / "feedback" / "carol" / CHAPTER / f"{CHAPTER}.html").read_text()
     assert "flipped the kernel" in html.unescape(carol)
 
 
@@ -107,7 +107,7 @@ def test_redaction_is_needed(graded):
     tests quotes hidden lines in its tracebacks: the feedback check above is a real check."""
     root, results = graded
     assert 0 < results["dave"].score < results["dave"].max_score
-    graded_nb = root / "autograder" / "autograded" / "dave" / CHAPTER / f"{CHAPTER}.ipynb"
+    graded_nb = root / "grading" / "autograded" / "dave" / CHAPTER / f"{CHAPTER}.ipynb"
     outputs = json.dumps([c.get("outputs", []) for c in json.loads(graded_nb.read_text())["cells"]])
     outputs = re.sub(r"\\u001b\[[0-9;]*m", "", outputs)
     assert any(json.dumps(l)[1:-1] in outputs for l in _secret_lines())
@@ -117,8 +117,8 @@ def test_self_check_matches_instructor(graded, tmp_path):
     """`make check` (a scratch course per call) gives the instructor's score."""
     _, results = graded
     nb = tmp_path / f"{CHAPTER}.ipynb"
-    shutil.copyfile(Path(graded[0]) / "autograder" / "submitted" / "carol" / CHAPTER / f"{CHAPTER}.ipynb", nb)
-    mine = core.check_notebook(nb)
+    shutil.copyfile(paths.CoursePaths(graded[0]).submitted(CHAPTER, "carol"), nb)
+    mine = selfcheck.check_notebook(nb)
     assert not mine.error
     assert [(c.grade_id, c.score) for c in mine.cells] == \
         [(c.grade_id, c.score) for c in results["carol"].cells]

@@ -2,7 +2,7 @@
 
 Per chapter, the reference solution must score full marks, the untouched release 0 (quickly, with
 "not implemented yet" as the message), and the feedback must not contain hidden-test source. The
-two are graded at the same time into one gradebook (core.grade_many with two workers).
+two are graded at the same time into one gradebook (pipeline.grade_many with two workers).
 """
 import html
 import re
@@ -10,31 +10,31 @@ import re
 import pytest
 
 import nbharness as h
-from autograder import core
-from autograder.feedback import hidden_lines
+from autograder import intake, nbgrader_run, paths, pipeline
+from autograder.cells import hidden_lines
 
 pytestmark = pytest.mark.nbgrader
 
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    return core.scratch_course(tmp_path_factory.mktemp("course"))
+    return paths.scratch_course(tmp_path_factory.mktemp("course"))
 
 
 @pytest.fixture(scope="module", params=h.chapters())
 def graded(request, root):
     chapter = request.param
-    core.generate(root, chapter)
+    nbgrader_run.generate(root, chapter)
     submissions = {
-        "alice": core.REPO / "solutions" / chapter / f"{chapter}.ipynb",   # reference solution
-        "bob": core.REPO / "course" / chapter / f"{chapter}.ipynb",        # untouched release
+        "alice": paths.REPO / "solutions" / chapter / f"{chapter}.ipynb",   # reference solution
+        "bob": paths.REPO / "course" / chapter / f"{chapter}.ipynb",        # untouched release
     }
     for student, nb in submissions.items():
-        core.submit(root, chapter, student, nb)
+        intake.submit(root, chapter, student, nb)
     # both at once (two worker processes, one SQLite gradebook), as `autograde --workers 2` does
     results = {r.student: r for r in
-               core.grade_many(root, chapter, list(submissions), workers=2, timeout=900)}
-    core.run_nbgrader(["generate_feedback", chapter, "--force"], root)
+               pipeline.grade_many(root, chapter, list(submissions), workers=2, timeout=900)}
+    nbgrader_run.run_nbgrader(["generate_feedback", chapter, "--force"], root)
     return chapter, results
 
 
@@ -60,7 +60,7 @@ def test_feedback_contains_no_hidden_test_source(graded, root):
     secret = [l for c in h.source_notebook(chapter).cells for l in hidden_lines(c.source)
               if len(l) >= 12]
     assert secret
-    pages = sorted((root / "autograder" / "feedback").glob(f"*/{chapter}/*.html"))
+    pages = sorted((root / "grading" / "feedback").glob(f"*/{chapter}/*.html"))
     assert {p.parts[-3] for p in pages} >= {"alice", "bob"}
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))

@@ -15,7 +15,7 @@ import pytest
 
 import nbharness as h
 from conftest import REPO
-from autograder.verify import bonus_points
+from autograder.cells import bonus_points, replace_hidden
 
 CHAPTERS = h.chapters()
 SOLUTION_CELL = re.compile(r"### BEGIN SOLUTION.*### END SOLUTION", re.S)
@@ -36,8 +36,6 @@ def test_chapter_folders_match():
     assert set(CHAPTERS) <= set(planned), "every chapter must be in convlab.CHAPTERS"
 
 
-HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*$",
-                          re.S | re.M)
 FORGET_HIDDEN = """_names_before_hidden_tests = set(globals())
 try:
     exec(compile({code!r}, "<hidden tests>", "exec"), globals())
@@ -65,8 +63,8 @@ def release_with_solutions(chapter, hidden_tests=False):
             assert cell.source == h.strip_hidden(source[m["grade_id"]]), \
                 f"course/{chapter}: {m['grade_id']} differs from solutions/: run `make generate`"
             if hidden_tests:
-                cell.source = HIDDEN_BLOCK.sub(
-                    lambda block: FORGET_HIDDEN.format(code=block.group(1)), source[m["grade_id"]])
+                cell.source = replace_hidden(source[m["grade_id"]],
+                                             lambda code: FORGET_HIDDEN.format(code=code))
     return nb
 
 
@@ -274,7 +272,7 @@ def test_release_has_no_solutions_or_hidden_tests(chapter):
     release = h.release_notebook(chapter)
     text = json.dumps(release.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-    from autograder.feedback import hidden_lines
+    from autograder.cells import hidden_lines
     secret = [l for c in h.source_notebook(chapter).cells for l in hidden_lines(c.source)
               if len(l) > 20]
     assert secret

@@ -1,6 +1,6 @@
 """Grading a class several submissions at a time (issue 8).
 
-Two configurations of the same unit of work, ``autograder.core.grade_submission``:
+Two configurations of the same unit of work, ``autograder.pipeline.grade_submission``:
 - a laptop: the instructor's command line, ``--workers 2`` (a process pool), SQLite gradebook;
 - a cluster: a Dask ``distributed`` cluster's executor, a PostgreSQL gradebook.
 Each student must get exactly the score a one-at-a-time, in-process grading gives
@@ -18,7 +18,7 @@ import pytest
 
 import nbharness as h
 from attacks_01_filter_sliding import CH, honest_notebook
-from autograder import core
+from autograder import gradebook, intake, nbgrader_run, paths, pipeline
 from mutants_01_filter_sliding import MUTANTS
 from pgserver import postgres_server
 
@@ -56,17 +56,17 @@ def write_class(folder, students):
 
 def cli(root, *args):
     return subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), *args],
-                          cwd=core.REPO, capture_output=True, text=True, timeout=1800)
+                          cwd=paths.REPO, capture_output=True, text=True, timeout=1800)
 
 
 def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
-    root = core.scratch_course(tmp_path / "course")
+    root = paths.scratch_course(tmp_path / "course")
     lms = write_class(tmp_path / "lms", {
         "s01": honest_notebook(),
         "s02": mutant_notebook(FLIPPED),
         "s03": "{ not a notebook",
         "s04": mutant_notebook(BIAS),
-        "s05": nbformat.read(core.REPO / "course" / CH / f"{CH}.ipynb", as_version=4),
+        "s05": nbformat.read(paths.REPO / "course" / CH / f"{CH}.ipynb", as_version=4),
     })
     assert cli(root, "collect", CH, str(lms)).returncode == 0
 
@@ -78,7 +78,7 @@ def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
 
     def scores():
         from nbgrader.api import Gradebook
-        with Gradebook(core._db_url(root), core.COURSE_ID) as gb:
+        with Gradebook(gradebook.url(root), paths.COURSE_ID) as gb:
             return {s.student.id: (s.score, [(g.name, g.score) for g in s.notebooks[0].grades])
                     for s in gb.find_assignment(CH).submissions}
 
@@ -94,11 +94,11 @@ def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
     assert cli(root, "autograde", CH, "--workers", "2", "--student", "s01", "--student",
                "s02").returncode == 0
     assert scores() == first
-    db = core.sqlite_file(core._db_url(root))
+    db = gradebook.sqlite_file(gradebook.url(root))
     with sqlite3.connect(db) as con:
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert len(list((root / "autograder" / "backups").glob("gradebook-*.db"))) == 2
+    assert len(list((root / "grading" / "backups").glob("gradebook-*.db"))) == 2
 
     proc = cli(root, "export", "--to", "grades.csv")
     assert proc.returncode == 0, proc.stderr
@@ -116,7 +116,7 @@ def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
         "if db.exists():\n"
         "    with sqlite3.connect(db) as con:\n"
         "        con.execute('UPDATE grade SET auto_score = 0')\n"))
-    core.submit(root, CH, "s06", write_class(tmp_path / "late", {"s06": tamper}) / "s06.ipynb")
+    intake.submit(root, CH, "s06", write_class(tmp_path / "late", {"s06": tamper}) / "s06.ipynb")
     proc = cli(root, "autograde", CH, "--student", "s06", "--workers", "1")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "NOT graded in this run changed" in proc.stderr
@@ -127,27 +127,27 @@ def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
 def test_dask_cluster_on_postgresql(tmp_path):
     distributed = pytest.importorskip("distributed")
     with postgres_server() as url:
-        root = core.scratch_course(tmp_path / "course", db_url=url)
-        core.generate(root, CH)
+        root = paths.scratch_course(tmp_path / "course", db_url=url)
+        nbgrader_run.generate(root, CH)
         students = {"p01": honest_notebook(), "p02": mutant_notebook(FLIPPED),
                     "p03": "{ not a notebook"}
-        core.import_submissions(root, CH, write_class(tmp_path / "lms", students))
+        intake.import_submissions(root, CH, write_class(tmp_path / "lms", students))
         with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                       dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
-            results = core.grade_many(root, CH, list(students), executor=client.get_executor())
+            results = pipeline.grade_many(root, CH, list(students), executor=client.get_executor())
         by_id = {r.student: r for r in results}
         assert [r.student for r in results] == list(students)
         assert not by_id["p01"].error and by_id["p01"].score == by_id["p01"].max_score > 0
         assert by_id["p02"].score == expected_score(FLIPPED) < by_id["p02"].max_score
         assert by_id["p03"].error and by_id["p03"].score == 0
-        assert core.backup_gradebook(root) is None       # PostgreSQL: back up with pg_dump
+        assert gradebook.backup(root) is None       # PostgreSQL: back up with pg_dump
 
         from nbgrader.api import Gradebook
-        with Gradebook(url, core.COURSE_ID) as gb:
+        with Gradebook(url, paths.COURSE_ID) as gb:
             graded = {s.student.id: s.score for s in gb.find_assignment(CH).submissions}
         assert graded["p01"] == by_id["p01"].score and graded["p02"] == by_id["p02"].score
-        proc = core.run_nbgrader(["export", "--to", str(tmp_path / "grades.csv")], root)
+        proc = nbgrader_run.run_nbgrader(["export", "--to", str(tmp_path / "grades.csv")], root)
         rows = {r["student_id"]: r for r in csv.DictReader(open(tmp_path / "grades.csv"))
             if r["assignment"] == CH}
         assert float(rows["p01"]["score"]) == by_id["p01"].score, proc.stdout

@@ -1,11 +1,12 @@
 """Values cross the sandbox boundary unchanged (issue 14).
 
-The trusted re-check (autograder/verify.py) calls the student's functions in a sandbox process
+The trusted re-check (autograder/recheck.py) calls the student's functions in a sandbox process
 (autograder/sandbox.py): arguments go there as a pickle from the grader, results come back as plain
-data (autograder.sandbox.encode -> JSON -> autograder.verify.decode). A result must reach the test
+data (autograder.protocol: encode -> JSON -> decode). A result must reach the test
 with the type, dtype and shape it had in the student's code, or correct work loses points: a NumPy
 scalar used to arrive as a 1-element array ("must return an int; got ndarray array([125])").
 """
+import io
 import json
 
 import nbformat
@@ -14,9 +15,11 @@ import pytest
 
 import attacks as A
 import nbharness as h
-from autograder import core
-from autograder.sandbox import encode
-from autograder.verify import Sandbox, decode, verify
+from autograder import protocol
+from autograder.feedback import show_cell_errors
+from autograder.paths import REPO
+from autograder.protocol import decode, encode
+from autograder.recheck import Sandbox, verify
 
 # name -> an expression building the value; evaluated here and, separately, inside the sandbox
 CASES = {
@@ -153,19 +156,88 @@ def test_decode_refuses_malformed_data(wire):
         decode(wire)
 
 
+def test_frames_carry_payloads_and_refuse_oversized_replies():
+    stream = io.BytesIO()
+    for payload in (b"", b"{}", protocol.pack_reply({"ok": encode(np.arange(3))})):
+        protocol.write_frame(stream, payload)
+    stream.seek(0)
+    assert protocol.read_frame(stream) == b""
+    assert protocol.read_frame(stream) == b"{}"
+    assert_same(decode(protocol.unpack_reply(protocol.read_frame(stream))["ok"]), np.arange(3))
+    assert protocol.read_frame(stream) is None                       # end of the stream
+    assert protocol.frame_size(protocol.HEADER.pack(protocol.MAX_REPLY)) == protocol.MAX_REPLY
+    with pytest.raises(ValueError, match="oversized"):
+        protocol.frame_size(protocol.HEADER.pack(protocol.MAX_REPLY + 1))
+
+
+def test_calls_keep_their_arguments_byte_order_included():
+    args = (np.arange(6, dtype=">i4").reshape(2, 3), 7)
+    name, got_args, kwargs = protocol.unpack_call(protocol.pack_call("f", args, {"k": None}))
+    assert (name, kwargs) == ("f", {"k": None})
+    assert_same(got_args[0], args[0])
+    assert got_args[1] == 7 and got_args[0].dtype.str == ">i4"
+
+
+def test_nesting_deeper_than_the_limit_arrives_as_an_opaque_value():
+    deep = []
+    for _ in range(protocol.MAX_DEPTH + 5):
+        deep = [deep]
+    value = decode(json.loads(json.dumps(encode(deep))))
+    inner = value
+    for _ in range(protocol.MAX_DEPTH):
+        inner = inner[0]
+    assert isinstance(inner[0], protocol.Opaque)
+    assert protocol.find_opaque(value) is inner[0]
+    too_deep = {"t": "plain", "v": None}
+    for _ in range(protocol.MAX_DEPTH + 2):
+        too_deep = {"t": "list", "v": [too_deep]}
+    with pytest.raises(ValueError, match="nested too deeply"):
+        decode(too_deep)
+
+
+def raised_remote(exc):
+    try:
+        raise exc
+    except BaseException as caught:  # noqa: BLE001
+        described = json.loads(json.dumps(protocol.describe_error(caught)))
+    with pytest.raises(Exception) as got:
+        protocol.raise_remote(described)
+    return got.value
+
+
+def test_errors_come_back_as_builtin_exceptions_with_their_own_name():
+    class ShapeError(ValueError):
+        pass
+
+    class Hostile(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    got = raised_remote(ShapeError("wrong shape"))
+    assert type(got) is ValueError and str(got) == "ShapeError: wrong shape"
+    got = raised_remote(KeyError("k"))
+    assert type(got) is KeyError
+    got = raised_remote(SystemExit(3))
+    assert type(got) is RuntimeError and str(got) == "the function called sys.exit(3)"
+    got = raised_remote(Hostile())
+    assert type(got) is RuntimeError and str(got) == "Hostile: <unprintable message>"
+    reply = protocol.error_reply("TimeoutError", "f ran longer than 1 s")
+    with pytest.raises(TimeoutError, match="f ran longer than 1 s"):
+        protocol.raise_remote(reply["error"])
+
+
+def test_the_policy_lists_are_convlab_policy_s():
+    from convlab import policy
+    assert protocol.BLOCKED == tuple(policy.FORBIDDEN_MODULES)
+    assert protocol.is_blocked("tensorflow.nn") and not protocol.is_blocked("tensorflowx")
+    assert all(protocol.is_blocked(m) == policy.is_forbidden(m)
+               for m in ("scipy", "scipy.signal.windows", "sklearn", "numpy", "keras"))
+
+
 # --- end to end: a real sandbox process --------------------------------------------------------
-SANDBOX_CELL = """
-import numpy as np
-CASES = {%s}
-
-def make(name):
-    return CASES[name]()
-
-def echo(*args, **kwargs):
-    return args, kwargs
-
+# how a value looks from where it is: run inside the sandbox and here
+DESCRIBE = """
 def describe(value):
-    # what the sandbox received, described in the sandbox's own terms
     kind = type(value).__module__ + "." + type(value).__qualname__
     if isinstance(value, (np.ndarray, np.generic)):
         return kind, value.dtype.str, value.shape, np.isfortran(value) if value.ndim > 1 else None
@@ -176,7 +248,20 @@ def describe(value):
     if isinstance(value, (set, frozenset)):
         return kind, sorted(repr(v) for v in value)
     return kind, repr(value)
-""" % ", ".join(f"{name!r}: lambda: {expr}" for name, expr in CASES.items())
+"""
+SANDBOX_CELL = """
+import numpy as np
+CASES = {%s}
+
+def make(name):
+    return CASES[name]()
+
+def echo(*args, **kwargs):
+    return args, kwargs
+""" % ", ".join(f"{name!r}: lambda: {expr}" for name, expr in CASES.items()) + DESCRIBE
+_here = {"np": np}
+exec(DESCRIBE, _here)
+describe_here = _here["describe"]
 
 
 @pytest.fixture(scope="module")
@@ -191,19 +276,6 @@ def call(box, name, *args, **kwargs):
     reply = box.call(name, args, kwargs)
     assert "ok" in reply, reply
     return decode(reply["ok"])
-
-
-def describe_here(value):
-    kind = type(value).__module__ + "." + type(value).__qualname__
-    if isinstance(value, (np.ndarray, np.generic)):
-        return kind, value.dtype.str, value.shape, np.isfortran(value) if value.ndim > 1 else None
-    if isinstance(value, (list, tuple)):
-        return kind, [describe_here(v) for v in value]
-    if isinstance(value, dict):
-        return kind, [(describe_here(k), describe_here(v)) for k, v in value.items()]
-    if isinstance(value, (set, frozenset)):
-        return kind, sorted(repr(v) for v in value)
-    return kind, repr(value)
 
 
 def test_every_value_returned_from_the_sandbox_arrives_unchanged(sandbox):
@@ -250,7 +322,7 @@ def test_reference_solution_returning_numpy_scalars_keeps_full_marks(chapter, tm
         cell.source = cell.source.replace(old, new)
     path = tmp_path / f"{chapter}.ipynb"
     nbformat.write(nb, path)
-    verdicts = verify(core.REPO / "solutions" / chapter / f"{chapter}.ipynb", path, timeout=60)
+    verdicts = verify(REPO / "solutions" / chapter / f"{chapter}.ipynb", path, timeout=60)
     tested = [g for g in verdicts if g == f"test_{fn}" or g.startswith(f"test_{fn}_")]
     assert tested, verdicts
     failed = {g: v.message for g, v in verdicts.items() if not v.passed}
@@ -275,7 +347,7 @@ def broken_chapter1():
 def test_cell_errors_name_the_cell_the_line_and_the_cause(tmp_path):
     path = tmp_path / "01_filter_sliding.ipynb"
     nbformat.write(broken_chapter1(), path)
-    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+    verdicts = verify(REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
                       path)
     errors = {e.grade_id: e for e in verdicts.cell_errors}
     assert set(errors) == {"conv2d_single", "conv_param_count"}, verdicts.cell_errors
@@ -304,7 +376,7 @@ def test_cell_errors_name_the_cell_the_line_and_the_cause(tmp_path):
     single = A.cell_of(nb, "conv2d_single")
     single.source = single.source.replace("### BEGIN SOLUTION", "### BEGIN SOLUTION\n    flip")
     nbformat.write(nb, path)
-    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+    verdicts = verify(REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
                       path)
     [added] = verdicts.cell_errors
     assert added.message.startswith(f"cell {at + 1} of the notebook, line 2 (`import torch`): "
@@ -315,19 +387,19 @@ def test_cell_errors_name_the_cell_the_line_and_the_cause(tmp_path):
 
 
 def test_cell_errors_appear_under_their_cells_in_the_graded_notebook(tmp_path):
-    """What the feedback shows: the error under the cell it came from (core._show_cell_errors,
+    """What the feedback shows: the error under the cell it came from (feedback.show_cell_errors,
     used on nbgrader's autograded notebook), unless nbgrader's own run shows an error there."""
     path = tmp_path / "01_filter_sliding.ipynb"
     nb = broken_chapter1()
     nbformat.write(nb, path)
-    verdicts = verify(core.REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
+    verdicts = verify(REPO / "solutions" / "01_filter_sliding" / "01_filter_sliding.ipynb",
                       path)
     graded = json.loads(path.read_text())
     count = next(c for c in graded["cells"]
                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "conv_param_count")
     count["outputs"] = [{"output_type": "error", "ename": "SyntaxError", "evalue": "invalid syntax",
                          "traceback": []}]          # as the student's kernel showed it
-    assert core._show_cell_errors(graded, verdicts.cell_errors)
+    assert show_cell_errors(graded, verdicts.cell_errors)
     shown = {c["metadata"]["nbgrader"]["grade_id"]: [o for o in c.get("outputs", [])
                                                      if o.get("ename") == "GraderCellError"]
              for c in graded["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")}

@@ -1,7 +1,7 @@
 """Fixtures of the browser suite: ONE fresh JupyterLab server and ONE headless Chromium per test
 session, and a fresh page per test. Everything started here is stopped here, also on failure.
 
-The server runs from a scratch nbgrader course (``autograder.core.scratch_course`` + ``generate``
+The server runs from a scratch nbgrader course (``autograder.paths.scratch_course`` + ``generate``
 for every chapter) so the formgrader has a gradebook that knows the chapters; the notebooks the
 tests open are copies under ``solved/`` and ``student/`` in that scratch root, never the
 repository's files."""
@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import driver  # noqa: E402
-from autograder import core  # noqa: E402
+from autograder import nbgrader_run, paths  # noqa: E402
 
-REPO = core.REPO
+REPO = paths.REPO
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 STUDENT_CHAPTER = "01_filter_sliding"
 expect.set_options(timeout=driver.T_UPDATE)  # Playwright's default 5 s is tight on 2 busy cores
@@ -33,9 +33,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("browser")
-    root = core.scratch_course(work / "course")
-    for chapter in core.assignments():
-        core.generate(root, chapter)
+    root = paths.scratch_course(work / "course")
+    for chapter in paths.assignments():
+        nbgrader_run.generate(root, chapter)
         (root / "solved").mkdir(exist_ok=True)
         shutil.copy(REPO / "solutions" / chapter / f"{chapter}.ipynb", root / "solved")
     (root / "student").mkdir()

@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 import driver
-from autograder import core
+from autograder import paths
 from conftest import STUDENT_CHAPTER
 from specs import specs_of
 
-CHAPTERS = core.assignments()
+CHAPTERS = paths.assignments()
 
 
 def test_every_chapter_has_a_browser_spec():

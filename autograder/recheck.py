@@ -1,0 +1,284 @@
+"""The trusted re-check: every test cell runs again in the grader's own process, on the grader's
+own NumPy, TensorFlow and helpers, while the student's functions run in a separate sandbox process
+(autograder/sandbox.py) and are reached through proxies that only pass plain data
+(autograder/protocol.py).
+
+nbgrader runs hidden tests inside the student's kernel, where the student's code can replace
+``np.allclose``, the course's checks, the oracle (``tf.nn.conv2d = my_fn``), IPython's traceback
+printing or stdout. None of that reaches this process. A test cell earns its points only if it
+passes both in nbgrader and here (autograder/pipeline.py applies this).
+
+Also handled here: endless loops and memory blow-ups (time and memory limits in the sandbox),
+``sys.exit`` / ``os._exit`` (the sandbox is restarted for the next test cell), functions that call
+TensorFlow instead of implementing the operation (imports blocked in the sandbox; however the
+sandbox got around that, TensorFlow's native code mapped into it is seen from here), and cells
+deleted or edited in the submission (the test cells come from the trusted source notebook).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import cells, protocol
+
+
+class SandboxDied(RuntimeError):
+    pass
+
+
+@dataclass
+class Verdict:
+    grade_id: str
+    passed: bool
+    message: str = ""
+    causes: list = field(default_factory=list)   # messages of the cell errors behind a failure
+
+
+@dataclass
+class CellError:
+    """A cell of the submission that raised when the grader ran it (before any test)."""
+    index: int              # position in the submitted notebook (-1: not one cell)
+    label: str              # how the student finds it: "solution cell `conv2d_single`", "cell 12"
+    grade_id: str | None    # the solution cell's grade_id, None for other cells
+    message: str            # "<label>, line N (`code`): ImportError: ..."
+
+
+class Verdicts(dict):
+    """grade_id -> Verdict, and ``cell_errors``: the submission's cells that failed when the
+    grader ran them (a syntax error, a blocked import...), which the feedback shows."""
+
+    def __init__(self, *args, cell_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cell_errors = list(cell_errors or [])
+
+
+class Sandbox:
+    """One sandbox process holding a submission's namespace."""
+
+    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096, chapter: str = ""):
+        self.timeout = timeout
+        self.cells = cells
+        self._start(timeout, memory_mb, chapter)
+        ready = self._receive(startup=True)
+        self.cell_errors = ready.get("cell_errors", [])
+
+    def _start(self, timeout: int, memory_mb: int, chapter: str) -> None:
+        """Start ``python -m autograder.sandbox`` with the cells to run and a pipe each way: the
+        one place the untrusted process starts (issue 16 runs this command through
+        autograder.isolation.SandboxCommand)."""
+        p2c_r, p2c_w = os.pipe()
+        c2p_r, c2p_w = os.pipe()
+        fd, path = tempfile.mkstemp(prefix="convlab-cells-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(self.cells, f)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CONVLAB_DB")}
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        self.workdir = tempfile.mkdtemp(prefix="convlab-sandbox-")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w), path,
+             str(timeout), str(memory_mb), chapter],
+            pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
+            preexec_fn=os.setsid)
+        os.close(p2c_r)
+        os.close(c2p_w)
+        self.wfile = os.fdopen(p2c_w, "wb")
+        self.rfd = c2p_r
+
+    def _receive(self, startup=False):
+        # start-up runs every cell (each under the per-cell limit); a call runs one function
+        limit = self.timeout * (len(self.cells) + 1) + 30 if startup else self.timeout + 15
+        try:
+            size = protocol.frame_size(self._read_exact(protocol.HEADER.size, limit))
+        except ValueError as exc:
+            self.close()
+            raise SandboxDied(str(exc)) from None
+        return protocol.unpack_reply(self._read_exact(size, limit))
+
+    def _read_exact(self, n, limit):
+        chunks, got = [], 0
+        while got < n:
+            ready, _, _ = select.select([self.rfd], [], [], limit)
+            if not ready:
+                self.close()
+                raise SandboxDied(f"no answer within {limit:.0f} s: the submission's code "
+                                  f"hangs (an endless loop?) and was stopped")
+            chunk = os.read(self.rfd, min(n - got, 1 << 20))
+            if not chunk:
+                code = self.proc.poll()
+                self.close()
+                raise SandboxDied(
+                    "the submission's code ended the grading process"
+                    + (f" (exit code {code})" if code is not None else "")
+                    + ": sys.exit(), os._exit(), a crash or running out of memory")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def call(self, name, args, kwargs):
+        if self.proc.poll() is not None:
+            raise SandboxDied("the submission's process is no longer running")
+        try:
+            protocol.write_frame(self.wfile, protocol.pack_call(name, args, kwargs))
+        except (BrokenPipeError, OSError):
+            self.close()
+            raise SandboxDied("the submission's code ended the grading process") from None
+        return self._receive()
+
+    def forbidden_library(self) -> str:
+        """The blocked library (TensorFlow, PyTorch, JAX...) whose native code is loaded into the
+        sandbox process, or "". Read from /proc/<pid>/maps, which the submission cannot edit:
+        however it got around the import blocker, a library it used stays mapped."""
+        try:
+            with open(f"/proc/{self.proc.pid}/maps") as f:
+                maps = f.read()
+        except OSError:                                # not Linux, or the process is gone
+            return ""
+        found = protocol.FORBIDDEN_NATIVE.search(maps)
+        return found.group(1).replace("/", ".") if found else ""
+
+    def close(self):
+        try:
+            os.killpg(self.proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.wfile.close()
+        with contextlib.suppress(OSError):
+            os.close(self.rfd)
+        self.rfd = -1
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Proxy:
+    """Stands for a student's function in the trusted process."""
+
+    def __init__(self, name, box_getter):
+        self.__name__ = name
+        self._box = box_getter
+
+    def __call__(self, *args, **kwargs):
+        box = self._box()
+        reply = box.call(self.__name__, args, kwargs)
+        lib = box.forbidden_library()
+        if lib:
+            raise ImportError(f"the submission loaded {lib} into the grading process: using "
+                              f"{lib} is not allowed in graded solutions, implement the operation "
+                              f"yourself with NumPy (no re-checked test passes from now on)")
+        if "error" in reply:
+            protocol.raise_remote(reply["error"])
+        value = protocol.decode(reply["ok"])
+        opaque = protocol.find_opaque(value)
+        if opaque is not None:
+            # a custom object could only answer the checks by lying (__eq__, __array__); the
+            # grader never sees it, so say what came back instead of comparing a stand-in
+            raise TypeError(f"{self.__name__} returned a {opaque.type_name} object; graded "
+                            f"results must be NumPy arrays or numbers (or tuples/lists of them)")
+        return value
+
+    def __repr__(self):
+        return f"<graded function {self.__name__}>"
+
+
+def cell_errors(raw: list, cells: list) -> list:
+    """The sandbox's reports of cells that raised, as CellErrors naming the cell, the line and
+    the cause."""
+    found = []
+    for err in raw:
+        try:
+            cell = cells[int(err["cell"])]
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        name = (err.get("mro") or ["Exception"])[0]
+        where = f", line {err['line']}" if isinstance(err.get("line"), int) else ""
+        code = str(err.get("code") or "")
+        where += f" (`{code}`)" if code else ""
+        found.append(CellError(cell.get("index", -1), cell.get("label", "a cell"),
+                               cell.get("grade_id"),
+                               f"{cell.get('label', 'a cell')}{where}: {name}: "
+                               f"{str(err.get('message', ''))[:600]}"))
+    return found
+
+
+MISSING = re.compile(r"name '(\w+)' is not defined|(\w+) is not defined in the submission")
+
+
+def _related(errors: list, test_source: str, message: str, graded: list) -> list:
+    """The cell errors that explain a failing test: those of the solution cells whose functions
+    it calls, and, when a name that is not a graded function is missing (a helper), those of the
+    other cells, which may have defined it."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", test_source))
+    missing = {a or b for a, b in MISSING.findall(message)}
+    helper_missing = bool(missing - set(graded))
+    return [e for e in errors
+            if (e.grade_id in words or e.grade_id in missing if e.grade_id else helper_missing)]
+
+
+def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdicts:
+    """Run every test cell of the trusted source against the submission. grade_id -> Verdict;
+    ``.cell_errors``: the submission's cells that raised when the grader ran them."""
+    source_nb = cells.read_notebook(source_path)
+    chapter = Path(source_path).stem
+    try:
+        submitted = cells.read_notebook(submission_path)
+    except (ValueError, OSError) as exc:
+        return Verdicts({cells.grade_id(c): Verdict(cells.grade_id(c), False,
+                                                    f"the submission is not a readable "
+                                                    f"notebook ({exc})")
+                         for c in cells.test_cells(source_nb)})
+    to_run = cells.submission_cells(source_nb, submitted)
+    solution_names = cells.solution_names(source_nb)
+    box = {"sandbox": None}
+    errors = {}                                        # message -> CellError, once each
+
+    def get_box():
+        if box["sandbox"] is None or box["sandbox"].rfd == -1:
+            run = to_run
+            try:
+                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
+            except SandboxDied as exc:
+                # a cell of the student's own killed the process: grade the solutions alone
+                note = CellError(-1, "the notebook", None,
+                                 f"a cell of the notebook ended the grading process ({exc}); the "
+                                 f"solution cells were graded without the cells you added or "
+                                 f"changed")
+                errors.setdefault(note.message, note)
+                run = cells.submission_cells(source_nb, submitted, minimal=True)
+                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
+            for e in cell_errors(box["sandbox"].cell_errors, run):
+                errors.setdefault(e.message, e)
+        return box["sandbox"]
+
+    verdicts = Verdicts()
+    try:
+        for cell in cells.test_cells(source_nb):
+            gid = cells.grade_id(cell)
+            if cells.in_kernel_only(cell):
+                verdicts[gid] = Verdict(gid, True, "not re-checked (in-kernel test)")
+                continue
+            ns = {"__name__": "__main__"}
+            ns.update({name: Proxy(name, get_box) for name in solution_names})
+            message = cells.run_test_cell(cell.source, ns, f"<test {gid}>")
+            causes = []
+            if message:
+                # why a function is missing or broken, when the grader could not run its cell
+                causes = [e.message for e in _related(list(errors.values()), cell.source,
+                                                      message, solution_names)]
+                message += "".join(f"\nwhen the grader ran the notebook's cells: {c}"
+                                   for c in causes)
+            verdicts[gid] = Verdict(gid, not message, message, causes)
+    finally:
+        if box["sandbox"] is not None and box["sandbox"].rfd != -1:
+            box["sandbox"].close()
+    verdicts.cell_errors = list(errors.values())
+    return verdicts
