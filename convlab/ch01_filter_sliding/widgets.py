@@ -14,7 +14,7 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from convlab import data, kernels, validate
+from convlab import data, kernels, studentfn, validate
 from convlab.widgets.base import BAD, OK, GuardedView, bad, failed, ok
 
 from . import compute, figures
@@ -44,7 +44,7 @@ class FilterSlider(GuardedView):
             raise ValueError(f"unknown image {image!r}; choose one of: {', '.join(data.NAMES)}")
         kernels.get(kernel)  # raises a clear ValueError for an unknown name
         self.conv_fn = conv_fn
-        self.fn_name = getattr(conv_fn, "__name__", "your function") if conv_fn else None
+        self.fn_name = studentfn.name_of(conv_fn) if conv_fn else None
         self.image_picker = W.Dropdown(options=list(data.NAMES), value=image, description="image")
         self.kernel_picker = W.Dropdown(options=list(kernels.CLASSIC), value=kernel,
                                         description="kernel")

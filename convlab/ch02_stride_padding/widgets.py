@@ -14,7 +14,7 @@ import html
 
 import ipywidgets as W
 
-from convlab import validate
+from convlab import studentfn, validate
 from convlab.widgets.base import SLIDER, GuardedView, bad, failed, ok
 
 from . import compute, figures
@@ -79,7 +79,7 @@ class PaddingExplorer(GuardedView):
         parts = []
         if self.size_fn is not None:
             args = (i, k, g.before if (g and mode == "SAME") else p, s, d)
-            name = getattr(self.size_fn, "__name__", "your function")
+            name = studentfn.name_of(self.size_fn)
             run = compute.run_size_fn(self.size_fn, *args)
             if mode == "SAME" and g and g.before != g.after:
                 parts.append(f"<div>(SAME is asymmetric here; {html.escape(name)} is called with "
@@ -90,7 +90,7 @@ class PaddingExplorer(GuardedView):
                 true = None
             parts.append(self._verdict(name, args, run, true, "a ValueError (kernel does not fit)"))
         if self.padding_fn is not None and mode == "SAME":
-            name = getattr(self.padding_fn, "__name__", "your function")
+            name = studentfn.name_of(self.padding_fn)
             args = (i, k, s, d)
             run = compute.run_size_fn(self.padding_fn, *args, expect="pair")
             parts.append(self._verdict(name, args, run, compute.same_padding(i, k, s, d), ""))

@@ -138,15 +138,17 @@ def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> studentfn.Ru
     return studentfn.Run(run.value[0, :, :, 0], None) if run.error is None else run
 
 
-def keras_shapes(input_shape, layers) -> list:
-    """[(output shape without the batch axis, parameter count)] per layer, from Keras itself.
+def keras_shapes(input_shape, layers, k=None) -> list:
+    """[(output shape without the batch axis, parameter count)] per layer, from Keras itself:
+    the layers built with ``k`` (Keras; by default :func:`convlab.testing.keras`).
 
     The layer format is chapter 3's: ("conv", filters, kernel, stride=1, padding="VALID"),
     ("pool", size, stride=size, padding="VALID"), ("flatten",), ("dense", units),
     ("dropout", rate), ("gap",).
     """
-    from convlab.testing import keras
-    k = keras()
+    if k is None:
+        from convlab.testing import keras
+        k = keras()
     built = []
     for layer in layers:
         kind, args = layer[0], list(layer[1:])

@@ -15,8 +15,8 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from convlab import validate
-from convlab.widgets.base import SLIDER, GuardedView, bad, name_of, ok
+from convlab import studentfn, validate
+from convlab.widgets.base import SLIDER, GuardedView, bad, ok
 
 from . import compute, figures
 
@@ -69,8 +69,8 @@ class PoolingExplorer(GuardedView):
             parts.append("<div>No function given: showing the true pooled map.</div>")
         else:
             run = compute.run_pool_fn(self.pool_fn, fmap, size, stride, mode, pad)
-            raw = getattr(self.pool_fn, "__name__", "your function")
-            name = name_of(self.pool_fn)
+            raw = studentfn.name_of(self.pool_fn)
+            name = html.escape(raw)
             if run.error:
                 parts.append(bad(f"<b>Your function:</b> {html.escape(run.error)} (showing the "
                                  f"true pooled map)"))

@@ -11,7 +11,7 @@ import traceback
 
 import ipywidgets as W
 
-from convlab import figures
+from convlab import figures, studentfn
 
 OK = "#1b7837"     # status colours shared by every widget
 BAD = "#b00020"
@@ -36,7 +36,7 @@ def failed(message: str, who: str = "Your function") -> str:
 
 def name_of(fn) -> str:
     """The student's function's name as HTML, for the status line."""
-    return html.escape(getattr(fn, "__name__", "your function"))
+    return html.escape(studentfn.name_of(fn))
 
 
 class GuardedView(W.VBox):
