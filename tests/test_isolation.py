@@ -544,7 +544,7 @@ def test_nbgrader_autograde_in_the_isolated_kernel(bwrap, tmp_path_factory, grad
     result = core.grade_submission(root, chapter, "mallory", timeout=900, recheck=False)
     assert not result.error, result.error
     assert result.max_score > 0 and result.score == result.max_score, result.as_dict()
-    graded = nbformat.read(root / "autograder" / "autograded" / "mallory" / chapter /
+    graded = nbformat.read(root / "grading" / "autograded" / "mallory" / chapter /
                            f"{chapter}.ipynb", as_version=4)
     found = json.loads("".join(o.get("text", "") for o in graded.cells[-1].outputs))
     assert found["read_solutions"] in ("FileNotFoundError", "PermissionError"), found
