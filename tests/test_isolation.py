@@ -280,6 +280,15 @@ def test_file_size_scratch_and_memory_limits(bwrap):
     assert found["memory"] == "MemoryError", found
 
 
+def test_the_graders_matplotlib_font_list_is_copied_in(bwrap, tmp_path, monkeypatch):
+    (tmp_path / "fontlist-v9.9.json").write_text('{"_version": "test"}')
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path))
+    code, out, err = run_sandboxed(
+        "import os; path = os.path.expanduser('~/.cache/matplotlib/fontlist-v9.9.json'); "
+        "print(open(path).read(), os.access(os.path.dirname(path), os.W_OK))")
+    assert code == 0 and out.split() == ['{"_version":', '"test"}', "True"], (out, err)
+
+
 def test_cpu_time_limit_stops_an_endless_loop(bwrap):
     start = time.monotonic()
     code, out, err = run_sandboxed("while True: pass", limits=isolation.Limits(cpu_seconds=1))
@@ -470,13 +479,19 @@ def test_grading_kernel_through_nbclient(bwrap, tmp_path, grader_server, secrets
     ]
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    private_dirs = []       # this kernel's; other graders on the machine make their own
+
+    class RecordingKernelManager(isolation.IsolatedKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            started = await super()._async_pre_start_kernel(**kw)
+            private_dirs.append(self._private_dir)
+            return started
+
     client = NotebookClient(nb, timeout=10, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name="python3",
-                            kernel_manager_class=isolation.IsolatedKernelManager,
+                            kernel_manager_class=RecordingKernelManager,
                             config=kernel_config(processes=48, file_size_mb=4),
                             resources={"metadata": {"path": str(folder)}})
-    kernel_dirs = Path(isolation.tempfile.gettempdir()).glob("convlab-kernel-*")
-    before = set(kernel_dirs)
     client.execute()
 
     def text(i):
@@ -494,7 +509,7 @@ def test_grading_kernel_through_nbclient(bwrap, tmp_path, grader_server, secrets
     assert any(o.get("ename") == "KeyboardInterrupt" for o in nb.cells[5].outputs)
     assert text(6) == "the kernel lives on\n"
     assert client.km is None or not client.km.has_kernel
-    assert set(Path(isolation.tempfile.gettempdir()).glob("convlab-kernel-*")) <= before
+    assert private_dirs and not any(Path(d).exists() for d in private_dirs), private_dirs
 
 
 def test_configure_nbgrader_swaps_only_the_execute_preprocessor():
