@@ -252,8 +252,7 @@ def sandbox_environment(home: str = WORKDIR, extra: dict | None = None) -> dict:
                                  "/bin"]),
         "HOME": home,
         "TMPDIR": SCRATCH if home == WORKDIR else home,
-        "LANG": os.environ.get("LANG", "C.UTF-8") if os.environ.get("LANG", "").strip()
-        else "C.UTF-8",
+        "LANG": os.environ.get("LANG", "").strip() or "C.UTF-8",
         "USER": "student",
         "LOGNAME": "student",
         "MPLBACKEND": "Agg",
@@ -397,8 +396,10 @@ def _bwrap_argv(command: list, readonly: list, workdir_from: str | None, limits:
             continue
         argv += _mkdirs_args(path, made) + ["--ro-bind", path, path]
     if workdir_from:
+        ours = {Path(name).parts[0] for name in file_fds}   # our files win over the folder's
         for source, dest in _workdir_entries(workdir_from):
-            argv += ["--ro-bind", source, dest]
+            if Path(dest).name not in ours:
+                argv += ["--ro-bind", source, dest]
     for name, fd in file_fds.items():    # bwrap copies them in: the sandbox may delete them
         folder = WORKDIR
         for part in Path(name).parts[:-1]:   # writable folders (matplotlib's cache)

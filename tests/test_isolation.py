@@ -445,6 +445,7 @@ def test_grading_kernel_through_nbclient(bwrap, tmp_path, grader_server, secrets
     folder.mkdir()
     (folder / "data.txt").write_text("the student's own file")
     (folder / "solutions").symlink_to(REPO / "solutions")   # bwrap must not follow it
+    (folder / ".cache").mkdir()             # where the sandbox's matplotlib cache goes: ignored
     cells = [
         "print(2 + 3)",
         PROBE + f"\nprint(json.dumps(probe({str(SOLUTIONS_FILE)!r}, {str(REPO)!r}, "
