@@ -81,5 +81,9 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # --- student code isolation (issue 16) ---------------------------------------------------------
-# The kernel nbgrader starts runs the student's code: autograder.isolation.configure_nbgrader(c)
-# goes here, last, after every other change to the Autograde preprocessors.
+# The kernel nbgrader starts runs the student's code: in a bubblewrap sandbox (no network, no view
+# of the course root, a uid of its own, limits; autograder/isolation.py). Last, after every other
+# change to the Autograde preprocessors.
+from autograder import isolation  # noqa: E402
+
+isolation.configure_nbgrader(c)

@@ -21,14 +21,12 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import cells, protocol
+from autograder import cells, isolation, protocol
 
 
 class SandboxDied(RuntimeError):
@@ -73,22 +71,26 @@ class Sandbox:
 
     def _start(self, timeout: int, memory_mb: int, chapter: str) -> None:
         """Start ``python -m autograder.sandbox`` with the cells to run and a pipe each way: the
-        one place the untrusted process starts (issue 16 runs this command through
-        autograder.isolation.SandboxCommand)."""
+        one place the untrusted process starts, isolated by the operating system
+        (autograder.isolation: no network, no view of the course root, a uid of its own, limits;
+        bwrap passes the inherited pipe ends through)."""
         p2c_r, p2c_w = os.pipe()
         c2p_r, c2p_w = os.pipe()
-        fd, path = tempfile.mkstemp(prefix="convlab-cells-", suffix=".json")
-        with os.fdopen(fd, "w") as f:
-            json.dump(self.cells, f)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CONVLAB_DB")}
-        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        self.workdir = tempfile.mkdtemp(prefix="convlab-sandbox-")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w), path,
-             str(timeout), str(memory_mb), chapter],
-            pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
-            preexec_fn=os.setsid)
+        try:
+            self.isolation = isolation.SandboxCommand(
+                [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w),
+                 "cells.json", str(timeout), str(memory_mb), chapter],
+                readonly=isolation.package_sources("autograder"),  # its sources, not its data
+                files={"cells.json": json.dumps(self.cells).encode()},
+                limits=isolation.Limits(memory_mb=memory_mb))  # >= the RLIMIT_AS sandbox.py sets
+            self.proc = self.isolation.popen(pass_fds=(p2c_r, c2p_w), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL,
+                                             stderr=subprocess.DEVNULL)
+        except BaseException:
+            for fd in (p2c_r, p2c_w, c2p_r, c2p_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            raise
         os.close(p2c_r)
         os.close(c2p_w)
         self.wfile = os.fdopen(p2c_w, "wb")
@@ -138,8 +140,11 @@ class Sandbox:
         """The blocked library (TensorFlow, PyTorch, JAX...) whose native code is loaded into the
         sandbox process, or "". Read from /proc/<pid>/maps, which the submission cannot edit:
         however it got around the import blocker, a library it used stays mapped."""
+        pid = self.isolation.command_pid(timeout=5)    # not self.proc.pid: that is bwrap's
+        if pid is None:
+            return ""
         try:
-            with open(f"/proc/{self.proc.pid}/maps") as f:
+            with open(f"/proc/{pid}/maps") as f:
                 maps = f.read()
         except OSError:                                # not Linux, or the process is gone
             return ""
@@ -147,17 +152,12 @@ class Sandbox:
         return found.group(1).replace("/", ".") if found else ""
 
     def close(self):
-        try:
-            os.killpg(self.proc.pid, 9)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
+        self.isolation.close()        # the whole sandbox (its PID namespace), its uid, its scratch
         with contextlib.suppress(Exception):
             self.wfile.close()
         with contextlib.suppress(OSError):
             os.close(self.rfd)
         self.rfd = -1
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class Proxy:
