@@ -80,6 +80,15 @@ c.GenerateFeedback.preprocessors = [
     CSSHTMLHeaderPreprocessor,
 ]
 
+# --- due dates and late penalty (issue 22): configured here only; see autograder/late.py -----
+# collect stamps each submission with the LMS's time; nbgrader compares it with the due date;
+# `setup` and `autograde` write these due dates into the gradebook.
+c.AssignLatePenalties.plugin_class = "autograder.late.LatePenalty"
+c.LatePenalty.due_dates = {}         # e.g. {"01_filter_sliding": "2026-12-07 23:59 UTC"}
+c.LatePenalty.penalty_method = "percent_per_day"      # or "none", "zero"
+c.LatePenalty.percent_per_day = 10.0                  # per day or part of a day late
+c.LatePenalty.zero_after_days = 7.0                   # later than this: 0 (0: never)
+
 # --- student code isolation (issue 16) ---------------------------------------------------------
 # The kernel nbgrader starts runs the student's code: in a bubblewrap sandbox (no network, no view
 # of the course root, a uid of its own, limits; autograder/isolation.py). Last, after every other

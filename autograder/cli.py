@@ -5,11 +5,15 @@
     workspace DIR                      copy new chapters of course/ into a student's DIR
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners);
                                        exit status 0 only at full marks
-    collect CHAPTER FOLDER_OR_ZIP      take in an LMS export (one notebook per student id)
+    collect CHAPTER FOLDER_OR_ZIP [--submitted-at T | --times CSV] [--allow-new-students]
+                                       take in an LMS export (Canvas, Moodle or <id>.ipynb files)
     autograde CHAPTER [--student ID] [--workers N]
-                                       grade submissions in grading/submitted (instructors)
+                                       grade submissions in grading/submitted (instructors);
+                                       a log of each run in grading/logs/
     feedback CHAPTER                   HTML feedback without hidden tests -> grading/feedback
-    export [--to FILE]                 grades as CSV (default grading/exports/grades.csv)
+                                       (what is missing or stale; lists whom it skipped)
+    export [--chapter CH] [--format gradebook|canvas|nbgrader] [--to FILE]
+                                       grades as CSV, one row per student (grading/exports/)
 
 Grading commands import nbgrader (seconds); `workspace` and `generate` start without it.
 """
@@ -60,21 +64,66 @@ def _total(r) -> str:
     return text + (f" (+{r.bonus:g} of {r.bonus_max:g} bonus)" if r.bonus_max or r.bonus else "")
 
 
-def _summary_table(results: list) -> str:
-    lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'bonus':>6} {'seconds':>8}  notes"]
+def _summary_table(results: list, late_rule: str = "") -> str:
+    """autograde's summary: one line per submission (score, max, bonus, late penalty, status,
+    seconds, notes: the cause of an ungradable one, a manual override, how it was graded)."""
+    from autograder.intake import duration
+    from autograder.results import cause, status
+
+    lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'bonus':>6} {'late':>6} "
+             f"{'status':<10} {'seconds':>8}  notes"]
     for r in results:
-        note = (r.error.splitlines()[0] if r.error else r.note)[:60]
+        notes = [cause(r.error)] if r.error else []
+        if r.late_seconds > 0:
+            notes.append(f"late by {duration(r.late_seconds)}, -{r.penalty:g} points")
+        if r.manual:
+            notes.append(r.manual + " (the gradebook's score uses it)")
+        if r.note:
+            notes.append(r.note)
         bonus = f"+{r.bonus:g}" if r.bonus_max or r.bonus else ""
-        lines.append(f"{r.student:<16} {r.score:>7g} {r.max_score:>5g} {bonus:>6} "
-                     f"{r.seconds:>8.1f}  {note}")
+        penalty = f"-{r.penalty:g}" if r.penalty else ""
+        score = "" if r.error else f"{r.score:g}"
+        lines.append(f"{r.student:<16} {score:>7} {r.max_score:>5g} {bonus:>6} {penalty:>6} "
+                     f"{status(r):<10} {r.seconds:>8.1f}  {'; '.join(notes)[:160]}")
     graded = [r for r in results if not r.error]
     full = sum(1 for r in graded if r.full_marks)
     lines.append(f"{len(results)} submissions: {len(graded)} graded ({full} with full marks), "
                  f"{len(results) - len(graded)} could not be graded")
+    late = [r for r in graded if r.late_seconds > 0]
+    if late:
+        lines.append(f"{len(late)} late: {', '.join(r.student for r in late)}"
+                     + (f" ({late_rule}; score shown before the penalty)" if late_rule else ""))
+    if any(r.manual for r in results):
+        lines.append("manual override: a score entered in the formgrader replaces the automatic "
+                     "one in the gradebook and the export")
     if any(r.bonus_max or r.bonus for r in results):
         lines.append("bonus: extra credit beyond the maximum; nbgrader's gradebook, formgrader and "
                      "export count it in the score (score + bonus)")
     return "\n".join(lines)
+
+
+def _write_run_log(root: Path, chapter: str, results: list) -> Path:
+    """grading/logs/autograde-<chapter>-<time>.csv: each student's status in this run."""
+    import csv
+    import time as _time
+
+    from autograder.intake import duration
+    from autograder.results import cause, status
+
+    stamp = f"{_time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    log = paths.CoursePaths(root).logs / f"autograde-{chapter}-{stamp}.csv"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "status", "score", "max_score", "bonus", "late_seconds", "late_by",
+                    "penalty", "cause", "manual_override", "seconds"])
+        for r in results:
+            w.writerow([r.student, status(r), "" if r.error else f"{r.score:g}",
+                        f"{r.max_score:g}", f"{r.bonus:g}", f"{r.late_seconds:g}",
+                        duration(r.late_seconds) if r.late_seconds > 0 else "",
+                        f"{r.penalty:g}", cause(r.error) if r.error else "", r.manual,
+                        f"{r.seconds:.1f}"])
+    return log
 
 
 def _add_bonus_column(csv_path: Path, bonus: dict) -> None:
@@ -106,16 +155,31 @@ def main(argv=None) -> int:
     p.add_argument("chapters", nargs="*")
     p.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
     p = sub.add_parser("setup", help="create/update the gradebook (chapters, students)")
-    p.add_argument("--students", help="CSV with columns id,first_name,last_name,email")
+    p.add_argument("--students", help="class list CSV: columns id (required), first_name, "
+                                     "last_name, email, lms_user_id (the LMS's user id)")
     p = sub.add_parser("workspace", help="copy new chapters into a student's work folder")
     p.add_argument("dir")
     p = sub.add_parser("check", help="grade one notebook like the instructor would (exit status "
                                      "0 at full marks, 1 otherwise)")
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p = sub.add_parser("collect", help="take in an LMS export of notebooks named by student id")
+    p = sub.add_parser("collect", help="take in an LMS export (Canvas, Moodle, or notebooks "
+                                       "named by student id); prints what it took and why not")
     p.add_argument("chapter")
-    p.add_argument("source", help="a folder or a .zip of <student-id>[_...].ipynb files")
+    p.add_argument("source", help="a folder or a .zip: Canvas <name>_[LATE_]<lms id>_<sub id>_"
+                                  "<file>.ipynb, Moodle <Full Name>_<lms id>_assignsubmission_"
+                                  "file_/<file>.ipynb, or <student-id>[_...].ipynb; the lms id "
+                                  "is the class list's lms_user_id column")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--submitted-at", help="one submission time for every file, e.g. "
+                                             "'2026-12-07 18:00 UTC' (default: the zip entry's "
+                                             "time, or the file's modification time)")
+    when.add_argument("--times", help="a submissions CSV with a submitted_at column and a file, "
+                                      "id or lms_user_id column (the LMS's submission times)")
+    p.add_argument("--time-column", default="submitted_at",
+                   help="the time column of --times (default submitted_at)")
+    p.add_argument("--allow-new-students", action="store_true",
+                   help="take files of ids that are not in the class list (default: refuse)")
     p = sub.add_parser("autograde", help=f"grade submissions in {paths.SUBMITTED}")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
@@ -124,8 +188,16 @@ def main(argv=None) -> int:
                         "each runs its own TensorFlow kernels)")
     p = sub.add_parser("feedback", help="generate HTML feedback (no hidden tests)")
     p.add_argument("chapter")
-    p = sub.add_parser("export", help="export grades to CSV")
-    p.add_argument("--to", default=f"{paths.EXPORTS}/grades.csv")
+    p = sub.add_parser("export", help="export grades to CSV, one row per student")
+    p.add_argument("--chapter", action="append",
+                   help="only this chapter (repeatable; default: every chapter)")
+    p.add_argument("--format", choices=("gradebook", "canvas", "nbgrader"), default="gradebook",
+                   help="gradebook: one row per student with lms_user_id, score, max, status "
+                        "per chapter (default); canvas: Canvas's gradebook import CSV; "
+                        "nbgrader: nbgrader's own export, one row per (student, chapter), "
+                        "with a bonus column")
+    p.add_argument("--to", help=f"the CSV file (default {paths.EXPORTS}/grades[-CHAPTER]"
+                                f"[-canvas].csv)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "nbgrader_config.py").is_file():
@@ -156,6 +228,11 @@ def main(argv=None) -> int:
         if args.students:
             run_nbgrader(["db", "student", "import", str(Path(args.students).resolve())], root)
             print(f"students imported from {args.students}")
+        from autograder import late
+
+        for chapter, due in late.sync_due_dates(root, db_url).items():
+            print(f"{chapter} due {due:%Y-%m-%d %H:%M} UTC")
+        print(late.settings(root).describe())
         return 0
 
     if args.command == "workspace":
@@ -191,24 +268,43 @@ def main(argv=None) -> int:
         db_url = gradebook.url(root)
         if not gradebook.has_chapter(db_url, args.chapter):
             gradebook.sync(db_url, [args.chapter])
+        from autograder import late, results as res
+
+        due = late.sync_due_dates(root, db_url, [args.chapter]).get(args.chapter)
+        penalty_rule = late.settings(root)
+        chapter_max = res.chapter_max(db_url, args.chapter)
         backup = gradebook.backup(root)
         if backup:
             print(f"gradebook backed up to {backup.relative_to(root)}")
         workers = max(1, min(args.workers, len(students)))
-        print(f"grading {len(students)} submissions of {args.chapter} with {workers} worker(s)",
+        print(f"grading {len(students)} submissions of {args.chapter} with {workers} worker(s)"
+              + (f"; due {due:%Y-%m-%d %H:%M} UTC, {penalty_rule.describe()}" if due else ""),
               flush=True)
         done = []
 
         def progress(r):
             done.append(r)
-            status = r.error.splitlines()[0] if r.error else f"{r.score:g} / {r.max_score:g}"
+            if r.error:                       # its cause, with the points it could have earned
+                r.max_score = r.max_score or chapter_max
+                status = f"{res.status(r)}: {res.cause(r.error)} (0 / {r.max_score:g})"
+            else:
+                status = f"{r.score:g} / {r.max_score:g}"
             bar = "#" * (20 * len(done) // len(students))
             print(f"[{bar:<20}] {len(done)}/{len(students)} {r.student}: {status} "
                   f"({r.seconds:.1f} s)", flush=True)
 
         before = gradebook.class_records(db_url)
         results = grade_many(root, args.chapter, students, workers=workers, on_result=progress)
-        print(_summary_table(results))
+        for r in results:
+            r.max_score = r.max_score or chapter_max
+            if not r.error:
+                r.late_seconds, r.penalty = late.apply(db_url, args.chapter, r.student,
+                                                       penalty_rule)
+                r.manual = res.manual_overrides(db_url, args.chapter, r.student)
+        print(_summary_table(results, penalty_rule.describe()))
+        log = _write_run_log(root, args.chapter, results)
+        print(f"run log: {log.relative_to(root)} (nbgrader's output per student: "
+              f"{paths.LOGS}/<student>/{args.chapter}.log)")
         changed = gradebook.records_changed(before, gradebook.class_records(db_url),
                                             set(students))
         if changed:
@@ -221,27 +317,56 @@ def main(argv=None) -> int:
         return 0 if all(not r.error for r in results) else 1
 
     if args.command == "collect":
+        options = {"allow_new_students": args.allow_new_students}
         try:
-            found = intake.import_submissions(root, args.chapter, Path(args.source))
-        except ValueError as exc:
+            if args.submitted_at:
+                options["submitted_at"] = intake.parse_time(args.submitted_at)
+            if args.times:
+                options["times"] = intake.read_times(Path(args.times), args.time_column)
+            report = intake.collect(root, args.chapter, Path(args.source), **options)
+        except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        print(f"{len(found)} submissions for {args.chapter}: {', '.join(sorted(found)) or 'none'}")
-        return 0 if found else 1
+        print(report.table())
+        return 0 if report.taken else 1
 
     if args.command == "feedback":
-        run_nbgrader(["generate_feedback", args.chapter, "--force"], root)
-        print(f"feedback written to {paths.FEEDBACK}/<student>/{args.chapter}/")
+        from autograder import results as res
+
+        made, skipped = res.refresh_feedback(root, args.chapter)
+        for student, why in skipped:
+            print(f"skipped {student}: {why}")
+        print(f"feedback for {len(made)} student(s) written to {paths.FEEDBACK}/<student>/"
+              f"{args.chapter}/" + (f": {', '.join(made)}" if made else " (all up to date)")
+              + (f"; {len(skipped)} skipped" if skipped else ""))
         return 0
 
     if args.command == "export":
-        target = (root / args.to).resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        from autograder import gradebook
+        from autograder import gradebook, results as res
 
-        run_nbgrader(["export", "--to", str(target)], root)
-        _add_bonus_column(target, gradebook.bonus_records(gradebook.url(root)))
-        print(f"grades written to {target} (score includes the bonus column's extra credit; "
-              f"max_score does not)")
+        chapters = args.chapter or paths.assignments(root)
+        unknown = sorted(set(chapters) - set(paths.assignments(root)))
+        if unknown:
+            parser.error(f"unknown chapter(s) {unknown}; chapters: {paths.assignments(root)}")
+        name = "grades" + (f"-{chapters[0]}" if len(chapters) == 1 else "") + \
+            ("" if args.format != "canvas" else "-canvas") + ".csv"
+        target = (root / (args.to or f"{paths.EXPORTS}/{name}")).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if args.format == "nbgrader":
+            run_nbgrader(["export", "--to", str(target)], root)
+            _add_bonus_column(target, gradebook.bonus_records(gradebook.url(root)))
+            print(f"grades written to {target} (score includes the bonus column's extra credit; "
+                  f"max_score does not)")
+            return 0
+        rows = res.class_grades(root, chapters)
+        res.write_export(target, rows, chapters, canvas=args.format == "canvas")
+        counts = {}
+        for row in rows:
+            for ch in chapters:
+                counts[row[ch]["status"]] = counts.get(row[ch]["status"], 0) + 1
+        print(f"grades of {len(rows)} students for {', '.join(chapters)} written to {target} "
+              f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}; blank where "
+              f"nothing was graded)")
         return 0
+
     return 2

@@ -131,7 +131,8 @@ def test_summary_check_output_and_export_show_the_bonus_beside_full_marks(graded
     assert "FAIL" not in out and f"--   test_{BONUS_FN}_example" in out, out
 
     target = tmp_path / "grades.csv"
-    assert cli.main(["--root", str(root), "export", "--to", str(target)]) == 0
+    assert cli.main(["--root", str(root), "export", "--format", "nbgrader", "--to",
+                     str(target)]) == 0
     with open(target, newline="") as f:
         exported = {row["student_id"]: row for row in csv.DictReader(f)}
     assert float(exported["keen"]["score"]) == full + bonus

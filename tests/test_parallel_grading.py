@@ -100,7 +100,7 @@ def test_process_pool_on_sqlite_through_the_command_line(tmp_path):
         assert con.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert len(list((root / "grading" / "backups").glob("gradebook-*.db"))) == 2
 
-    proc = cli(root, "export", "--to", "grades.csv")
+    proc = cli(root, "export", "--format", "nbgrader", "--to", "grades.csv")
     assert proc.returncode == 0, proc.stderr
     rows = {r["student_id"]: r for r in csv.DictReader(open(root / "grades.csv"))
             if r["assignment"] == CH}
