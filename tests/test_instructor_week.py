@@ -378,3 +378,45 @@ def test_the_week_autograde_manual_grade_feedback_export(course, tmp_path):
     assert all(r[f"{other} status"] == "not submitted" and r[f"{other} score"] == ""
                for r in wide)
     json.dumps(wide)                                                 # plain strings only
+
+
+def test_summary_and_run_log_name_each_status(tmp_path):
+    """Without nbgrader: the summary and the run log of results as grade_many returns them."""
+    from autograder import cli
+    from autograder.results import GradeResult
+
+    graded = GradeResult(CH, "ada", score=11, max_score=11)
+    late_one = GradeResult(CH, "alan", score=11, max_score=11, late_seconds=90000, penalty=2.2)
+    slow = GradeResult(CH, "grace", max_score=11,
+                       error="autograding took longer than 1800 s and was stopped")
+    broken = GradeResult(CH, "edsger", max_score=11, error=(
+        "nbgrader could not grade this submission:\nTraceback (most recent call last):\n"
+        "nbformat.reader.NotJSONError: Notebook does not appear to be JSON: '{\"cells\"'\n"
+        "[AutogradeApp | ERROR] There was an error processing assignment"))
+    manual = GradeResult(CH, "jane", score=10, max_score=11,
+                         manual="manual override: test_conv_param_count 0 (auto 1)")
+    everyone = [graded, late_one, slow, broken, manual]
+    table = cli._summary_table(everyone, "late work: -10% per day")
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
+    assert rows["ada"].split()[1:4] == ["11", "11", "graded"]
+    assert rows["alan"].split()[1:5] == ["11", "11", "-2.2", "late"]
+    assert "late by 1 d 1 h, -2.2 points" in rows["alan"]
+    assert rows["grace"].split()[1:4] == ["11", "timed", "out"]          # blank score
+    assert "took longer than 1800 s" in rows["grace"]
+    assert rows["edsger"].split()[1:3] == ["11", "ungradable"]
+    assert "NotJSONError: Notebook does not appear to be JSON" in rows["edsger"]
+    assert "manual override: test_conv_param_count 0 (auto 1)" in rows["jane"]
+    assert "5 submissions: 3 graded (2 with full marks), 2 could not be graded" in table
+    assert "1 late: alan (late work: -10% per day" in table
+
+    root = paths.scratch_course(tmp_path / "course")
+    log = cli._write_run_log(root, CH, everyone)
+    assert log.parent == root / "grading" / "logs"
+    with open(log, newline="") as f:
+        run = {r["student"]: r for r in csv.DictReader(f)}
+    assert {s: r["status"] for s, r in run.items()} == {
+        "ada": "graded", "alan": "late", "grace": "timed out", "edsger": "ungradable",
+        "jane": "graded"}
+    assert run["alan"]["late_by"] == "1 d 1 h" and run["grace"]["score"] == ""
+    assert run["edsger"]["cause"].startswith("nbformat.reader.NotJSONError")
+    assert results.run_statuses(root, CH)["grace"]["status"] == "timed out"
