@@ -17,6 +17,7 @@ import copy
 import dis
 import functools
 import os
+import re
 import sys
 import traceback
 import types
@@ -339,6 +340,44 @@ def _as_result_array(actual, what: str) -> np.ndarray:
     return a
 
 
+class Explanation(str):
+    """A mistake catalogue's explanation (convlab/chNN_*/mistakes.py): the text the student reads,
+    carrying the catalogue's stable id(s), e.g. ("conv2d_single.flipped_kernel",). Several ids
+    when one wrong result fits several mistakes."""
+    ids: tuple = ()
+
+
+def mistake(mistake_id: str, text: str) -> Explanation:
+    """A catalogue entry's explanation with its stable id "<exercise>.<name>"."""
+    explanation = Explanation(text)
+    explanation.ids = (mistake_id,)
+    return explanation
+
+
+def either(explanations, sep: str = " Or: ") -> Explanation:
+    """Explanations of mistakes that give the same wrong result, joined; every id kept."""
+    joined = Explanation(sep.join(explanations))
+    joined.ids = tuple(dict.fromkeys(i for e in explanations for i in getattr(e, "ids", ())))
+    return joined
+
+
+# The ids of a diagnosed mistake, as the last line of the test's message: plain text (no ANSI,
+# no HTML) so it survives nbgrader's outputs and the feedback's traceback redaction, which keeps an
+# error's message; the grader reads it (MISTAKE_LINE) and turns it into a "what to review" line.
+MISTAKE_LINE = re.compile(r"^\[mistake: ([\w.]+(?: [\w.]+)*)\]$", re.M)
+
+
+def mistake_line(explanation) -> str:
+    """"\n[mistake: <id> ...]" for an explanation with ids, else ""."""
+    ids = getattr(explanation, "ids", ())
+    return f"\n[mistake: {' '.join(ids)}]" if ids else ""
+
+
+def likely_cause(explanation) -> str:
+    """The line a failure message ends with when a catalogued mistake explains it."""
+    return f"\nLikely cause: {explanation}" + mistake_line(explanation)
+
+
 def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol) -> str:
     for explanation, compute in mistakes or ():
         try:
@@ -346,7 +385,7 @@ def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol)
         except Exception:
             continue
         if candidate.shape == actual.shape and np.allclose(actual, candidate, rtol=rtol, atol=atol):
-            return f"\nLikely cause: {explanation}"
+            return likely_cause(explanation)
     return ""
 
 

@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from convlab.testing import either, likely_cause, mistake
+
 from . import compute
 
 
@@ -22,7 +24,7 @@ def _grouped(right, candidates) -> list:
     for explanation, value in candidates:
         if value != right:
             by_value.setdefault(value, []).append(explanation)
-    return [(" Or: ".join(explanations), lambda v=value: v)
+    return [(either(explanations), lambda v=value: v)
             for value, explanations in by_value.items()]
 
 
@@ -35,22 +37,27 @@ def conv_output_size(i: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> list
     candidates = []
     if d > 1:
         candidates += [
-            (f"the dilation is ignored: a kernel of k taps with dilation d spans k_eff = "
+            (mistake("conv_output_size.dilation_ignored",
+             f"the dilation is ignored: a kernel of k taps with dilation d spans k_eff = "
              f"k + (k - 1)(d - 1) cells (here {k_eff}, not k = {k}); use k_eff in place of k: "
-             f"floor((i + 2p - k_eff) / s) + 1.", (i + 2 * p - k) // s + 1),
-            (f"the dilated kernel is taken to span k·d = {k * d} cells; it spans "
-             f"k + (k - 1)(d - 1) = {k_eff} (the d - 1 gaps sit only between the k taps).",
+             f"floor((i + 2p - k_eff) / s) + 1."), (i + 2 * p - k) // s + 1),
+            (mistake("conv_output_size.dilated_span_k_times_d",
+             f"the dilated kernel is taken to span k·d = {k * d} cells; it spans "
+             f"k + (k - 1)(d - 1) = {k_eff} (the d - 1 gaps sit only between the k taps)."),
              (i + 2 * p - k * d) // s + 1),
         ]
     if p > 0:
-        candidates.append(("the padding is counted on one side only: p zeros go on each side, "
-                           "so the padded input has i + 2p cells.", (i + p - k_eff) // s + 1))
+        candidates.append((mistake("conv_output_size.padding_one_side",
+                           "the padding is counted on one side only: p zeros go on each side, "
+                           "so the padded input has i + 2p cells."), (i + p - k_eff) // s + 1))
     if s > 1:
         candidates += [
-            ("you rounded up; the formula rounds down (floor): a window that would stick out "
-             "past the padded input is dropped.", -(-(i + 2 * p - k_eff) // s) + 1),
-            ("the stride is ignored: windows start every s cells, so divide by s before "
-             "adding 1.", i + 2 * p - k_eff + 1),
+            (mistake("conv_output_size.rounded_up",
+             "you rounded up; the formula rounds down (floor): a window that would stick out "
+             "past the padded input is dropped."), -(-(i + 2 * p - k_eff) // s) + 1),
+            (mistake("conv_output_size.stride_ignored",
+             "the stride is ignored: windows start every s cells, so divide by s before "
+             "adding 1."), i + 2 * p - k_eff + 1),
         ]
     return _grouped(right, candidates)
 
@@ -71,15 +78,18 @@ def receptive_field(layers) -> list:
         return r
 
     return _grouped(field(), [
-        ("the layer's own stride is multiplied into its receptive field (the jump product is one "
+        (mistake("receptive_field.own_stride_counted",
+         "the layer's own stride is multiplied into its receptive field (the jump product is one "
          "layer ahead): layer l adds (k_l - 1) times the product of the strides of the layers "
          "BEFORE it; its own stride s_l only spreads out the layers after it. Add "
-         "(k - 1) * jump first, then jump *= s.", field(own_stride=True)),
-        ("the strides are ignored: after a layer of stride s, neighbouring values are s input "
+         "(k - 1) * jump first, then jump *= s."), field(own_stride=True)),
+        (mistake("receptive_field.strides_ignored",
+         "the strides are ignored: after a layer of stride s, neighbouring values are s input "
          "cells apart, so each later layer adds (k - 1) times the product of the earlier "
-         "strides.", field(strides=False)),
-        ("off by one: start from r = 1 (one output value of no layers sees one pixel), then add "
-         "(k - 1) * jump per layer.", field(start=0)),
+         "strides."), field(strides=False)),
+        (mistake("receptive_field.off_by_one",
+         "off by one: start from r = 1 (one output value of no layers sees one pixel), then add "
+         "(k - 1) * jump per layer."), field(start=0)),
     ])
 
 
@@ -90,24 +100,25 @@ def same_padding(got, expected, i: int, s: int = 1) -> str:
     TensorFlow's (before, after)."""
     got, expected = tuple(got), tuple(expected)
     if got == expected[::-1]:
-        return ("\nLikely cause: TensorFlow puts the extra cell after (bottom/right), not before "
-                "(top/left)")
+        return likely_cause(mistake(
+            "same_padding.extra_before",
+            "TensorFlow puts the extra cell after (bottom/right), not before (top/left)"))
     if sum(got) != sum(expected):
         return (f"\nThe total padding differs: TensorFlow pads {sum(expected)} cells in all "
                 f"(o = ceil(i / s) = {-(-i // s)}; total = max((o - 1)s + k_eff - i, 0))")
     return ""
 
 _SAME_VARIANTS = (
-    # (why the student's code pads this way, (before, after) along one axis from the total t
-    # TensorFlow pads there and the kernel size k)
-    ("symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
+    # (the mistake's id, why the student's code pads this way, (before, after) along one axis
+    # from the total t TensorFlow pads there and the kernel size k)
+    ("conv2d.same_symmetric_floor", "symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
      "the output is one row/column short)", lambda t, k: (t // 2, t // 2)),
-    ("symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
+    ("conv2d.same_symmetric_ceil", "symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
      "the top/left as well, so the windows start one cell too early)",
      lambda t, k: (t - t // 2, t - t // 2)),
-    ("the odd extra row/column put at the top/left instead of the bottom/right",
+    ("conv2d.same_extra_top_left", "the odd extra row/column put at the top/left instead of the bottom/right",
      lambda t, k: (t - t // 2, t // 2)),
-    ("the total computed as for stride 1 (k - 1), ignoring the stride",
+    ("conv2d.same_stride_ignored", "the total computed as for stride 1 (k - 1), ignoring the stride",
      lambda t, k: ((k - 1) // 2, k - 1 - (k - 1) // 2)),
 )
 
@@ -128,18 +139,19 @@ def _same_mistakes(h, w, kh, kw, sh, sw) -> list:
         return tuple(out)
 
     groups: dict = {}
-    for why, pad in _SAME_VARIANTS:
+    for mistake_id, why, pad in _SAME_VARIANTS:
         pads = tuple(tuple(int(v) for v in pad(sum(tf_pair), k))
                      for (i, k, s), tf_pair in zip(axes, right))
         g = key(pads)
         if g != key(right):
-            groups.setdefault(g, (pads, []))[1].append(why)
+            groups.setdefault(g, (pads, []))[1].append(mistake(mistake_id, why))
     tf_pads = tuple(tuple(int(v) for v in pair) for pair in right)
-    return [(f"the SAME padding differs from TensorFlow's: your output is what padding {pads} "
-             f"gives ((top, bottom), (left, right)); TensorFlow pads {tf_pads}. That comes from "
-             + ", or from ".join(whys)
-             + ". TensorFlow: total = max((o - 1)s + k - i, 0) with o = ceil(i / s); total // 2 "
-               "zeros at the top/left, the rest (total - total // 2) at the bottom/right.", pads)
+    return [(either([f"the SAME padding differs from TensorFlow's: your output is what padding "
+                     f"{pads} gives ((top, bottom), (left, right)); TensorFlow pads {tf_pads}. "
+                     f"That comes from ", either(whys, ", or from "),
+                     ". TensorFlow: total = max((o - 1)s + k - i, 0) with o = ceil(i / s); "
+                     "total // 2 zeros at the top/left, the rest (total - total // 2) at the "
+                     "bottom/right."], ""), pads)
             for pads, whys in groups.values()]
 
 
@@ -156,18 +168,24 @@ def conv2d(images: np.ndarray, filters: np.ndarray, bias, stride, padding,
         found += [(why, lambda pads=pads: conv(images, filters, bias, stride, pads))
                   for why, pads in _same_mistakes(h, w, kh, kw, sh, sw)]
     found += [
-        ("the stride is ignored: the windows must start every sh rows and sw columns.",
+        (mistake("conv2d.stride_ignored",
+         "the stride is ignored: the windows must start every sh rows and sw columns."),
          lambda: conv(images, filters, bias, 1, padding)),
-        ("the stride is applied to the rows only; the columns need it too.",
+        (mistake("conv2d.stride_rows_only",
+         "the stride is applied to the rows only; the columns need it too."),
          lambda: conv(images, filters, bias, (sh, 1), padding)),
-        ("the stride is applied to the columns only; the rows need it too.",
+        (mistake("conv2d.stride_columns_only",
+         "the stride is applied to the columns only; the rows need it too."),
          lambda: conv(images, filters, bias, (1, sw), padding)),
-        ("the strides are swapped: stride (sh, sw) means sh between rows, sw between columns.",
+        (mistake("conv2d.strides_swapped",
+         "the strides are swapped: stride (sh, sw) means sh between rows, sw between columns."),
          lambda: conv(images, filters, bias, (sw, sh), padding)),
-        ("you flipped the filters spatially. tf.nn.conv2d is cross-correlation: no flip.",
+        (mistake("conv2d.flipped_filters",
+         "you flipped the filters spatially. tf.nn.conv2d is cross-correlation: no flip."),
          lambda: conv(images, filters[::-1, ::-1], bias, stride, padding)),
     ]
     if bias is not None:
-        found.append(("the bias is missing: add bias[f] to every value of output channel f.",
+        found.append((mistake("conv2d.bias_missing",
+                      "the bias is missing: add bias[f] to every value of output channel f."),
                       lambda: conv(images, filters, zero, stride, padding)))
     return found

@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from convlab.testing import likely_cause, mistake
+
 from . import compute
 
 
@@ -22,39 +24,46 @@ def pool2d(images: np.ndarray, size, stride, mode: str, padding: str, pool: Call
     sh, sw = compute.pair(size if stride is None else stride, "stride")
     other = "avg" if mode == "max" else "max"
     found = [
-        (f"you computed {other} pooling; mode={mode!r} asks for the "
-         f"{'maximum' if mode == 'max' else 'mean'} of each window.",
+        (mistake("pool2d.wrong_mode", f"you computed {other} pooling; mode={mode!r} asks for the "
+         f"{'maximum' if mode == 'max' else 'mean'} of each window."),
          lambda: pool(images, size, stride, other, padding)),
-        ("the stride is ignored: windows must start every `stride` pixels (and the stride "
-         "defaults to the window size, so 2x2 pooling halves the image).",
+        (mistake("pool2d.stride_ignored",
+         "the stride is ignored: windows must start every `stride` pixels (and the stride "
+         "defaults to the window size, so 2x2 pooling halves the image)."),
          lambda: pool(images, size, 1, mode, padding)),
     ]
     if (kh, kw) != (kw, kh):
-        found.append(("the window's height and width are swapped: size=(kh, kw) means kh rows "
-                      "and kw columns.", lambda: pool(images, (kw, kh), (sh, sw), mode, padding)))
+        found.append((mistake("pool2d.window_swapped",
+                      "the window's height and width are swapped: size=(kh, kw) means kh rows "
+                      "and kw columns."), lambda: pool(images, (kw, kh), (sh, sw), mode, padding)))
     if (sh, sw) != (sw, sh):
-        found.append(("the strides are swapped: stride=(sh, sw) means sh between rows, sw "
-                      "between columns.", lambda: pool(images, (kh, kw), (sw, sh), mode, padding)))
+        found.append((mistake("pool2d.strides_swapped",
+                      "the strides are swapped: stride=(sh, sw) means sh between rows, sw "
+                      "between columns."), lambda: pool(images, (kh, kw), (sw, sh), mode, padding)))
     if padding == "SAME":
         n, h, w, c = images.shape
         (t, b), (l, r) = compute.pads(h, w, (kh, kw), (sh, sw), "SAME")
-        found.append(("the padding is ignored: with padding=\"SAME\" the output has "
-                      "ceil(H / stride) rows; pad first (as in chapter 2).",
+        found.append((mistake("pool2d.padding_ignored",
+                      "the padding is ignored: with padding=\"SAME\" the output has "
+                      "ceil(H / stride) rows; pad first (as in chapter 2)."),
                       lambda: pool(images, size, stride, mode, "VALID")))
         if mode == "avg":
-            found.append(("the padded zeros are counted in the average. TensorFlow's SAME average "
-                          "pooling divides by the number of real cells in each window only.",
+            found.append((mistake("pool2d.avg_counts_padding",
+                          "the padded zeros are counted in the average. TensorFlow's SAME average "
+                          "pooling divides by the number of real cells in each window only."),
                           lambda: compute.pool2d(images, (kh, kw), (sh, sw), "avg",
                                                ((t, b), (l, r)), pad_value=0.0)))
         else:
-            found.append(("the padding is filled with zeros, so a window of negative values "
+            found.append((mistake("pool2d.max_pads_zeros",
+                          "the padding is filled with zeros, so a window of negative values "
                           "returns 0. TensorFlow's SAME max pooling ignores the padded cells "
-                          "(pad with -inf).",
+                          "(pad with -inf)."),
                           lambda: compute.pool2d(images, (kh, kw), (sh, sw), "max",
                                                ((t, b), (l, r)), pad_value=0.0)))
         if (t, l) != (b, r):
-            found.append(("the SAME padding puts the extra row/column at the top/left; "
-                          "TensorFlow puts it at the bottom/right.",
+            found.append((mistake("pool2d.same_extra_top_left",
+                          "the SAME padding puts the extra row/column at the top/left; "
+                          "TensorFlow puts it at the bottom/right."),
                           lambda: compute.pool2d(images, (kh, kw), (sh, sw), mode, ((b, t), (r, l)))))
     return found
 
@@ -64,10 +73,12 @@ def flatten(x: np.ndarray) -> list:
     x = np.asarray(x, dtype=float)
     if x.ndim != 4:
         return []
-    return [("the order is channels-first: Keras' Flatten on NHWC data keeps the memory order "
+    return [(mistake("flatten.channels_first",
+             "the order is channels-first: Keras' Flatten on NHWC data keeps the memory order "
              "(row, column, channel), so channel varies fastest. Just reshape to (N, -1); "
-             "do not transpose.", lambda: x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)),
-            ("rows and columns are swapped before flattening: keep (H, W, C) as it is.",
+             "do not transpose."), lambda: x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)),
+            (mistake("flatten.rows_columns_swapped",
+             "rows and columns are swapped before flattening: keep (H, W, C) as it is."),
              lambda: x.transpose(0, 2, 1, 3).reshape(x.shape[0], -1))]
 
 
@@ -75,11 +86,14 @@ def global_avg_pool(x: np.ndarray) -> list:
     """Mistakes in global average pooling of an (N, H, W, C) batch: the wrong reduction, or the
     mean over any other set of axes than (1, 2) (its shape and values say which)."""
     x = np.asarray(x, dtype=float)
-    found = [("you took the maximum: global *average* pooling is the mean over H and W.",
+    found = [(mistake("global_avg_pool.took_maximum",
+              "you took the maximum: global *average* pooling is the mean over H and W."),
               lambda: x.max(axis=(1, 2))),
-             ("you summed instead of averaging: divide by H·W.", lambda: x.sum(axis=(1, 2))),
-             ("the spatial axes are kept (keepdims=True): return shape (N, C), one value per "
-              "example and channel.", lambda: x.mean(axis=(1, 2), keepdims=True))]
+             (mistake("global_avg_pool.summed",
+              "you summed instead of averaging: divide by H·W."), lambda: x.sum(axis=(1, 2))),
+             (mistake("global_avg_pool.keepdims",
+              "the spatial axes are kept (keepdims=True): return shape (N, C), one value per "
+              "example and channel."), lambda: x.mean(axis=(1, 2), keepdims=True))]
     if x.ndim != 4:
         return found
     for r in (1, 2, 3, 4):
@@ -89,9 +103,10 @@ def global_avg_pool(x: np.ndarray) -> list:
             names = [("N (the batch)", "H", "W", "C (the channels)")[a] for a in axes]
             over = names[0] if r == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             axis = axes[0] if r == 1 else axes
-            found.append((f"you averaged over {over}, axis={axis}; global average pooling "
+            found.append((mistake("global_avg_pool.wrong_axes",
+                          f"you averaged over {over}, axis={axis}; global average pooling "
                           f"averages over H and W only, axis=(1, 2), leaving one value per "
-                          f"example and channel: shape (N, C).",
+                          f"example and channel: shape (N, C)."),
                           lambda axis=axis: x.mean(axis=axis)))
     return found
 
@@ -120,10 +135,12 @@ def max_pool_backward(dout: np.ndarray, images: np.ndarray, size: int, stride: i
                 region[mask] = (mask * dout[:, i:i + 1, j:j + 1])[mask]
         return dx
 
-    return [("the gradient is spread evenly over the window (that is average pooling's "
-             "gradient); max pooling sends all of it to the cell that held the maximum.", spread),
-            ("overlapping windows overwrite each other's gradient: when a cell is the maximum of "
-             "several windows, add up (+=) what each window sends it.", overwrite)]
+    return [(mistake("max_pool_backward.spread_evenly",
+             "the gradient is spread evenly over the window (that is average pooling's "
+             "gradient); max pooling sends all of it to the cell that held the maximum."), spread),
+            (mistake("max_pool_backward.overlap_overwrites",
+             "overlapping windows overwrite each other's gradient: when a cell is the maximum of "
+             "several windows, add up (+=) what each window sends it."), overwrite)]
 
 
 def cnn_shapes(layer, mine, true) -> str:
@@ -132,11 +149,14 @@ def cnn_shapes(layer, mine, true) -> str:
     (shape, parameters) for that layer."""
     kind = layer[0]
     if kind == "conv" and mine[1] == true[1] - layer[1]:
-        return "\nLikely cause: the bias is missing: a conv layer has k·k·C_in·F + F parameters."
+        return likely_cause(mistake("cnn_shapes.conv_bias_missing", "the bias is missing: a "
+                                    "conv layer has k·k·C_in·F + F parameters."))
     if kind == "dense" and mine[1] == true[1] - layer[1]:
-        return "\nLikely cause: the bias is missing: a dense layer has n_in·units + units parameters."
+        return likely_cause(mistake("cnn_shapes.dense_bias_missing", "the bias is missing: a "
+                                    "dense layer has n_in·units + units parameters."))
     if kind in ("pool", "gap", "flatten", "dropout") and mine[1] != 0:
-        return f"\nLikely cause: a {kind} layer learns nothing: 0 parameters."
+        return likely_cause(mistake("cnn_shapes.parameters_without_weights",
+                                    f"a {kind} layer learns nothing: 0 parameters."))
     if kind in ("conv", "pool") and mine[0] != true[0]:
         return ("\nCheck the padding and the stride: VALID gives floor((i - k) / s) + 1, SAME "
                 "gives ceil(i / s).")

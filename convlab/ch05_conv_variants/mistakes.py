@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from convlab.testing import tensorflow
+from convlab.testing import mistake, tensorflow
 
 
 def _plain_conv(images, filters, stride=1, padding="VALID", dilation=1):
@@ -30,16 +30,19 @@ def grouped_conv2d(images: np.ndarray, filters: np.ndarray, groups: int, conv: C
         return np.concatenate([_plain_conv(images[..., g * cg:(g + 1) * cg], filters[..., g::groups])
                                for g in range(groups)], axis=-1)
 
-    found = [("you flipped the filters spatially. Keras' Conv2D is cross-correlation: no flip.",
+    found = [(mistake("grouped_conv2d.flipped_filters",
+              "you flipped the filters spatially. Keras' Conv2D is cross-correlation: no flip."),
               lambda: conv(images, filters[::-1, ::-1], groups))]
     if groups > 1 and cg > 1:
-        found.append(("the input channels are dealt out round-robin (channel c to group "
+        found.append((mistake("grouped_conv2d.channels_round_robin",
+                      "the input channels are dealt out round-robin (channel c to group "
                       "c % groups); group g owns the contiguous block of channels "
-                      "g*C/groups ... (g+1)*C/groups - 1.", channels_round_robin))
+                      "g*C/groups ... (g+1)*C/groups - 1."), channels_round_robin))
     if groups > 1 and fg > 1:
-        found.append(("the filters are dealt out round-robin (filters[..., g::groups] for group "
+        found.append((mistake("grouped_conv2d.filters_round_robin",
+                      "the filters are dealt out round-robin (filters[..., g::groups] for group "
                       "g); group g owns the contiguous block of F/groups filters "
-                      "g*F/groups ... (g+1)*F/groups - 1.", filters_round_robin))
+                      "g*F/groups ... (g+1)*F/groups - 1."), filters_round_robin))
     return found
 
 
@@ -53,14 +56,17 @@ def depthwise_conv2d(images: np.ndarray, filters: np.ndarray, stride, padding, c
         n, h, w, _ = out.shape
         return out.reshape(n, h, w, c, m).transpose(0, 1, 2, 4, 3).reshape(n, h, w, c * m)
 
-    found = [("you flipped the filters spatially: no flip (cross-correlation).",
+    found = [(mistake("depthwise_conv2d.flipped_filters",
+              "you flipped the filters spatially: no flip (cross-correlation)."),
               lambda: conv(images, filters[::-1, ::-1], stride, padding)),
-             ("the stride is ignored: windows must start every `stride` rows and columns.",
+             (mistake("depthwise_conv2d.stride_ignored",
+              "the stride is ignored: windows must start every `stride` rows and columns."),
               lambda: conv(images, filters, 1, padding))]
     if c > 1 and m > 1:
-        found.append(("the output channels are in the wrong order: output channel c*m + j is "
+        found.append((mistake("depthwise_conv2d.channel_order",
+                      "the output channels are in the wrong order: output channel c*m + j is "
                       "input channel c convolved with filters[:, :, c, j] (all m outputs of "
-                      "channel 0 first, then channel 1, ...).", channel_major))
+                      "channel 0 first, then channel 1, ...)."), channel_major))
     return found
 
 
@@ -68,8 +74,9 @@ def pointwise_conv2d(images: np.ndarray, filters: np.ndarray, conv: Callable) ->
     """Mistakes in a 1x1 convolution; ``conv(images, filters)`` is the oracle."""
     found = []
     if filters.shape[2] == filters.shape[3]:
-        found.append(("the filter axes are swapped: filters[0, 0, c, f] connects input channel c "
-                      "to output channel f.", lambda: conv(images, filters.transpose(0, 1, 3, 2))))
+        found.append((mistake("pointwise_conv2d.filter_axes_swapped",
+                      "the filter axes are swapped: filters[0, 0, c, f] connects input channel c "
+                      "to output channel f."), lambda: conv(images, filters.transpose(0, 1, 3, 2))))
     return found
 
 
@@ -79,13 +86,15 @@ def separable_conv2d(images, depthwise_filters, pointwise_filters, stride, paddi
     oracle (tf.nn.separable_conv2d)."""
     c, m = depthwise_filters.shape[2], depthwise_filters.shape[3]
     perm = np.array([j * c + ch for ch in range(c) for j in range(m)])
-    found = [("you flipped the depthwise filters spatially: no flip (cross-correlation).",
+    found = [(mistake("separable_conv2d.flipped_filters",
+              "you flipped the depthwise filters spatially: no flip (cross-correlation)."),
               lambda: conv(images, depthwise_filters[::-1, ::-1], pointwise_filters, stride,
                            padding))]
     if c > 1 and m > 1:
-        found.append(("the depthwise output channels are in the wrong order for the pointwise "
+        found.append((mistake("separable_conv2d.channel_order",
+                      "the depthwise output channels are in the wrong order for the pointwise "
                       "step: intermediate channel c*m + j comes from input channel c and "
-                      "depthwise_filters[:, :, c, j].",
+                      "depthwise_filters[:, :, c, j]."),
                       lambda: conv(images, depthwise_filters, pointwise_filters[:, :, perm],
                                    stride, padding)))
     return found
@@ -94,11 +103,14 @@ def separable_conv2d(images, depthwise_filters, pointwise_filters, stride, paddi
 def dilated_conv2d(images, filters, d, padding, conv: Callable) -> list:
     """Mistakes in a dilated convolution; ``conv(images, filters, d, padding)`` is the oracle."""
     return [
-        ("the dilation is ignored: with dilation d the taps are d cells apart (d - 1 zeros "
-         "between them).", lambda: conv(images, filters, 1, padding)),
-        ("there are d zeros between the taps; dilation d means d - 1 zeros (taps d cells apart).",
+        (mistake("dilated_conv2d.dilation_ignored",
+         "the dilation is ignored: with dilation d the taps are d cells apart (d - 1 zeros "
+         "between them)."), lambda: conv(images, filters, 1, padding)),
+        (mistake("dilated_conv2d.d_zeros_between_taps",
+         "there are d zeros between the taps; dilation d means d - 1 zeros (taps d cells apart)."),
          lambda: conv(images, filters, d + 1, padding)),
-        ("you flipped the filters spatially: no flip (cross-correlation).",
+        (mistake("dilated_conv2d.flipped_filters",
+         "you flipped the filters spatially: no flip (cross-correlation)."),
          lambda: conv(images, filters[::-1, ::-1], d, padding)),
     ]
 
@@ -117,16 +129,19 @@ def conv2d_transpose(images, filters, output_shape, stride, padding, conv: Calla
                              (0, max(ow - full.shape[2], 0)), (0, 0)))
         return full[:, :oh, :ow]
 
-    found = [("you flipped the kernel: the transposed convolution scatters "
-              "images[n, i, j, c] * filters[m, q, :, c] to out[n, i*s + m, j*s + q, :], no flip.",
+    found = [(mistake("conv2d_transpose.flipped_kernel",
+              "you flipped the kernel: the transposed convolution scatters "
+              "images[n, i, j, c] * filters[m, q, :, c] to out[n, i*s + m, j*s + q, :], no flip."),
               lambda: conv(images, filters[::-1, ::-1], output_shape, stride, padding))]
     if isinstance(padding, str) and padding.upper() == "SAME":
-        found.append(("the SAME output is cut from the top/left of the full scatter; TensorFlow "
+        found.append((mistake("conv2d_transpose.same_cropped_top_left",
+                      "the SAME output is cut from the top/left of the full scatter; TensorFlow "
                       "drops the padding p_before = total // 2 first (as conv2d's SAME padding "
-                      "of an output_shape input).", cropped_top_left))
+                      "of an output_shape input)."), cropped_top_left))
     if f == c:
-        found.append(("the filter axes are swapped: filters are (kh, kw, F_out, C_in) for a "
-                      "transposed convolution.",
+        found.append((mistake("conv2d_transpose.filter_axes_swapped",
+                      "the filter axes are swapped: filters are (kh, kw, F_out, C_in) for a "
+                      "transposed convolution."),
                       lambda: conv(images, filters.transpose(0, 1, 3, 2), output_shape, stride,
                                    padding)))
     return found

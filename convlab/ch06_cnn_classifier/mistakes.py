@@ -5,6 +5,8 @@ cause. Where several mistakes give the same result, the explanation names each o
 """
 from __future__ import annotations
 
+from convlab.testing import mistake
+
 
 def _dense(n_in, n_out, bias=True):
     return n_in * n_out + (n_out if bias else 0)
@@ -26,14 +28,19 @@ def build_mnist_cnn() -> list:
         head = (_dense(flat, 1024, bias) + _dense(1024, 10, bias)) if hidden else _dense(flat, 10, bias)
         return _conv(k, 1, 32, bias) + _conv(k, 32, 64, bias) + head
     return [
-        ("the convolutions use VALID padding; the seed network pads SAME (28 -> 14 -> 7).",
+        (mistake("build_mnist_cnn.valid_padding",
+         "the convolutions use VALID padding; the seed network pads SAME (28 -> 14 -> 7)."),
          lambda: total(pad_same=False)),
-        ("the kernels are 3x3; the seed network uses 5x5 kernels.", lambda: total(k=3)),
-        ("the layers have no bias (use_bias=False); Keras' default, with bias, is expected.",
+        (mistake("build_mnist_cnn.kernels_3x3",
+         "the kernels are 3x3; the seed network uses 5x5 kernels."), lambda: total(k=3)),
+        (mistake("build_mnist_cnn.no_bias",
+         "the layers have no bias (use_bias=False); Keras' default, with bias, is expected."),
          lambda: total(bias=False)),
-        ("the second max pooling is missing: the dense layer then sees 14x14x64 values.",
+        (mistake("build_mnist_cnn.second_pool_missing",
+         "the second max pooling is missing: the dense layer then sees 14x14x64 values."),
          lambda: total(second_pool=False)),
-        ("the dense layer of 1,024 units is missing.", lambda: total(hidden=False)),
+        (mistake("build_mnist_cnn.hidden_dense_missing",
+         "the dense layer of 1,024 units is missing."), lambda: total(hidden=False)),
     ]
 
 
@@ -42,13 +49,17 @@ def vgg_block(c, filters, convs) -> list:
     def total(n=convs, k=3, bias=True):
         return _conv(k, c, filters, bias) + (n - 1) * _conv(k, filters, filters, bias) if n else 0
     return [
-        ("one convolution too few: the block stacks `convs` convolutions.",
+        (mistake("vgg_block.one_conv_too_few",
+         "one convolution too few: the block stacks `convs` convolutions."),
          lambda: total(convs - 1)),
-        ("one convolution too many: the block stacks `convs` convolutions.",
+        (mistake("vgg_block.one_conv_too_many",
+         "one convolution too many: the block stacks `convs` convolutions."),
          lambda: total(convs + 1)),
-        ("the convolutions have no bias; Keras' default (with bias) is expected.",
+        (mistake("vgg_block.no_bias",
+         "the convolutions have no bias; Keras' default (with bias) is expected."),
          lambda: total(bias=False)),
-        ("the kernels are not 3x3: VGG stacks 3x3 convolutions.", lambda: total(k=5)),
+        (mistake("vgg_block.kernels_not_3x3",
+         "the kernels are not 3x3: VGG stacks 3x3 convolutions."), lambda: total(k=5)),
     ]
 
 
@@ -57,13 +68,16 @@ def inception_module(c, f1, r3, f3, r5, f5, pp) -> list:
     right = (_conv(1, c, f1) + _conv(1, c, r3) + _conv(3, r3, f3) + _conv(1, c, r5)
              + _conv(5, r5, f5) + _conv(1, c, pp))
     return [
-        ("the 1x1 reductions are missing: the 3x3 and 5x5 convolutions see all input channels "
-         "(that is what makes the naive module expensive).",
+        (mistake("inception_module.reductions_missing",
+         "the 1x1 reductions are missing: the 3x3 and 5x5 convolutions see all input channels "
+         "(that is what makes the naive module expensive)."),
          lambda: _conv(1, c, f1) + _conv(3, c, f3) + _conv(5, c, f5) + _conv(1, c, pp)),
-        ("the pooling branch has no 1x1 projection (pool_proj filters after the pooling).",
+        (mistake("inception_module.pool_projection_missing",
+         "the pooling branch has no 1x1 projection (pool_proj filters after the pooling)."),
          lambda: right - _conv(1, c, pp)),
-        ("the 5x5 branch uses a 3x3 kernel.", lambda: right - _conv(5, r5, f5) + _conv(3, r5, f5)),
-        ("f3_reduce and f5_reduce are swapped.",
+        (mistake("inception_module.5x5_branch_3x3",
+         "the 5x5 branch uses a 3x3 kernel."), lambda: right - _conv(5, r5, f5) + _conv(3, r5, f5)),
+        (mistake("inception_module.reduces_swapped", "f3_reduce and f5_reduce are swapped."),
          lambda: (_conv(1, c, f1) + _conv(1, c, r5) + _conv(3, r5, f3) + _conv(1, c, r3)
                   + _conv(5, r3, f5) + _conv(1, c, pp))),
     ]
@@ -75,16 +89,20 @@ def residual_block(c, filters, projection: bool) -> list:
     bn = 4 * filters
     body = _conv(3, c, filters, False) + bn + _conv(3, filters, filters, False) + bn
     proj = _conv(1, c, filters, False) + bn
-    found = [("the convolutions have a bias: before BatchNormalization a bias is redundant "
-              "(BN subtracts the mean); use use_bias=False.",
+    found = [(mistake("residual_block.conv_bias",
+              "the convolutions have a bias: before BatchNormalization a bias is redundant "
+              "(BN subtracts the mean); use use_bias=False."),
               lambda: body + 2 * filters + (proj + filters if projection else 0))]
     if projection:
-        found += [("the projection shortcut is missing: when the stride or the number of "
+        found += [(mistake("residual_block.projection_missing",
+                   "the projection shortcut is missing: when the stride or the number of "
                    "channels changes, x must go through a 1x1 convolution (with the same stride) "
-                   "and BatchNormalization before the addition.", lambda: body),
-                  ("the projection shortcut has no BatchNormalization.",
+                   "and BatchNormalization before the addition."), lambda: body),
+                  (mistake("residual_block.projection_without_bn",
+                   "the projection shortcut has no BatchNormalization."),
                    lambda: body + proj - bn)]
     else:
-        found.append(("there is a projection shortcut where the shapes already match: then the "
-                      "shortcut must be the identity (x itself).", lambda: body + proj))
+        found.append((mistake("residual_block.needless_projection",
+                      "there is a projection shortcut where the shapes already match: then the "
+                      "shortcut must be the identity (x itself)."), lambda: body + proj))
     return found
