@@ -23,7 +23,7 @@ help:
 	@echo "make generate   regenerate course/ from solutions/ (authors only)"
 	@echo "make tensorboard  show the training runs' TensorBoard logs (runs/) at http://127.0.0.1:6006"
 	@echo "make data       download MNIST and CIFAR-10 (checksums verified) for the full-data runs"
-	@echo "make bench      print execution and autograding times, conv2d speeds, widget latency in a browser"
+	@echo "make bench      print execution and autograding times, conv2d speeds, widget latency in a browser, report build time"
 
 setup: $(STAMP)
 
@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_conv2d.py
 	$(BIN)/python bench/bench_figures.py
 	$(BIN)/python bench/bench_widgets_browser.py
+	$(BIN)/python bench/bench_report.py
 
 tensorboard: $(STAMP)
 	@mkdir -p runs

@@ -14,6 +14,8 @@
                                        (what is missing or stale; lists whom it skipped)
     export [--chapter CH] [--format gradebook|canvas|nbgrader] [--to FILE]
                                        grades as CSV, one row per student (grading/exports/)
+    report CHAPTER | --all [--to DIR]  what the class got wrong: diagnosed mistakes per exercise,
+                                       HTML with plots and CSV (grading/reports/; names students)
 
 Grading commands import nbgrader (seconds); `workspace` and `generate` start without it.
 """
@@ -198,6 +200,11 @@ def main(argv=None) -> int:
                         "with a bonus column")
     p.add_argument("--to", help=f"the CSV file (default {paths.EXPORTS}/grades[-CHAPTER]"
                                 f"[-canvas].csv)")
+    p = sub.add_parser("report", help="misconception report: the mistakes the class made, per "
+                                      "exercise (HTML + CSV; for the instructor only)")
+    p.add_argument("chapter", nargs="*")
+    p.add_argument("--all", action="store_true", help="every chapter with records, one page")
+    p.add_argument("--to", help=f"folder for the HTML and CSV (default {paths.DATA}/reports)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "nbgrader_config.py").is_file():
@@ -369,4 +376,13 @@ def main(argv=None) -> int:
               f"nothing was graded)")
         return 0
 
+    if args.command == "report":
+        from autograder import report as misconception_report
+
+        if bool(args.chapter) == args.all:
+            parser.error("report: name chapter(s) or give --all")
+        unknown = sorted(set(args.chapter) - set(paths.assignments(root)))
+        if unknown:
+            parser.error(f"unknown chapter(s) {unknown}; chapters: {paths.assignments(root)}")
+        return misconception_report.command(root, args.chapter or None, args.to)
     return 2

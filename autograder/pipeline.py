@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import cells, feedback, gradebook, nbgrader_run, results
+from autograder import cells, feedback, gradebook, misconceptions, nbgrader_run, results
 from autograder.paths import CoursePaths
 from autograder.recheck import Verdicts, verify
 from autograder.results import GradeResult
@@ -36,6 +36,7 @@ class Submission:
     verdicts: Verdicts = field(default_factory=Verdicts)
     notes: dict = field(default_factory=dict)   # grade_id -> what the feedback must add
     result: GradeResult = field(init=False)
+    started: float = field(default_factory=time.monotonic)   # for the grading time
 
     def __post_init__(self):
         self.root = Path(self.root)
@@ -131,6 +132,7 @@ STAGES = (
     record_in_gradebook,
     annotate_for_feedback,
     read_results,
+    misconceptions.record_mistakes,  # diagnosed mistakes as data; feedback: what to review
 )
 
 
