@@ -287,6 +287,8 @@ def main(argv=None) -> int:
         print(f"grading {len(students)} submissions of {args.chapter} with {workers} worker(s)"
               + (f"; due {due:%Y-%m-%d %H:%M} UTC, {penalty_rule.describe()}" if due else ""),
               flush=True)
+        from autograder import hidden
+        print(hidden.status_line(), flush=True)      # public seeds, or the course secret's
         done = []
 
         def progress(r):

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder import hidden
 from autograder.paths import CoursePaths
 
 
@@ -24,7 +25,8 @@ class NbgraderError(RuntimeError):
 def child_env() -> dict:
     """Environment for nbgrader children: this interpreter's bin first on PATH (nbgrader runs
     `alembic` from PATH), quiet TensorFlow."""
-    env = dict(os.environ)
+    # student code runs in nbgrader's kernels: never the course secret (autograder/hidden.py)
+    env = {k: v for k, v in hidden.scrub(os.environ).items() if k != hidden.KEY_ENV}
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -38,11 +40,13 @@ def tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def run_nbgrader(args: list, root: Path, timeout: float | None = None, check: bool = True):
-    """Run ``nbgrader <args>`` in ``root`` (where its nbgrader_config.py is); return the process."""
+def run_nbgrader(args: list, root: Path, timeout: float | None = None, check: bool = True,
+                 env: dict | None = None):
+    """Run ``nbgrader <args>`` in ``root`` (where its nbgrader_config.py is); return the process.
+    ``env``: variables added to :func:`child_env`."""
     cmd = [sys.executable, "-m", "nbgrader", *args]
-    proc = subprocess.run(cmd, cwd=str(root), env=child_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(cmd, cwd=str(root), env={**child_env(), **(env or {})},
+                          capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
         raise NbgraderError(f"`nbgrader {' '.join(args)}` failed with exit code "
                             f"{proc.returncode}:\n" + tail(proc.stdout + proc.stderr))
@@ -62,8 +66,10 @@ def autograde(root: Path, assignment: str, student: str, timeout: float) -> tupl
     (whether nbgrader wrote the autograded notebook, the end of what it printed); everything it
     printed is kept in the course's logs folder. Raises subprocess.TimeoutExpired."""
     paths = CoursePaths(root)
+    # the hidden tests' inputs: the chapter's key, never the course secret (autograder/hidden.py)
+    key = hidden.chapter_key(assignment)
     proc = run_nbgrader(["autograde", assignment, "--student", student, "--force"], root,
-                        timeout=timeout, check=False)
+                        timeout=timeout, check=False, env={hidden.KEY_ENV: key} if key else None)
     log = paths.log(assignment, student)
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text((proc.stdout + proc.stderr)[-LOG_LIMIT:])

@@ -9,9 +9,10 @@ length, then the payload (:func:`write_frame`; a reply longer than :data:`MAX_RE
 * sandbox -> grader: JSON only (:func:`pack_reply`), never a pickle: first
   ``{"ready": true, "cell_errors": [...]}`` once the submission's cells ran, then per call
   ``{"ok": <encoded value>}`` or ``{"error": <described exception>}``. A value is encoded as plain
-  data (:func:`encode`) and rebuilt by :func:`decode` with the same type, dtype and shape; an
-  exception is described by :func:`describe_error` and raised again by :func:`raise_remote` as a
-  builtin exception only.
+  data (:func:`encode`) and rebuilt by :func:`decode` with the same type, dtype and shape; a
+  Keras model as its JSON configuration and its weights (:class:`ModelData`, which the grader
+  rebuilds in Keras' safe mode); an exception is described by :func:`describe_error` and raised
+  again by :func:`raise_remote` as a builtin exception only.
 
 The sandbox imports this module before any student code runs, so its copies of the policy lists
 below are the originals even when a submission rebinds ``convlab.policy``'s.
@@ -31,10 +32,16 @@ from convlab.policy import FORBIDDEN_LIBS, FORBIDDEN_MODULES
 
 # --- policy ---------------------------------------------------------------------------------------
 BLOCKED = tuple(FORBIDDEN_MODULES)   # imports the sandbox refuses (a copy, see above)
+# what a sandbox for Keras exercises (convlab.policy.KERAS_EXERCISES) may import nevertheless
+KERAS_ALLOWED = ("keras", "tensorflow")
 FORBIDDEN_NATIVE = FORBIDDEN_LIBS    # their native code in /proc/<pid>/maps, watched by the grader
 
 
-def is_blocked(module_name: str) -> bool:
+def is_blocked(module_name: str, keras: bool = False) -> bool:
+    """True when a sandbox refuses to import ``module_name``; ``keras``: a sandbox serving Keras
+    exercises, which may import Keras and TensorFlow (and what they import)."""
+    if keras and any(module_name == a or module_name.startswith(a + ".") for a in KERAS_ALLOWED):
+        return False
     return any(module_name == b or module_name.startswith(b + ".") for b in BLOCKED)
 
 
@@ -90,6 +97,36 @@ SCALAR_KINDS = "biufcUS"
 _CONTAINERS = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
 
 
+class KerasInput:
+    """grader -> sandbox: stands for a symbolic Keras input (a KerasTensor of the grader's) passed
+    to a Keras exercise such as ``vgg_block(x, ...)``. The sandbox calls the function on
+    ``keras.Input(shape, dtype=dtype)`` instead, and returns the model from that input to what the
+    function returned (see :func:`encode`)."""
+
+    def __init__(self, shape, dtype="float32"):
+        self.shape = tuple(None if n is None else int(n) for n in shape)
+        self.dtype = str(dtype)
+
+    def __repr__(self):
+        return f"<KerasTensor shape=(None, {', '.join(map(str, self.shape))})>"
+
+
+class ModelData:
+    """sandbox -> grader: a Keras model as plain data: its JSON configuration (``to_json()``) and
+    its weights as arrays. The grader rebuilds it in Keras' safe mode (autograder/recheck.py);
+    nothing of the student's code comes along."""
+
+    def __init__(self, config: str, weights: list):
+        self.config = config
+        self.weights = weights
+
+
+def _keras_model(value) -> bool:
+    """A Keras model (or layer graph) without importing Keras: the strict sandbox has none."""
+    return (type(value).__module__.startswith("keras.") and callable(getattr(value, "to_json", None))
+            and callable(getattr(value, "get_weights", None)))
+
+
 def encode(value, depth=0):
     """Plain, pickle-free data for the grader; :func:`decode` is its inverse: the value comes back
     with the same type (Python or NumPy scalar, array, tuple, list, dict, set), dtype and shape, so
@@ -114,6 +151,13 @@ def encode(value, depth=0):
     if isinstance(value, (list, tuple, set, frozenset)):
         kind = next(k for k in _CONTAINERS.values() if isinstance(value, k)).__name__
         return {"t": kind, "v": [encode(v, depth + 1) for v in value]}
+    if _keras_model(value):
+        config = value.to_json()
+        if not isinstance(config, str):
+            raise TypeError("the model's to_json() did not return a string")
+        return {"t": "keras_model", "config": str.__str__(config),
+                "weights": [{"t": "nd", **_array(np.asarray(w), "biuf")}
+                            for w in value.get_weights()]}
     if isinstance(value, dict):
         return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)]
                                    for k, v in value.items()]}
@@ -158,6 +202,14 @@ def decode(obj, depth=0):
                 raise ValueError("a NumPy scalar must have shape ()")
             return arr[()]
         return arr
+    if t == "keras_model":
+        config = obj["config"]
+        if not isinstance(config, str):
+            raise ValueError("a model's configuration must be a JSON string")
+        weights = [_decode_array(w, "biuf") for w in obj["weights"] if w.get("t") == "nd"]
+        if len(weights) != len(obj["weights"]):
+            raise ValueError("a model's weights must be arrays")
+        return ModelData(config, weights)
     return Opaque(obj.get("type", "?"))
 
 

@@ -26,7 +26,21 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import cells, isolation, protocol
+from autograder import cells, hidden, isolation, protocol
+from convlab import policy
+
+
+# Models that Keras exercises return are re-checked: they cross from the sandbox as plain data
+# (protocol.ModelData) and are rebuilt here (rebuild_model). What the re-check still does not
+# judge, and why (its test cells carry cells.IN_KERNEL_ONLY; nbgrader alone judges them in the
+# student's kernel, where patching the oracle or np.allclose is not caught):
+NOT_RECHECKED = {
+    "06_cnn_classifier:train_and_evaluate":
+        "trains the model it is given and is judged by what training did to that model (its "
+        "optimizer, learning rate and step count) and by the history it returns; a model that "
+        "crosses the sandbox as data cannot carry that state back, and training twice (in the "
+        "sandbox and again here) would double the cell's time",
+}
 
 
 class SandboxDied(RuntimeError):
@@ -62,9 +76,11 @@ class Verdicts(dict):
 class Sandbox:
     """One sandbox process holding a submission's namespace."""
 
-    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096, chapter: str = ""):
+    def __init__(self, cells: list, timeout: int = 60, memory_mb: int = 4096, chapter: str = "",
+                 keras: bool = False):
         self.timeout = timeout
         self.cells = cells
+        self.keras = keras          # serves Keras exercises: may import Keras and TensorFlow
         self._start(timeout, memory_mb, chapter)
         ready = self._receive(startup=True)
         self.cell_errors = ready.get("cell_errors", [])
@@ -79,7 +95,8 @@ class Sandbox:
         try:
             self.isolation = isolation.SandboxCommand(
                 [sys.executable, "-m", "autograder.sandbox", str(p2c_r), str(c2p_w),
-                 "cells.json", str(timeout), str(memory_mb), chapter],
+                 "cells.json", str(timeout), str(memory_mb), chapter,
+                 *(["keras"] if self.keras else [])],
                 readonly=isolation.package_sources("autograder"),  # its sources, not its data
                 files={"cells.json": json.dumps(self.cells).encode()},
                 limits=isolation.Limits(memory_mb=memory_mb))  # >= the RLIMIT_AS sandbox.py sets
@@ -169,8 +186,13 @@ class Proxy:
 
     def __call__(self, *args, **kwargs):
         box = self._box()
+        symbolic = [a for a in (*args, *kwargs.values()) if _keras_tensor(a)]
+        if symbolic:
+            # a block function's input: the sandbox builds its own keras.Input of that shape
+            args = tuple(_as_input(a) for a in args)
+            kwargs = {k: _as_input(v) for k, v in kwargs.items()}
         reply = box.call(self.__name__, args, kwargs)
-        lib = box.forbidden_library()
+        lib = "" if getattr(box, "keras", False) else box.forbidden_library()
         if lib:
             raise ImportError(f"the submission loaded {lib} into the grading process: using "
                               f"{lib} is not allowed in graded solutions, implement the operation "
@@ -178,6 +200,12 @@ class Proxy:
         if "error" in reply:
             protocol.raise_remote(reply["error"])
         value = protocol.decode(reply["ok"])
+        if isinstance(value, protocol.ModelData):
+            model = rebuild_model(value, self.__name__)
+            if len(symbolic) == 1 and not model.inputs[1:]:
+                # the block on the grader's own input, layer by layer, as the notebook builds it
+                return _on_input(model, symbolic[0])
+            return model
         opaque = protocol.find_opaque(value)
         if opaque is not None:
             # a custom object could only answer the checks by lying (__eq__, __array__); the
@@ -188,6 +216,47 @@ class Proxy:
 
     def __repr__(self):
         return f"<graded function {self.__name__}>"
+
+
+# --- Keras exercises: models cross as plain data and are rebuilt here -----------------------------
+def _keras_tensor(value) -> bool:
+    return type(value).__name__ == "KerasTensor" and type(value).__module__.startswith("keras.")
+
+
+def _as_input(value):
+    if _keras_tensor(value):
+        return protocol.KerasInput(tuple(value.shape)[1:], value.dtype)
+    return value
+
+
+def rebuild_model(data, name: str = "the function"):
+    """A model the sandbox sent as plain data (protocol.ModelData), rebuilt in this process from
+    its JSON configuration in Keras' safe mode (no Lambda layers' Python code, no classes outside
+    Keras) and given its weights. TypeError naming the function when that is not possible."""
+    from convlab.testing import keras as _keras
+    k = _keras()
+    try:
+        config = json.loads(data.config)
+        model = k.saving.deserialize_keras_object(config, safe_mode=True)
+        if not isinstance(model, k.Model):
+            raise TypeError(f"the configuration describes a {type(model).__name__}")
+        model.set_weights(data.weights)
+    except Exception as exc:  # noqa: BLE001 - whatever the submission sent
+        raise TypeError(f"{name} returned a Keras model that the grader cannot rebuild from its "
+                        f"configuration and weights ({type(exc).__name__}: {str(exc)[:300]}); "
+                        f"build it from Keras' own layers (no Lambda layers or custom classes)") \
+            from None
+    return model
+
+
+def _on_input(model, x):
+    """``model``'s layers applied to the grader's symbolic input ``x`` (new layers with the same
+    configuration and weights), so that the test's keras.Model(x, ...) sees the block's layers."""
+    from convlab.testing import keras as _keras
+    k = _keras()
+    clone = k.models.clone_model(model, input_tensors=x)
+    clone.set_weights(model.get_weights())
+    return clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
 
 
 def cell_errors(raw: list, cells: list) -> list:
@@ -236,30 +305,52 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
                                                     f"the submission is not a readable "
                                                     f"notebook ({exc})")
                          for c in cells.test_cells(source_nb)})
-    to_run = cells.submission_cells(source_nb, submitted)
     solution_names = cells.solution_names(source_nb)
-    box = {"sandbox": None}
     errors = {}                                        # message -> CellError, once each
 
-    def get_box():
-        if box["sandbox"] is None or box["sandbox"].rfd == -1:
-            run = to_run
-            try:
-                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
-            except SandboxDied as exc:
-                # a cell of the student's own killed the process: grade the solutions alone
-                note = CellError(-1, "the notebook", None,
-                                 f"a cell of the notebook ended the grading process ({exc}); the "
-                                 f"solution cells were graded without the cells you added or "
-                                 f"changed")
-                errors.setdefault(note.message, note)
-                run = cells.submission_cells(source_nb, submitted, minimal=True)
-                box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter)
-            for e in cell_errors(box["sandbox"].cell_errors, run):
-                errors.setdefault(e.message, e)
-        return box["sandbox"]
+    def box_getter(keras: bool):
+        """The sandbox (started on first use) serving the NumPy exercises, or with ``keras`` the
+        one serving the Keras exercises (convlab.policy.KERAS_EXERCISES), where importing Keras
+        is allowed. The NumPy sandbox never runs the Keras exercises' solution cells; the Keras
+        sandbox runs every cell but is only asked for the Keras exercises."""
+        def runnable(minimal=False):
+            return [c for c in cells.submission_cells(source_nb, submitted, minimal=minimal)
+                    if keras or not (c["solution"] and policy.is_keras_exercise(chapter,
+                                                                                c["grade_id"]))]
+        box = {"sandbox": None}
+
+        def get_box():
+            if box["sandbox"] is None or box["sandbox"].rfd == -1:
+                run = runnable()
+                try:
+                    box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter, keras=keras)
+                except SandboxDied as exc:
+                    # a cell of the student's own killed the process: grade the solutions alone
+                    note = CellError(-1, "the notebook", None,
+                                     f"a cell of the notebook ended the grading process ({exc}); "
+                                     f"the solution cells were graded without the cells you "
+                                     f"added or changed")
+                    errors.setdefault(note.message, note)
+                    run = runnable(minimal=True)
+                    box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter, keras=keras)
+                for e in cell_errors(box["sandbox"].cell_errors, run):
+                    # not the NumPy exercises' cells from the Keras sandbox (their sandbox
+                    # reports those); the same message from both counts once
+                    if not (keras and e.grade_id
+                            and not policy.is_keras_exercise(chapter, e.grade_id)):
+                        errors.setdefault(e.message, e)
+            return box["sandbox"]
+        get_box.box = box
+        return get_box
+
+    getters = {False: box_getter(False), True: box_getter(True)}
 
     verdicts = Verdicts()
+    # the hidden tests draw their inputs from the chapter's key (autograder/hidden.py), in this
+    # process only: the sandbox never sees it
+    from convlab.testing import use_hidden_key
+    key_scope = use_hidden_key(hidden.chapter_key(chapter))
+    key_scope.__enter__()
     try:
         for cell in cells.test_cells(source_nb):
             gid = cells.grade_id(cell)
@@ -267,7 +358,8 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
                 verdicts[gid] = Verdict(gid, True, "not re-checked (in-kernel test)")
                 continue
             ns = {"__name__": "__main__"}
-            ns.update({name: Proxy(name, get_box) for name in solution_names})
+            ns.update({name: Proxy(name, getters[policy.is_keras_exercise(chapter, name)])
+                       for name in solution_names})
             message = cells.run_test_cell(cell.source, ns, f"<test {gid}>")
             causes = []
             if message:
@@ -278,7 +370,10 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
                                    for c in causes)
             verdicts[gid] = Verdict(gid, not message, message, causes)
     finally:
-        if box["sandbox"] is not None and box["sandbox"].rfd != -1:
-            box["sandbox"].close()
+        key_scope.__exit__(None, None, None)
+        for getter in getters.values():
+            sandbox = getter.box["sandbox"]
+            if sandbox is not None and sandbox.rfd != -1:
+                sandbox.close()
     verdicts.cell_errors = list(errors.values())
     return verdicts

@@ -9,7 +9,10 @@ dtype and shape.
 
 Policy: solutions implement operations themselves, so TensorFlow, Keras, PyTorch, JAX, SciPy's
 ready-made convolutions and scikit-learn cannot be imported here, and the course's own reference
-functions listed for the chapter in convlab.REFERENCE_ONLY raise when called.
+functions listed for the chapter in convlab.REFERENCE_ONLY raise when called. A sandbox started
+with the argument ``keras`` serves the Keras exercises (convlab.policy.KERAS_EXERCISES) instead:
+there Keras and TensorFlow may be imported, a symbolic input (protocol.KerasInput) becomes a real
+``keras.Input`` and a block's output tensor is returned as the model from that input.
 """
 from __future__ import annotations
 
@@ -27,10 +30,14 @@ from autograder.protocol import BLOCKED
 
 
 class _Blocker:
-    """A meta-path finder that refuses the libraries a solution must not use."""
+    """A meta-path finder that refuses the libraries a solution must not use (``keras``: a
+    sandbox for Keras exercises, which may import Keras and TensorFlow)."""
+
+    def __init__(self, keras: bool = False):
+        self.keras = keras
 
     def find_spec(self, name, path=None, target=None):
-        if protocol.is_blocked(name):
+        if protocol.is_blocked(name, keras=self.keras):
             raise ImportError(
                 f"importing {name} is not allowed in graded solutions: implement the "
                 f"operation yourself with NumPy (the grader blocks {', '.join(BLOCKED)})")
@@ -117,15 +124,40 @@ def _cell_error(exc, filename):
     return {**err, "line": line, "code": code.strip()[:200]}
 
 
+def _keras_call(args: tuple, kwargs: dict):
+    """A Keras exercise's arguments with each protocol.KerasInput made a real keras.Input, and
+    those inputs (to build the model the function's result ends)."""
+    import keras
+
+    inputs = []
+
+    def real(value):
+        if isinstance(value, protocol.KerasInput):
+            inputs.append(keras.Input(value.shape, dtype=value.dtype))
+            return inputs[-1]
+        return value
+    return tuple(real(a) for a in args), {k: real(v) for k, v in kwargs.items()}, inputs
+
+
+def _as_model(result, inputs):
+    """What a block function returned (a Keras tensor) as the model from ``inputs`` to it, which
+    can cross to the grader as plain data (protocol.ModelData); other results as they are."""
+    if inputs and type(result).__name__ == "KerasTensor":
+        import keras
+        return keras.Model(inputs[0] if len(inputs) == 1 else inputs, result)
+    return result
+
+
 def main():
     fd_in, fd_out, cells_path, timeout, mem_mb, chapter = (
         int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
         sys.argv[6])
+    keras_allowed = len(sys.argv) > 7 and sys.argv[7] == "keras"
     rfile, wfile = os.fdopen(fd_in, "rb"), os.fdopen(fd_out, "wb")
     limit = mem_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     armed = _arm_tripwires(chapter)
-    blocker = _Blocker()
+    blocker = _Blocker(keras=keras_allowed)
     sys.meta_path.insert(0, blocker)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
@@ -171,7 +203,10 @@ def main():
             continue
         signal.alarm(timeout)
         try:
-            result = fn(*args, **kwargs)
+            inputs = []
+            if keras_allowed:
+                args, kwargs, inputs = _keras_call(args, kwargs)
+            result = _as_model(fn(*args, **kwargs), inputs)
             signal.alarm(0)
             tampered = _tampering(armed, blocker)
             if tampered:

@@ -30,3 +30,20 @@ FORBIDDEN_LIBS = re.compile(
 def is_forbidden(module_name: str) -> bool:
     """True when ``module_name`` is one of FORBIDDEN_MODULES or inside one."""
     return any(module_name == m or module_name.startswith(m + ".") for m in FORBIDDEN_MODULES)
+
+
+# Exercises whose solutions are written in Keras (they build models): their solution cells may
+# import Keras and TensorFlow. chapter -> exercise names, or "*" for every exercise of the chapter.
+# The NumPy exercises of the same chapter keep the rule above: the re-check's sandbox, where they
+# run, does not run these cells (their tests are judged in nbgrader's kernel, see
+# autograder/recheck.NOT_RECHECKED).
+KERAS_EXERCISES = {
+    "06_cnn_classifier": "*",
+    "07_autoencoders": ("build_autoencoder",),
+}
+
+
+def is_keras_exercise(chapter: str, exercise: str | None) -> bool:
+    """True when ``exercise`` of ``chapter`` is to be written in Keras (KERAS_EXERCISES)."""
+    allowed = KERAS_EXERCISES.get(chapter, ())
+    return bool(exercise) and (allowed == "*" or exercise in allowed)

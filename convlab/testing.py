@@ -31,7 +31,7 @@ from convlab import policy
 __all__ = [
     "tensorflow", "keras", "call", "assert_allclose", "assert_int_equal",
     "assert_raises_value_error", "describe", "uses_forbidden_library",
-    "assert_no_forbidden_library",
+    "assert_no_forbidden_library", "hidden_rng", "hidden_seed",
 ]
 
 # the trusted re-check calls the student's functions through proxies defined here
@@ -58,6 +58,46 @@ def _silenced_fd2():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+# --- hidden-test inputs ----------------------------------------------------------------------
+# Set by the grader, never by a student: a key derived from the course secret for one chapter
+# (autograder/hidden.py). Without it the hidden tests use their public seeds.
+HIDDEN_KEY_ENV = "CONVLAB_HIDDEN_KEY"
+
+
+_grader_key = None       # the re-check's key for its own process (see use_hidden_key)
+
+
+@contextlib.contextmanager
+def use_hidden_key(key: str):
+    """Run hidden tests in this process with ``key`` (the trusted re-check does, so that it never
+    puts the key into the environment its sandbox inherits); "" means the public seeds."""
+    global _grader_key
+    saved, _grader_key = _grader_key, key
+    try:
+        yield
+    finally:
+        _grader_key = saved
+
+
+def hidden_seed(seed: int) -> int:
+    """The seed a hidden test uses for its public ``seed``: ``seed`` itself when no course secret
+    is set, else a 64-bit number derived from the chapter's key and ``seed``."""
+    import hashlib
+    import hmac
+
+    key = _grader_key if _grader_key is not None else os.environ.get(HIDDEN_KEY_ENV, "").strip()
+    if not key:
+        return int(seed)
+    digest = hmac.new(key.encode(), f"seed {int(seed)}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def hidden_rng(seed: int) -> np.random.Generator:
+    """``np.random.default_rng`` for a hidden test: the public ``seed`` without a course secret,
+    a secret one (:func:`hidden_seed`) with it."""
+    return np.random.default_rng(hidden_seed(seed))
 
 
 def tensorflow():

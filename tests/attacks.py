@@ -464,9 +464,10 @@ def {fn}(*args, **kwargs):
 # Closing this would take a re-check that rebuilds the model in the grader from plain data (its
 # config and weights) and trains it there; until then the README lists it as a limit.
 NOT_RECHECKED = {
-    "06_cnn_classifier": ["build_mnist_cnn", "train_and_evaluate", "vgg_block",
-                          "inception_module", "residual_block"],
-    "07_autoencoders": ["build_autoencoder"],
+    # trains the model it is given and is judged by what training did to that model (its
+    # optimizer, its step count), which a model crossing the sandbox as data cannot show;
+    # autograder.recheck.NOT_RECHECKED says the same for the grader
+    "06_cnn_classifier": ["train_and_evaluate"],
 }
 
 CHAPTERS = list(SPECS)
