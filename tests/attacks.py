@@ -447,9 +447,10 @@ def {fn}(*args, **kwargs):
 
 
 # --- chapters (and cells) the re-check does not see ------------------------------------------------
-# Test cells marked `# grader: in-kernel only` are judged by nbgrader alone: the exercise returns a
-# Keras model (or trains one), which is not plain data the sandbox could hand to the grader, so the
-# re-check reports them "not re-checked" and their points rest on the student's own kernel.
+# Test cells marked `# grader: in-kernel only` are judged by nbgrader alone: the exercise trains a
+# Keras model it is given (models a function returns are rebuilt and re-checked, see
+# tests/test_model_recheck.py), so the re-check reports them "not re-checked" and their points
+# rest on the student's own kernel.
 # Of the attacks above, nbgrader on its own still stops: a renamed/missing function, a wrong return
 # value, NaN, edited test cells (nbgrader restores locked test cells and re-inserts the hidden
 # tests), a solution that crashes or hangs. It does NOT stop, for these cells:
@@ -461,8 +462,8 @@ def {fn}(*args, **kwargs):
 #   - random seeds overridden;
 #   - TensorFlow/Keras "instead of implementing": not an attack here, these exercises are meant
 #     to use Keras; and no reference code is listed for chapter 6 in convlab.REFERENCE_ONLY.
-# Closing this would take a re-check that rebuilds the model in the grader from plain data (its
-# config and weights) and trains it there; until then the README lists it as a limit.
+# Closing this would take training the model again in the grader (the model crosses as data, the
+# training's state does not); until then the README lists it as a limit.
 NOT_RECHECKED = {
     # trains the model it is given and is judged by what training did to that model (its
     # optimizer, its step count), which a model crossing the sandbox as data cannot show;
