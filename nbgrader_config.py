@@ -89,6 +89,21 @@ c.LatePenalty.penalty_method = "percent_per_day"      # or "none", "zero"
 c.LatePenalty.percent_per_day = 10.0                  # per day or part of a day late
 c.LatePenalty.zero_after_days = 7.0                   # later than this: 0 (0: never)
 
+# --- the trusted re-check in every autograde path (issue 16) -----------------------------------
+# `nbgrader autograde`, the formgrader's button and `python -m autograder autograde` run the same
+# converter: right after nbgrader saves the kernel's scores, the grader re-runs every test cell in
+# its own process against the submission's functions in a sandbox, keeps a test's points only if
+# both passed, awards bonus extra credit and notes what it found (autograder/pipeline.py).
+from autograder.pipeline import TrustedRecheck  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
+
+_autograde = list(c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde
+                  else Autograde.class_traits()["autograde_preprocessors"].default())
+if TrustedRecheck not in _autograde:
+    _autograde.insert(_autograde.index(SaveAutoGrades) + 1, TrustedRecheck)
+c.Autograde.autograde_preprocessors = _autograde
+
 # --- student code isolation (issue 16) ---------------------------------------------------------
 # The kernel nbgrader starts runs the student's code: in a bubblewrap sandbox (no network, no view
 # of the course root, a uid of its own, limits; autograder/isolation.py). Last, after every other

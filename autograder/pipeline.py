@@ -9,10 +9,18 @@ that sets ``result.error`` ends the journey (the score stays 0).
 The unit of work is one (assignment, student) pair: it needs only a course root and a gradebook
 that every worker reaches, so a loop, a local process pool or a distributed engine (e.g. Dask)
 can run it (:func:`grade_many`).
+
+The re-check, the gradebook's verdicts and the feedback notes run inside nbgrader's own autograde
+(:class:`TrustedRecheck`, a preprocessor that nbgrader_config.py appends after SaveAutoGrades), so
+`nbgrader autograde`, the formgrader's button and :func:`grade_submission` give the same
+re-checked scores and bonus extra credit; the stages below then read what it found from the
+autograded notebook and do not run it twice. They run it themselves when nbgrader could not (its
+kernel died) or when a course root's configuration lacks the preprocessor.
 """
 from __future__ import annotations
 
 import functools
+import os
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -22,6 +30,10 @@ from autograder import cells, feedback, gradebook, misconceptions, nbgrader_run,
 from autograder.paths import CoursePaths
 from autograder.recheck import Verdicts, verify
 from autograder.results import GradeResult
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+# the autograded notebook's metadata key where TrustedRecheck leaves what it found
+RECHECKED = "convlab_recheck"
 
 
 @dataclass
@@ -33,6 +45,7 @@ class Submission:
     timeout: float = 1800
     recheck: bool = True
     kernel_ran: bool = False      # nbgrader ran the notebook to the end and scored it
+    rechecked: bool = False       # ... and re-checked it (TrustedRecheck, in nbgrader's autograde)
     verdicts: Verdicts = field(default_factory=Verdicts)
     notes: dict = field(default_factory=dict)   # grade_id -> what the feedback must add
     result: GradeResult = field(init=False)
@@ -80,6 +93,10 @@ def nbgrader_autograde(sub: Submission) -> None:
         sub.result.error = f"autograding took longer than {sub.timeout:.0f} s and was stopped"
         return
     if sub.kernel_ran:
+        found = cells.read_notebook(sub.autograded).metadata.get(RECHECKED)
+        if found is not None:
+            sub.rechecked = True
+            sub.result.cell_errors = list(found.get("cell_errors", []))
         return
     if sub.recheck and cells.readable(sub.submitted):
         sub.result.note = ("nbgrader could not run this notebook to the end (its kernel died or "
@@ -90,8 +107,9 @@ def nbgrader_autograde(sub: Submission) -> None:
 
 def trusted_recheck(sub: Submission) -> None:
     """Every test cell again, in this process, against the submission's functions in a sandbox
-    (autograder/recheck.py); the student's code cannot tamper with these verdicts."""
-    if sub.recheck:
+    (autograder/recheck.py); the student's code cannot tamper with these verdicts. (Done already
+    when nbgrader ran :class:`TrustedRecheck`.)"""
+    if sub.recheck and not sub.rechecked:
         sub.verdicts = verify(sub.source, sub.submitted)
         sub.result.cell_errors = [e.message for e in sub.verdicts.cell_errors]
 
@@ -99,6 +117,8 @@ def trusted_recheck(sub: Submission) -> None:
 def record_in_gradebook(sub: Submission) -> None:
     """A test cell keeps nbgrader's points only if the re-check passed it too; a bonus test
     earns its extra credit only if both did (without nbgrader: the re-check's verdicts)."""
+    if sub.rechecked:
+        return
     if sub.kernel_ran:
         sub.notes = gradebook.record_verdicts(sub.db_url, sub.assignment, sub.student,
                                               cells.read_notebook(sub.autograded), sub.verdicts,
@@ -111,6 +131,8 @@ def record_in_gradebook(sub: Submission) -> None:
 def annotate_for_feedback(sub: Submission) -> None:
     """What the re-check found goes under its cells of the autograded notebook, from which
     `feedback` renders the student's page (without nbgrader: that notebook is built here)."""
+    if sub.rechecked:
+        return
     if sub.kernel_ran:
         nb = cells.read_notebook(sub.autograded)
         if feedback.annotate(nb, sub.notes, sub.verdicts.cell_errors):
@@ -136,6 +158,51 @@ STAGES = (
 )
 
 
+# --- the same, inside nbgrader's autograde ----------------------------------------------------------
+class TrustedRecheck(NbGraderPreprocessor):
+    """nbgrader's autograde with the trusted re-check: after ``SaveAutoGrades`` has recorded the
+    kernel's scores, every test cell runs again in this (nbgrader's) process against the
+    submission's functions in a sandbox; a test keeps its points only if it passed both, a bonus
+    test earns its extra credit (``# bonus: N points``) only then, and the feedback says what the
+    re-check found. nbgrader_config.py appends it to ``Autograde.autograde_preprocessors``, so
+    `nbgrader autograde`, the formgrader and `python -m autograder autograde` agree. What it
+    found is left in the notebook's metadata (:data:`RECHECKED`) for :func:`grade_submission`.
+    ``CONVLAB_RECHECK=off`` (only your own code) leaves nbgrader's scores as they are."""
+
+    def preprocess(self, nb, resources):
+        if os.environ.get("CONVLAB_RECHECK", "").strip().lower() == "off":
+            return nb, resources
+        info = resources["nbgrader"]
+        assignment, student = info["assignment"], info["student"]
+        coursedir = self._coursedir()
+        name = f"{info['notebook']}.ipynb"
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment), name)
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student,
+                                               assignment), name)
+        verdicts = verify(source, submitted)
+        bonus = cells.bonus_tests(cells.read_notebook(source))
+        notes = gradebook.record_verdicts(info["db_url"], assignment, student, nb, verdicts,
+                                          bonus)
+        feedback.annotate(nb, notes, verdicts.cell_errors)
+        nb.metadata[RECHECKED] = {"cell_errors": [e.message for e in verdicts.cell_errors]}
+        failed = sorted(gid for gid, v in verdicts.items() if not v.passed)
+        self.log.info("trusted re-check of %s/%s: %d test cells, failed: %s", student,
+                      assignment, len(verdicts), ", ".join(failed) or "none")
+        return nb, resources
+
+    def _coursedir(self):
+        """The converter's course directory (the formgrader passes its own), else one from the
+        configuration."""
+        from nbgrader.coursedir import CourseDirectory
+
+        parent = self.parent
+        while parent is not None:
+            if isinstance(getattr(parent, "coursedir", None), CourseDirectory):
+                return parent.coursedir
+            parent = getattr(parent, "parent", None)
+        return CourseDirectory(config=self.config)
+
+
 def grade_submission(root: Path, assignment: str, student: str, timeout: float = 1800,
                      recheck: bool = True) -> GradeResult:
     """Autograde one (assignment, student) pair: the :data:`STAGES` in order.
@@ -143,7 +210,9 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
     Safe to call for different students at once (nbgrader runs in a child process each). Never
     raises for a bad submission: the result's ``error`` says what went wrong and its score is 0.
     With ``recheck`` (the default), a test cell keeps its points only if it also passes the
-    trusted re-check; without it, nbgrader's scores stand.
+    trusted re-check (inside nbgrader's autograde: :class:`TrustedRecheck`, or here when
+    nbgrader's kernel died); without it, the grader does not re-check on its own (the
+    configuration's TrustedRecheck still does, unless ``CONVLAB_RECHECK=off``).
     """
     start = time.monotonic()
     sub = Submission(root, assignment, student, timeout, recheck)

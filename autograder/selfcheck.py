@@ -20,7 +20,12 @@ def check_notebook(notebook: Path, student: str = "self", keep: bool = False):
     if assignment not in assignments():
         raise ValueError(f"{notebook.name} is not a chapter notebook; chapters are: "
                          f"{', '.join(assignments())} (the file name must stay <chapter>.ipynb)")
+    from autograder import isolation
     from autograder.pipeline import grade_submission   # loads nbgrader: arguments checked first
+
+    # says on stderr "isolation is off: ..." where bubblewrap cannot run (macOS): your own code
+    # runs unisolated; on Linux without it, stops here with what to install
+    isolation.enabled()
 
     root = scratch_course()
     try:
