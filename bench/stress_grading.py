@@ -4,6 +4,10 @@
     python bench/stress_grading.py [CHAPTER] [N]                 one student, graded N times in a row
     python bench/stress_grading.py [CHAPTER] [N] --workers W     N students, W at a time (a class)
     CONVLAB_DB_URL=postgresql+psycopg2://... python bench/stress_grading.py ... --workers W
+    python bench/stress_grading.py [CHAPTER] [N] --workers W --isolation off   the cost of isolation
+
+``--isolation off`` grades without bubblewrap (``CONVLAB_ISOLATION=off``, refused with
+``CI=true``), to measure what isolating student code costs: compare with ``--isolation on``.
 
 With --workers, the N submissions go through ``autograder.pipeline.grade_many`` (a process pool)
 into one gradebook (SQLite in a scratch course unless CONVLAB_DB_URL names another), and the wall
@@ -29,7 +33,15 @@ def main() -> int:
     ap.add_argument("chapter", nargs="?", default="01_filter_sliding")
     ap.add_argument("n", nargs="?", type=int, default=20)
     ap.add_argument("--workers", type=int, default=0, help="grade N students W at a time")
+    ap.add_argument("--isolation", choices=("on", "off"), default="on",
+                    help="run student code isolated by bubblewrap (on, the default) or not")
     args = ap.parse_args()
+    if args.isolation == "off":
+        os.environ["CONVLAB_ISOLATION"] = "off"      # inherited by workers and nbgrader's children
+    else:
+        os.environ.pop("CONVLAB_ISOLATION", None)
+    from autograder import isolation
+    print(isolation.describe(), flush=True)
     chapter, n = args.chapter, args.n
     reference = paths.REPO / "solutions" / chapter / f"{chapter}.ipynb"
     root = paths.scratch_course(db_url=os.environ.get("CONVLAB_DB_URL"))
@@ -67,6 +79,7 @@ def main() -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     mode = f"{n} students, {args.workers} workers" if args.workers else f"{n} runs in a row"
+    mode += f", isolation {args.isolation}"
     print(f"\n{chapter} ({mode}): {full}/{n} with full marks; seconds per submission: median "
           f"{statistics.median(seconds):.1f}, min {min(seconds):.1f}, max {max(seconds):.1f}; "
           f"wall {wall:.1f} s = {60 * n / wall:.1f} submissions/minute; gradebook integrity: "
