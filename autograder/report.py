@@ -133,9 +133,12 @@ def summarise(chapter: str, gradings: list, outcomes: list, diagnoses: list) -> 
         ex.mistakes = sorted(
             (Mistake(m, sections[m], texts[m].most_common(1)[0][0], sorted(s), len(s) / n)
              for m, s in made.items()), key=lambda m: (-len(m.students), m.mistake_id))
+        # a failure counts as unexplained only for a student in whom no catalogued mistake was
+        # found in this exercise (a worked example fails too when the kernel is flipped)
+        diagnosed = set().union(*made.values()) if made else set()
         groups, examples = defaultdict(set), {}
         for o in rows:
-            if not o["passed"] and not o["explained"]:
+            if not o["passed"] and not o["explained"] and o["student"] not in diagnosed:
                 key = message_group(o["message"])
                 groups[key].add(o["student"])
                 examples.setdefault(key, o["message"])

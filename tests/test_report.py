@@ -157,7 +157,9 @@ def test_record_then_report_counts_each_student_once_per_mistake(tmp_path):
                                      if cells.grade_id(c) == "test_conv2d_multi_vs_tf").source)[0]
     class_ = {
         "ana": {"test_conv2d_single_example": flipped, "test_conv2d_single_vs_tf": flipped},
-        "ben": {"test_conv2d_single_vs_tf": flipped},
+        # the worked example fails without a diagnosis: the vs_tf diagnosis explains ben
+        "ben": {"test_conv2d_single_vs_tf": flipped,
+                "test_conv2d_single_example": "AssertionError: 3 of 4 values differ"},
         "cem": {"test_conv2d_multi_vs_tf": unexplained + "\n" + hidden},
         "dia": {"test_conv2d_multi_vs_tf": unexplained.replace("(2, 5, 6, 3)", "(1, 4, 4, 2)")},
         "eve": {},
@@ -177,6 +179,7 @@ def test_record_then_report_counts_each_student_once_per_mistake(tmp_path):
     assert single.mistakes[0].section == "4. Cross-correlation, not convolution"
     assert single.mistakes[0].explanation.startswith("you flipped the kernel.")
     assert [(u.students, u.share) for u in multi.unexplained] == [(["cem", "dia"], 0.4)]
+    assert single.unexplained == []
     assert hidden not in multi.unexplained[0].example
     assert ch.slowest[0] == ("eve", 30.0, ch.max_score) and len(ch.scores) == 5
 
@@ -186,6 +189,32 @@ def test_record_then_report_counts_each_student_once_per_mistake(tmp_path):
     rows = list(csv.DictReader(built.csv.open()))
     row = next(r for r in rows if r["item"] == "conv2d_single.flipped_kernel")
     assert (row["students"], row["share"], row["who"]) == ("2", "0.4000", "ana ben")
+
+
+def test_the_report_command(tmp_path):
+    import subprocess
+    import sys
+
+    from autograder import gradebook, paths
+
+    root = paths.scratch_course(tmp_path / "course")
+    flipped = "AssertionError: " + flipped_message()
+    for student in ("ana", "ben"):
+        misconceptions.record(gradebook.url(root), CH, student, SOURCE,
+                              graded(student, {"test_conv2d_single_vs_tf": flipped}), 3.0)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), "report",
+                               *args], capture_output=True, text=True, timeout=300)
+
+    done = cli(CH)
+    assert done.returncode == 0, done.stderr
+    assert "conv2d_single.flipped_kernel 2 (100%)" in done.stdout
+    assert (root / "grading/reports" / f"{CH}.html").is_file()
+    assert (root / "grading/reports" / f"{CH}.csv").is_file()
+    nothing = cli("02_stride_padding", "--to", str(tmp_path / "out"))
+    assert nothing.returncode == 1 and "nothing recorded for 02_stride_padding" in nothing.stderr
+    assert cli("99_nope").returncode == 2
 
 
 def test_records_on_postgresql_from_parallel_writers():
