@@ -256,6 +256,145 @@ def test_the_bench_class_reports_the_mistakes_written(tmp_path):
     assert counted == made
 
 
+# --- a class graded through nbgrader, 2 workers ------------------------------------------------------
+# mutant of tests/mutants_01_filter_sliding.py -> students given it (known proportions)
+CLASS_MUTANTS = {
+    "single: kernel flipped (mathematical convolution)": 8,
+    "multi: bias missing": 6,
+    "single: kernel transposed": 4,
+    "multi: bias added once per input channel": 3,
+    "count: bias forgotten": 2,                     # no catalogue explains it
+}
+HONEST = 18
+SYNTAX_ERROR = 2                                    # broken, but a notebook: graded
+NOT_A_NOTEBOOK = 1                                  # broken beyond grading: not in the report
+
+
+def simulated_class():
+    """{student: notebook or text}, and {student: the mutant each got (None: honest/broken)}."""
+    from attacks_01_filter_sliding import honest_notebook
+    from mutants_01_filter_sliding import MUTANTS
+
+    import nbharness as h
+
+    notebooks, given = {}, {}
+
+    def add(prefix, nb, mutant=None):
+        sid = f"{prefix}{len(notebooks):02d}"
+        notebooks[sid], given[sid] = nb, mutant
+
+    for _ in range(HONEST):
+        add("ok", honest_notebook())
+    for name, count in CLASS_MUTANTS.items():
+        for _ in range(count):
+            nb = honest_notebook()
+            for cell in nb.cells:
+                if h.meta(cell).get("grade_id") in MUTANTS[name]:
+                    cell.source = MUTANTS[name][h.meta(cell)["grade_id"]]
+            add("mu", nb, name)
+    for _ in range(SYNTAX_ERROR):
+        nb = honest_notebook()
+        cell = next(c for c in nb.cells if h.meta(c).get("grade_id") == "conv2d_multi")
+        cell.source = cell.source.replace("def conv2d_multi(", "def conv2d_multi(:", 1)
+        add("br", nb, "syntax error")
+    for _ in range(NOT_A_NOTEBOOK):
+        add("br", "{ not a notebook")
+    return notebooks, given
+
+
+def expected_mistakes(given: dict) -> dict:
+    """{(exercise, mistake id): students}: what an in-process grading of each mutant diagnoses
+    (tests/nbharness.py, independent of nbgrader and of the recorder), times the students given
+    it."""
+    from mutants_01_filter_sliding import MUTANTS
+
+    import nbharness as h
+
+    exercises = cells.solution_names(cells.read_notebook(SOURCE))
+    per_mutant = {}
+    for name in CLASS_MUTANTS:
+        found = set()
+        for gid, verdict in h.grade_in_process(CH, replace=MUTANTS[name]).items():
+            if not verdict.passed:
+                found |= {(misconceptions.exercise_of(gid, exercises), d.mistake_id)
+                          for d in misconceptions.diagnoses(verdict.message)}
+        per_mutant[name] = found
+    expected = {}
+    for student, name in given.items():
+        for key in per_mutant.get(name, ()):
+            expected.setdefault(key, set()).add(student)
+    return expected
+
+
+@pytest.mark.nbgrader
+def test_a_class_graded_with_two_workers_reports_the_mistakes_put_in(tmp_path):
+    import nbformat as nbf
+
+    from autograder import gradebook, intake, nbgrader_run, paths, pipeline
+
+    notebooks, given = simulated_class()
+    assert len(notebooks) >= 40
+    expected = expected_mistakes(given)
+    # the known proportions, as the catalogue names them
+    assert expected[("conv2d_single", "conv2d_single.flipped_kernel")] == \
+        {s for s, m in given.items() if m == "single: kernel flipped (mathematical convolution)"}
+    assert expected[("conv2d_multi", "conv2d_multi.bias_missing")] == \
+        {s for s, m in given.items() if m == "multi: bias missing"}
+
+    root = paths.scratch_course(tmp_path / "course")
+    nbgrader_run.generate(root, CH)
+    lms = tmp_path / "lms"
+    lms.mkdir()
+    for sid, nb in notebooks.items():
+        if isinstance(nb, str):
+            (lms / f"{sid}.ipynb").write_text(nb)
+        else:
+            nbf.write(nb, lms / f"{sid}.ipynb")
+    intake.import_submissions(root, CH, lms)
+    results = pipeline.grade_many(root, CH, list(notebooks), workers=2)
+    by_id = {r.student: r for r in results}
+    broken = [s for s, nb in notebooks.items() if isinstance(nb, str)]
+    assert all(by_id[s].error for s in broken)
+    assert not [s for s in notebooks if s not in broken and by_id[s].error]
+
+    # the student's side: a review line instead of the mistake line
+    flipped = next(s for s, m in given.items() if m and m.startswith("single: kernel flipped"))
+    message = next(c.message for c in by_id[flipped].cells if c.grade_id == "test_conv2d_single_vs_tf")
+    assert "[mistake:" not in message
+    assert "What to review: chapter 1, section 4. Cross-correlation, not convolution" in message
+    autograded = cells.read_notebook(paths.CoursePaths(root).autograded(CH, flipped))
+    shown = "".join(str(o.get("evalue", "")) for c in cells.test_cells(autograded)
+                    for o in c.get("outputs", []))
+    assert "What to review: chapter 1" in shown and "[mistake:" not in shown
+
+    built = report.build(gradebook.url(root), [CH], tmp_path / "report", CH)
+    ch, = built.chapters
+    graded = [s for s in notebooks if s not in broken]
+    assert sorted(ch.scores) == sorted(graded)
+    assert {s: ch.scores[s] for s in graded} == {s: by_id[s].score for s in graded}
+    counted = {(ex.name, m.mistake_id): set(m.students) for ex in ch.exercises
+               for m in ex.mistakes}
+    assert counted == expected
+    for ex in ch.exercises:
+        for m in ex.mistakes:
+            assert m.share == pytest.approx(len(m.students) / len(graded))
+    # no catalogue explains a forgotten bias in the parameter count, nor a syntax error
+    for exercise, cause in (("conv_param_count", "count: bias forgotten"),
+                            ("conv2d_multi", "syntax error")):
+        ex = next(ex for ex in ch.exercises if ex.name == exercise)
+        assert {s for u in ex.unexplained for s in u.students} == \
+            {s for s, m in given.items() if m == cause}, exercise
+    honest = {s for s, m in given.items() if m is None and s not in broken}
+    assert all(not (set(m.students) & honest) for ex in ch.exercises for m in ex.mistakes)
+    single = next(ex for ex in ch.exercises if ex.name == "conv2d_single")
+    wrong_single = {s for s, m in given.items() if m and m.startswith("single:")}
+    assert single.graded == len(graded) and single.passed == len(graded) - len(wrong_single)
+    assert len(ch.slowest) == 5 and all(seconds > 1 for _, seconds, _ in ch.slowest)
+    rows = list(csv.DictReader(built.csv.open()))
+    assert {(r["exercise"], r["item"]): int(r["students"]) for r in rows if r["kind"] == "mistake"} \
+        == {k: len(v) for k, v in expected.items()}
+
+
 def test_the_feedback_notebook_gets_review_lines_also_in_coloured_tracebacks(tmp_path):
     source = cells.read_notebook(SOURCE)
     nb = nbformat.from_dict(dict(source))
