@@ -179,3 +179,167 @@ def build(name):
 
 def corrupt_notebooks():
     return {"not JSON": "{ this is not json", "empty file": "", "JSON but not a notebook": json.dumps([1, 2])}
+
+
+# --- attacks on the machine rather than on the checks (issue 16) -------------------------------
+# Each is a code cell added to a submission; ``ctx`` holds what a hostile student could find out
+# (paths of the course root, the solutions and a classmate's submission, a port where the grader
+# listens, the grader's PID, a marker naming processes left behind). Every attack must score what
+# its base notebook scores ("honest": the reference solutions; "untouched": the release notebook),
+# and its cell's output in the graded notebook (the feedback) must show ``refused`` (a regex): what
+# the operating system refused.
+STEAL_SOLUTIONS = '''
+import json
+try:
+    _stolen = json.load(open({path!r}))
+    for _cell in _stolen["cells"]:
+        if _cell.get("metadata", {{}}).get("nbgrader", {{}}).get("solution"):
+            exec("".join(_cell["source"]))
+    print("executed", {what!r})
+except OSError as exc:
+    print("refused:", type(exc).__name__, {what!r})
+'''
+
+WRITE_COURSE = '''
+for _target in {targets!r}:
+    try:
+        with open(_target, "r+b" if _target.endswith(".db") else "wb") as _f:
+            _f.write(b"pwned by a submission" * 64)
+        print("written", _target)
+    except OSError as exc:
+        print("refused:", type(exc).__name__, _target)
+'''
+
+CONNECT = '''
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=5).sendall(b"stolen data")
+    print("connected to the grader's port")
+except OSError as exc:
+    print("refused:", type(exc).__name__)
+'''
+
+PRINT_ENVIRONMENT = '''
+import os
+print("environment:", dict(os.environ))
+print("refused: the grader's variables are not here" if "GRADER_API_TOKEN" not in os.environ
+      else "found the grader's token")
+'''
+
+LEAVE_PROCESS = '''
+import subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {marker!r}],
+                 start_new_session=True)
+print("left a sleeper behind; refused: it is ended with the sandbox")
+'''
+
+FORK_BOMB = '''
+import os, time
+_children, _error = [], None
+try:
+    while len(_children) < 4000:
+        _pid = os.fork()
+        if _pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        _children.append(_pid)
+except OSError as exc:
+    _error = exc
+for _pid in _children:
+    os.kill(_pid, 9)
+    os.waitpid(_pid, 0)
+print("forked", len(_children), "refused:", type(_error).__name__ if _error else None)
+'''
+
+FILL_DISK = '''
+import errno, os
+_folder = os.environ.get("TMPDIR") or "/tmp"
+_written, _error, _files = 0, None, []
+try:
+    while _written < 1536 * 2**20:          # bounded: more than the sandbox's scratch holds
+        _files.append(os.path.join(_folder, f"fill-{{len(_files)}}"))
+        with open(_files[-1], "wb") as _f:
+            for _ in range(64):
+                _f.write(b"x" * 2**20)
+                _written += 2**20
+except OSError as exc:
+    _error = exc
+for _name in _files:
+    if os.path.exists(_name):
+        os.remove(_name)
+print("wrote", _written >> 20, "MB; refused:",
+      errno.errorcode.get(_error.errno, _error) if _error else None)
+'''
+
+READ_PROC = '''
+import os
+_found = {{}}
+for _path in ("/proc/1/environ", "/proc/1/cmdline", "/proc/{grader_pid}/environ",
+              "/proc/{grader_pid}/cmdline"):
+    try:
+        _found[_path] = open(_path, "rb").read().decode(errors="replace")
+    except OSError as exc:
+        _found[_path] = "refused: " + type(exc).__name__
+print(_found)
+print("pids:", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+'''
+
+
+def _after_every_solution(source):
+    """A transform adding ``source`` as a cell after every solution cell (so it runs before
+    each exercise's tests, and would replace every stub if it worked)."""
+    def t(nb):
+        for gid in [h.meta(c)["grade_id"] for c in nb.cells if h.meta(c).get("solution")]:
+            nb = add_cell_after(gid, source)(nb)
+        return nb
+    return t
+
+
+ISOLATION_ATTACKS = {
+    "reads solutions/ and executes it":
+        (lambda ctx: _after_every_solution(STEAL_SOLUTIONS.format(
+            path=ctx["solutions"], what="the solutions")), "untouched",
+         r"refused: (FileNotFoundError|PermissionError) the solutions"),
+    "copies a classmate's submission":
+        (lambda ctx: _after_every_solution(STEAL_SOLUTIONS.format(
+            path=ctx["classmate"], what="a classmate's notebook")), "untouched",
+         r"refused: (FileNotFoundError|PermissionError) a classmate's notebook"),
+    "writes into the course root, the package and the gradebook":
+        (lambda ctx: add_cell_after("conv2d_single", WRITE_COURSE.format(targets=[
+            ctx["root"] + "/pwned-by-a-submission.txt", ctx["package"] + "/pwned.py",
+            ctx["gradebook"]])), "honest",
+         r"refused: (FileNotFoundError|PermissionError|OSError) .*gradebook\.db"),
+    "connects to 127.0.0.1":
+        (lambda ctx: add_cell_after("conv2d_single", CONNECT.format(port=ctx["port"])), "honest",
+         r"refused: (ConnectionRefusedError|OSError)"),
+    "prints the environment into its feedback":
+        (lambda ctx: add_cell_after("conv2d_single", PRINT_ENVIRONMENT), "honest",
+         r"refused: the grader's variables are not here"),
+    "leaves a process behind":
+        (lambda ctx: add_cell_after("conv2d_single", LEAVE_PROCESS.format(marker=ctx["marker"])),
+         "honest", r"left a sleeper behind"),
+    "starts many processes (fork bomb, bounded)":
+        (lambda ctx: add_cell_after("conv2d_single", FORK_BOMB), "honest",
+         r"refused: BlockingIOError"),
+    "fills the disk (bounded)":
+        (lambda ctx: add_cell_after("conv2d_single", FILL_DISK), "honest",
+         r"refused: (ENOSPC|EFBIG)"),
+    "reads /proc of the grader":
+        (lambda ctx: add_cell_after("conv2d_single", READ_PROC.format(
+            grader_pid=ctx["grader_pid"])), "honest",
+         r"'/proc/\d+/environ': 'refused: (FileNotFoundError|PermissionError)'"),
+}
+
+# the ones also graded with plain `nbgrader autograde` (and nbgrader's Python API, which the
+# formgrader's autograde button calls)
+ISOLATION_THROUGH_PLAIN_NBGRADER = [
+    "reads solutions/ and executes it",
+    "writes into the course root, the package and the gradebook",
+    "leaves a process behind",
+]
+
+
+def build_isolation_attack(name, ctx):
+    make, base, refused = ISOLATION_ATTACKS[name]
+    nb = honest_notebook() if base == "honest" else h.release_notebook(CH)
+    return make(ctx)(nb), base, refused

@@ -4,14 +4,23 @@ a message that names what happened, and nobody else's record changes.
 Every attack runs through the trusted re-check (autograder.recheck; fast, one sandbox each); the
 ones in THROUGH_NBGRADER also run through real nbgrader + re-check, as an instructor grades.
 """
+import contextlib
+import os
+import re
+import socket
 import sqlite3
+import threading
+import uuid
+from pathlib import Path
 
 import nbformat
 import pytest
 
 import attacks as A
 import nbharness as h
-from attacks_01_filter_sliding import ATTACKS, CH, THROUGH_NBGRADER, build, corrupt_notebooks, honest_notebook
+from attacks_01_filter_sliding import (ATTACKS, CH, ISOLATION_ATTACKS, ISOLATION_THROUGH_PLAIN_NBGRADER,
+                                      THROUGH_NBGRADER, build, build_isolation_attack,
+                                      corrupt_notebooks, honest_notebook)
 from autograder import gradebook, intake, nbgrader_run, pipeline
 from autograder.paths import COURSE_ID, REPO, scratch_course
 from autograder.recheck import verify
@@ -106,3 +115,125 @@ def test_class_records_survive_the_attacks(graded_class):
     db = root / "grading" / "gradebook.db"
     with sqlite3.connect(db) as con:
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+# --- attacks on the machine: isolation (issue 16) and the re-check in every autograde path -------
+FOOLS_THE_KERNEL = ["the course's check helpers replaced", "calls TensorFlow instead of implementing"]
+# scores are unaffected, but the refusal does not happen yet (found by this test, 2026-12-01)
+KNOWN_GAPS = {
+    "fills the disk (bounded)": "in nbgrader's isolated kernel, 1,536 MB were written to $TMPDIR "
+                                "without ENOSPC (a plain SandboxCommand stops at 511 MB): the "
+                                "kernel's scratch is not capped as isolation.Limits says",
+}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@pytest.fixture(scope="module")
+def isolation_class(tmp_path_factory):
+    """A class graded by `python -m autograder autograde`'s pipeline, two at a time: an honest
+    student, an untouched release notebook, every attack of ISOLATION_ATTACKS and two that fool
+    nbgrader's kernel, with a secret in the grader's environment and a server of the grader's
+    listening on 127.0.0.1."""
+    from autograder import isolation
+
+    reason = isolation.unavailable_reason()
+    if reason:
+        (pytest.fail if _in_ci() else pytest.skip)(f"bubblewrap does not work here: {reason}")
+    root = scratch_course(tmp_path_factory.mktemp("isolation"))
+    nbgrader_run.generate(root, CH)
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    accepted = []
+
+    def listen():
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(server.accept()[0])
+
+    stop = threading.Event()
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    import convlab
+    ctx = {"root": str(root), "solutions": str(root / "solutions" / CH / f"{CH}.ipynb"),
+           "classmate": str(root / "grading" / "submitted" / "honest" / CH / f"{CH}.ipynb"),
+           "gradebook": str(root / "grading" / "gradebook.db"),
+           "package": str(Path(convlab.__file__).parent), "port": server.getsockname()[1],
+           "grader_pid": os.getpid(), "marker": "convlab-left-behind-" + uuid.uuid4().hex}
+    students = {"honest": honest_notebook(), "untouched": h.release_notebook(CH)}
+    intruders = {}
+    for i, name in enumerate(ISOLATION_ATTACKS):
+        intruders[name] = f"intruder{i:02d}"
+        students[intruders[name]] = build_isolation_attack(name, ctx)[0]
+    for i, name in enumerate(FOOLS_THE_KERNEL):
+        intruders[name] = f"fooler{i:02d}"
+        students[intruders[name]] = build(name)[0]
+    work = tmp_path_factory.mktemp("isolation-subs")
+    for sid, nb in students.items():
+        path = work / sid / f"{CH}.ipynb"
+        path.parent.mkdir()
+        nbformat.write(nb, path)
+        intake.submit(root, CH, sid, path)
+    token = "tok-" + uuid.uuid4().hex
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADER_API_TOKEN", token)
+        results = {r.student: r
+                   for r in pipeline.grade_many(root, CH, list(students), workers=2, timeout=600)}
+        scores = gradebook.class_records(gradebook.url(root))
+    yield {"root": root, "ctx": ctx, "results": results, "scores": scores, "token": token,
+           "intruders": intruders, "accepted": accepted}
+    stop.set()
+    listener.join()
+    server.close()
+
+
+def _graded_text(root, sid):
+    return (root / "grading" / "autograded" / sid / CH / f"{CH}.ipynb").read_text()
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("name", list(ISOLATION_ATTACKS))
+def test_isolation_attack_scores_what_its_notebook_scores(isolation_class, name):
+    cls = isolation_class
+    r = cls["results"][cls["intruders"][name]]
+    base = cls["results"][ISOLATION_ATTACKS[name][1]]
+    assert not r.error, (name, r.error)
+    assert {c.grade_id: c.score for c in r.cells} == {c.grade_id: c.score for c in base.cells}, \
+        (name, [(c.grade_id, c.score, c.message[:200]) for c in r.cells])
+    assert (r.score, r.max_score) == (base.score, base.max_score)
+    text = _graded_text(cls["root"], r.student)
+    assert cls["token"] not in text and "hunter2" not in text
+    if name in KNOWN_GAPS:
+        pytest.xfail(KNOWN_GAPS[name])
+    assert re.search(ISOLATION_ATTACKS[name][2], text), \
+        f"{name}: the feedback should show what was refused ({ISOLATION_ATTACKS[name][2]})"
+    assert cls["token"] not in text and "hunter2" not in text
+
+
+@pytest.mark.nbgrader
+def test_isolation_attacks_leave_the_grader_and_the_class_untouched(isolation_class):
+    cls = isolation_class
+    root, results = cls["root"], cls["results"]
+    assert results["honest"].score == results["honest"].max_score > 0
+    assert results["untouched"].score < results["honest"].score
+    assert not (root / "pwned-by-a-submission.txt").exists()
+    assert not (Path(cls["ctx"]["package"]) / "pwned.py").exists()
+    assert cls["accepted"] == [], "a submission reached the grader's server on 127.0.0.1"
+    with sqlite3.connect(root / "grading" / "gradebook.db") as con:
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert cls["scores"][(CH, "honest")] == results["honest"].max_score
+    left = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if cls["ctx"]["marker"].encode() in (entry / "cmdline").read_bytes():
+                left.append(entry.name)
+    assert not left, f"processes left behind by a submission: {left}"
+    # the sleeper (600 s) held no grading worker: nbgrader's output pipe closed with its sandbox
+    assert results[cls["intruders"]["leaves a process behind"]].seconds < 300
+    for name in FOOLS_THE_KERNEL:       # nbgrader alone is fooled; its own re-check is not
+        r = results[cls["intruders"][name]]
+        assert r.score < results["honest"].score, name
+        assert "TrustedRecheckFailed" in _graded_text(root, r.student), name
+
