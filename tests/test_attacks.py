@@ -9,6 +9,8 @@ import os
 import re
 import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -237,3 +239,73 @@ def test_isolation_attacks_leave_the_grader_and_the_class_untouched(isolation_cl
         assert r.score < results["honest"].score, name
         assert "TrustedRecheckFailed" in _graded_text(root, r.student), name
 
+
+THREE_PATHS = ["honest", *(n for n in ISOLATION_THROUGH_PLAIN_NBGRADER), *FOOLS_THE_KERNEL]
+
+
+@pytest.mark.nbgrader
+def test_plain_nbgrader_and_the_formgraders_api_give_the_same_scores(isolation_class):
+    """`nbgrader autograde` and nbgrader's Python API (what the formgrader's autograde button
+    calls) run the configuration's re-check and isolation too: the same scores as the pipeline,
+    the same refusals, no hang on a process left behind."""
+    cls = isolation_class
+    root = cls["root"]
+    sids = [cls["intruders"].get(n, n) for n in THREE_PATHS]
+    url = gradebook.url(root)
+    env = {"GRADER_API_TOKEN": cls["token"]}
+    for sid in sids:
+        proc = nbgrader_run.run_nbgrader(["autograde", CH, "--student", sid, "--force"], root,
+                                         timeout=600, check=False, env=env)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    plain = gradebook.class_records(url)
+    api = subprocess.run(
+        [sys.executable, "-c", FORMGRADER_API, str(root), CH, *sids], cwd=root,
+        env={**nbgrader_run.child_env(), **env}, capture_output=True, text=True, timeout=1200)
+    assert api.returncode == 0, api.stdout[-3000:] + api.stderr[-3000:]
+    formgrader = gradebook.class_records(url)
+    for sid in sids:
+        expected = cls["scores"][(CH, sid)]
+        assert plain[(CH, sid)] == expected, (sid, "nbgrader autograde", plain[(CH, sid)])
+        assert formgrader[(CH, sid)] == expected, (sid, "formgrader API", formgrader[(CH, sid)])
+        text = _graded_text(root, sid)
+        assert cls["token"] not in text
+    for name in ISOLATION_THROUGH_PLAIN_NBGRADER:
+        assert re.search(ISOLATION_ATTACKS[name][2], _graded_text(root, cls["intruders"][name]))
+    assert not (root / "pwned-by-a-submission.txt").exists()
+    with sqlite3.connect(root / "grading" / "gradebook.db") as con:
+        assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+FORMGRADER_API = '''
+import sys
+from traitlets.config.loader import PyFileConfigLoader
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+root, chapter, students = sys.argv[1], sys.argv[2], sys.argv[3:]
+config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+for student in students:
+    result = api.autograde(chapter, student, force=True)
+    assert result["success"], result
+'''
+
+
+@pytest.mark.nbgrader
+def test_the_pipeline_does_not_recheck_twice(isolation_class, monkeypatch):
+    """`python -m autograder autograde` takes the re-check's findings from nbgrader's own
+    autograde (TrustedRecheck runs in nbgrader's process) and does not run it again here."""
+    cls = isolation_class
+
+    def recheck_again(*args, **kwargs):
+        raise AssertionError("the pipeline ran the re-check a second time")
+
+    monkeypatch.setattr(pipeline, "verify", recheck_again)
+    for sid in ("honest", cls["intruders"]["the course's check helpers replaced"]):
+        r = pipeline.grade_submission(cls["root"], CH, sid, timeout=600)
+        expected = cls["results"][sid]
+        assert not r.error, r.error
+        assert [(c.grade_id, c.score, c.message) for c in r.cells] == \
+            [(c.grade_id, c.score, c.message) for c in expected.cells]
+        assert (r.score, r.bonus, r.cell_errors) == (expected.score, expected.bonus,
+                                                      expected.cell_errors)
