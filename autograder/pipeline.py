@@ -148,12 +148,13 @@ def read_results(sub: Submission) -> None:
     results.read_scores(sub.db_url, sub.result, sub.autograded, sub.bonus)
 
 
+# (the next three are done inside nbgrader's autograde when its configuration has TrustedRecheck)
 STAGES = (
-    nbgrader_autograde,
-    trusted_recheck,
-    record_in_gradebook,
-    annotate_for_feedback,
-    read_results,
+    nbgrader_autograde,       # the notebook in the student's kernel; nbgrader's scores
+    trusted_recheck,          # every test again in the grader; the student's functions sandboxed
+    record_in_gradebook,      # points stay only where both passed; bonus extra credit
+    annotate_for_feedback,    # what the re-check found, under its cells of the autograded notebook
+    read_results,             # the GradeResult: scores, messages, cell errors
     misconceptions.record_mistakes,  # diagnosed mistakes as data; feedback: what to review
 )
 
