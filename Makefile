@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_conv2d.py
 	$(BIN)/python bench/bench_figures.py
 	$(BIN)/python bench/bench_widgets_browser.py
+	$(BIN)/python bench/bench_backprop.py
 	$(BIN)/python bench/bench_report.py
 
 tensorboard: $(STAMP)
