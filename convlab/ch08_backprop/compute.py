@@ -29,11 +29,11 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from convlab import pooling, validate, variants
-from convlab.padding import tf_same_padding
+from convlab import validate
+from convlab.ch03_pooling_flatten import compute as pooling
+from convlab.ch03_pooling_flatten.compute import MODES, PADDINGS
+from convlab.ch05_conv_variants import compute as conv_variants
 
-PADDINGS = ("VALID", "SAME")
-MODES = ("max", "avg")
 PARAM_NAMES = ("conv_w", "conv_b", "dense_w", "dense_b")
 N_FILTERS, N_CLASSES, KERNEL = 8, 10, 3
 
@@ -52,12 +52,12 @@ def conv2d(images, filters, bias, stride=1, padding="VALID") -> np.ndarray:
     bias = validate.array(bias, "bias", ndim=1, layout="(F,)")
     validate.require(bias.shape == (filters.shape[3],),
                      f"bias must have shape ({filters.shape[3]},), one per filter; got {bias.shape}")
-    return variants.conv2d(images, filters, stride, _padding(padding)) + bias
+    return conv_variants.conv2d(images, filters, stride, _padding(padding)) + bias
 
 
 def pool2d(images, size=2, stride=None, mode="max", padding="VALID") -> np.ndarray:
     """Chapter 3's pool2d: max or average pooling as tf.nn.max_pool2d / avg_pool2d."""
-    return pooling.pool(images, size, stride, mode, _padding(padding))
+    return pooling.pool2d(images, size, stride, mode, _padding(padding))
 
 
 def dense(x, w, b) -> np.ndarray:
@@ -159,10 +159,8 @@ def numeric_gradient(f: Callable, x, h: float = 1e-5) -> np.ndarray:
 
 
 def conv_pads(h: int, w: int, kh: int, kw: int, stride: int, padding: str) -> tuple:
-    """((top, bottom), (left, right)) as TensorFlow pads a convolution."""
-    if padding == "VALID":
-        return (0, 0), (0, 0)
-    return tf_same_padding(h, kh, stride), tf_same_padding(w, kw, stride)
+    """((top, bottom), (left, right)) as TensorFlow pads a convolution: as it pads pooling."""
+    return pooling.pads(h, w, (kh, kw), stride, padding)
 
 
 def _conv_out(size: int, k: int, stride: int, before: int, after: int) -> int:
