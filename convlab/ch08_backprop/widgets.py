@@ -25,7 +25,7 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
-from convlab.widgets.base import BAD, OK, GuardedView
+from convlab.widgets.base import GuardedView, bad, failed, ok
 
 from . import compute, figures
 
@@ -107,13 +107,10 @@ class TrainingExplorer(GuardedView):
         W.jslink((self.play, "value"), (self.step, "value"))
         self.next_button = W.Button(description="step +1")
         self.reset_button = W.Button(description="reset")
-        self.status = W.HTML()
         self.diagnosis = W.HTML()
-        self.figure = W.Image(format="png")
-        self.callback_log = W.Output()
-        super().__init__([W.HBox([self.play, self.step, self.next_button, self.reset_button]),
-                          self.status, self.diagnosis, self.figure, self.callback_log])
-        self.step.observe(lambda change: self._guard(self._draw), names="value")
+        super().__init__([W.HBox([self.play, self.step, self.next_button, self.reset_button])],
+                         between=[self.diagnosis])
+        self._redraw_on([self.step])
         self.next_button.on_click(lambda b: self._guard(self._next))
         self.reset_button.on_click(lambda b: self._guard(self._reset))
         self._guard(self._draw)
@@ -243,8 +240,7 @@ class TrainingExplorer(GuardedView):
             if isinstance(result, str):
                 self.error = result
                 self.student_losses, self.params = np.zeros(0), self.data.start
-                self.status.value = (f"<div style='color:{BAD}'><b>Your training:</b> "
-                                     f"{html.escape(result)}</div>")
+                self.status.value = failed(result, "Your training")
             else:
                 self.student_losses, self.params = result
                 self._report(k)
@@ -266,12 +262,10 @@ class TrainingExplorer(GuardedView):
         line = f"step {k}: your loss {mine:.4f}, Keras {theirs:.4f}"
         if parted is None:
             steps = "step 1" if k == 1 else f"all {k} steps"
-            self.status.value = (f"<div style='color:{OK}'>{line} &#10003; (the curves agree on "
-                                 f"{steps})</div>")
+            self.status.value = ok(f"{line} &#10003; (the curves agree on {steps})")
             return
-        self.status.value = (f"<div style='color:{BAD}'>{line} &#10007; Your curve parted from "
-                             f"Keras' at step {parted} (yours {losses[parted - 1]:.6g}, Keras "
-                             f"{keras[parted - 1]:.6g}).</div>")
+        self.status.value = bad(f"{line} &#10007; Your curve parted from Keras' at step {parted} "
+                                f"(yours {losses[parted - 1]:.6g}, Keras {keras[parted - 1]:.6g}).")
         if parted not in self._culprits:
             self._culprits[parted] = self._check_gradients(parted)
         self.culprit = self._culprits[parted]
@@ -280,14 +274,14 @@ class TrainingExplorer(GuardedView):
     def _diagnosis_text(self, c: Culprit) -> str:
         note = f" ({c.note})" if c.note else ""
         if not c.errors:
-            return f"<div style='color:{BAD}'>At step {c.step} the gradients could not be checked: {c.note}</div>"
+            return bad(f"At step {c.step} the gradients could not be checked: {c.note}")
         table = ", ".join(f"{k} {e:.1e}" for k, e in c.errors.items())
         if c.name is None:
             return (f"<div>At step {c.step} every gradient agrees with your numeric_gradient "
                     f"(relative errors: {table}){note}: the difference lies in the training loop "
                     f"itself: which rows make batch k, Adam's m, v and step count t, or when the "
                     f"loss is recorded.</div>")
-        return (f"<div style='color:{BAD}'>At step {c.step} the gradient of <b>{c.name}</b> "
-                f"disagrees most with your numeric_gradient: relative error "
-                f"{c.errors[c.name]:.2g}; at index {c.index} backprop gives {c.backprop:.6g}, "
-                f"numeric_gradient {c.numeric:.6g} (relative errors: {table}){note}.</div>")
+        return bad(f"At step {c.step} the gradient of <b>{c.name}</b> disagrees most with your "
+                   f"numeric_gradient: relative error {c.errors[c.name]:.2g}; at index {c.index} "
+                   f"backprop gives {c.backprop:.6g}, numeric_gradient {c.numeric:.6g} (relative "
+                   f"errors: {table}){note}.")
