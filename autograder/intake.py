@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -50,9 +49,14 @@ def submit(root: Path, assignment: str, student: str, notebook: Path,
     target = CoursePaths(root).submitted(assignment, student)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(notebook, target)
-    when = submitted_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    (target.parent / "timestamp.txt").write_text(when.strftime(TIME_FORMAT))
+    _write_time(target.parent, submitted_at)
     return target
+
+
+def _write_time(folder: Path, when: dt.datetime | None) -> None:
+    """The submission's time (UTC; None: now) in ``timestamp.txt``, where nbgrader reads it."""
+    when = when or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    (folder / "timestamp.txt").write_text(when.strftime(TIME_FORMAT))
 
 
 # --- reading an export ----------------------------------------------------------------------------
@@ -268,7 +272,7 @@ def _chapter_ids(root: Path) -> dict:
             for ch in paths.chapters()}
 
 
-def _files(source: Path, tmp: Path) -> list:
+def _files(source: Path) -> list:
     """[(path inside the export, bytes, time or None, time source)] of every file."""
     found = []
     if source.is_file() and zipfile.is_zipfile(source):
@@ -317,83 +321,81 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
     report = Report(chapter, class_list=bool(students), root=root)
     chapters = _chapter_ids(root)
     candidates = {}                       # student -> [(time, row, data)]
-    with tempfile.TemporaryDirectory(prefix="convlab-collect-") as tmp:
-        for relpath, data, file_time, time_source in _files(Path(source), Path(tmp)):
-            name = Path(relpath).name
-            row = Row(relpath, "skipped")
-            report.rows.append(row)
-            if (name.startswith(".") or "__MACOSX" in Path(relpath).parts
-                    or ".ipynb_checkpoints" in Path(relpath).parts):
-                row.reason = "system file"
+    for relpath, data, file_time, time_source in _files(Path(source)):
+        name = Path(relpath).name
+        row = Row(relpath, "skipped")
+        report.rows.append(row)
+        if (name.startswith(".") or "__MACOSX" in Path(relpath).parts
+                or ".ipynb_checkpoints" in Path(relpath).parts):
+            row.reason = "system file"
+            continue
+        if not name.endswith(".ipynb"):
+            row.reason = "not a notebook file (.ipynb)"
+            continue
+        student, key, row.lms_late, why = identify(relpath, roster)
+        if why:
+            row.reason = why
+            continue
+        if student is None:
+            if allow_new_students:
+                student = key
+                row.reason = "new student (not in the class list)"
+            else:
+                row.status, row.student = "unknown id", key
+                row.reason = "not in the class list"
                 continue
-            if not name.endswith(".ipynb"):
-                row.reason = "not a notebook file (.ipynb)"
-                continue
-            student, key, row.lms_late, why = identify(relpath, roster)
-            if why:
-                row.reason = why
-                continue
-            if student is None:
-                if allow_new_students:
-                    student = key
-                    row.reason = "new student (not in the class list)"
-                else:
-                    row.status, row.student = "unknown id", key
-                    row.reason = "not in the class list"
-                    continue
-            row.student = student
-            verdict, why = check_notebook(data, chapter, chapters)
-            if verdict == "refuse":
-                row.status, row.reason = "refused", why
-                continue
-            if verdict == "ungradable":
-                row.reason = (row.reason + "; " if row.reason else "") + \
-                    f"not a readable notebook, will be ungradable: {why}"
-            when, row.time_source = file_time, time_source
-            lms_id = next((str(s.get("lms_user_id")) for s in students if s["id"] == student
-                           and s.get("lms_user_id")), None)
-            for k in (relpath, name, student, lms_id, key):
-                if times and k and k in times:
-                    when, row.time_source = times[k], "csv"
-                    break
-            if submitted_at is not None:
-                when, row.time_source = submitted_at, "given"
-            row.submitted_at = when
-            if due and when and when > due:
-                row.late_by = (when - due).total_seconds()
-            candidates.setdefault(student, []).append((when, row, data))
+        row.student = student
+        verdict, why = check_notebook(data, chapter, chapters)
+        if verdict == "refuse":
+            row.status, row.reason = "refused", why
+            continue
+        if verdict == "ungradable":
+            row.reason = (row.reason + "; " if row.reason else "") + \
+                f"not a readable notebook, will be ungradable: {why}"
+        when, row.time_source = file_time, time_source
+        lms_id = next((str(s.get("lms_user_id")) for s in students if s["id"] == student
+                       and s.get("lms_user_id")), None)
+        for k in (relpath, name, student, lms_id, key):
+            if times and k and k in times:
+                when, row.time_source = times[k], "csv"
+                break
+        if submitted_at is not None:
+            when, row.time_source = submitted_at, "given"
+        row.submitted_at = when
+        if due and when and when > due:
+            row.late_by = (when - due).total_seconds()
+        candidates.setdefault(student, []).append((when, row, data))
 
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        archive = root / ARCHIVE / chapter
-        for student, files in candidates.items():
-            files.sort(key=lambda f: (f[0] or dt.datetime.min, f[1].file))
-            *older, (when, row, data) = files
-            target = paths.submitted(chapter, student)
-            before = _existing_time(target.parent) if target.is_file() else None
-            if before is not None and when is not None and before > when:
-                older.append((when, row, data))       # what was collected earlier is newer
-                row = None
-            elif target.is_file():
-                keep = archive / student / f"{stamp}_previous_{chapter}.ipynb"
-                keep.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(target, keep)
-            if row is not None:
-                row.status = "taken"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                (target.parent / "timestamp.txt").write_text(
-                    (when or dt.datetime.utcnow()).strftime(TIME_FORMAT))
-                if older:
-                    row.reason = (row.reason + "; " if row.reason else "") + \
-                        f"latest of {len(older) + 1} files"
-            for t, r, d in older:
-                r.status = "archived"
-                r.reason = (r.reason + "; " if r.reason else "") + "an earlier file " + (
-                    "(a later one was taken)" if row is not None
-                    else "than the one collected before, which stays")
-                keep = archive / student / f"{stamp}_{Path(r.file).name}"
-                keep.parent.mkdir(parents=True, exist_ok=True)
-                keep.write_bytes(d)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    archive = root / ARCHIVE / chapter
+    for student, files in candidates.items():
+        files.sort(key=lambda f: (f[0] or dt.datetime.min, f[1].file))
+        *older, (when, row, data) = files
+        target = paths.submitted(chapter, student)
+        before = _existing_time(target.parent) if target.is_file() else None
+        if before is not None and when is not None and before > when:
+            older.append((when, row, data))       # what was collected earlier is newer
+            row = None
+        elif target.is_file():
+            keep = archive / student / f"{stamp}_previous_{chapter}.ipynb"
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, keep)
+        if row is not None:
+            row.status = "taken"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            _write_time(target.parent, when)
+            if older:
+                row.reason = (row.reason + "; " if row.reason else "") + \
+                    f"latest of {len(older) + 1} files"
+        for t, r, d in older:
+            r.status = "archived"
+            r.reason = (r.reason + "; " if r.reason else "") + "an earlier file " + (
+                "(a later one was taken)" if row is not None
+                else "than the one collected before, which stays")
+            keep = archive / student / f"{stamp}_{Path(r.file).name}"
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            keep.write_bytes(d)
     report.write_csv(paths.logs / f"collect-{chapter}-{stamp}.csv")
     return report
 
