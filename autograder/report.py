@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
 import re
 import sys
 import time
@@ -155,21 +154,19 @@ def summarise(chapter: str, gradings: list, outcomes: list, diagnoses: list) -> 
 
 # --- the figures ----------------------------------------------------------------------------------
 def _png(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80)
-    import matplotlib.pyplot as plt
+    """The figure as base64 PNG for a data: URL (convlab.figures.to_png: no pyplot, one draw)."""
+    from convlab.figures import to_png
 
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(to_png(fig)).decode("ascii")
 
 
 def overview_figure(ch: Chapter) -> str:
     """The score histogram beside the pass rate of each exercise (one figure: each figure costs
     a rendering, the report's main cost)."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 2.8),
-                                      gridspec_kw={"width_ratios": [1, 1.1]})
+    fig = Figure(figsize=(9, 2.8))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.1]})
     top = max(ch.max_score, max(ch.scores.values(), default=0.0))
     bins = [b - 0.5 for b in range(int(top) + 2)] if top <= 40 else 20
     left.hist(list(ch.scores.values()), bins=bins, color="#4c72b0", edgecolor="white")
@@ -190,7 +187,7 @@ def overview_figure(ch: Chapter) -> str:
 def mistakes_figure(ch: Chapter, limit: int = 16) -> str:
     """The chapter's most frequent diagnosed mistakes (and unexplained failures per exercise),
     as horizontal bars of the number of students."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     bars = []
     for ex in ch.exercises:
@@ -202,7 +199,8 @@ def mistakes_figure(ch: Chapter, limit: int = 16) -> str:
     if not bars:
         return ""
     n = max(len(ch.scores), 1)
-    fig, ax = plt.subplots(figsize=(9, 0.28 * len(bars) + 0.9))
+    fig = Figure(figsize=(9, 0.28 * len(bars) + 0.9))
+    ax = fig.subplots()
     ax.barh(range(len(bars)), [b[1] for b in bars], color=[b[2] for b in bars])
     ax.set_yticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
     ax.set_xlim(0, n * 1.15)
@@ -345,9 +343,6 @@ class Built:
 
 def build(db_url: str, chapters: list | None, out_dir: Path, name: str) -> Built:
     """Write ``<out_dir>/<name>.html`` and ``.csv`` for ``chapters`` (None: every recorded one)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     start = time.perf_counter()
     data = load(db_url, chapters)
     summaries = [summarise(c, *data[c]) for c in (chapters or list(data)) if c in data]
