@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import datetime
 import os
 import random
 import sys
@@ -28,13 +29,14 @@ from autograder.paths import assignments  # noqa: E402
 def catalogue(chapter: str) -> dict:
     """{exercise: [(mistake id, explanation text)]} read from the chapter's catalogue source."""
     path = next(REPO.glob(f"convlab/ch{chapter[:2]}_*/mistakes.py"))
+    text = path.read_text()
     found: dict = {}
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(ast.parse(text)):
         if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "mistake"
                 and isinstance(node.args[0], ast.Constant)):
             mistake_id = node.args[0].value
-            text = ast.get_source_segment(path.read_text(), node.args[1]) or ""
-            entry = (mistake_id, text.replace('"\n', "").replace('"', "").strip()[:300])
+            explanation = ast.get_source_segment(text, node.args[1]) or ""
+            entry = (mistake_id, explanation.replace('"\n', "").replace('"', "").strip()[:300])
             if entry[0] not in [m for m, _ in found.get(mistake_id.split(".")[0], [])]:
                 found.setdefault(mistake_id.split(".")[0], []).append(entry)
     return found
@@ -84,7 +86,7 @@ def synthetic_class(db_url: str, students: int, chapters: list, seed: int = 0) -
                 max_score += points
             gradings.append(dict(assignment=chapter, student=student, score=score,
                                  max_score=max_score, seconds=rng.uniform(8, 30), error="",
-                                 graded_at=__import__("datetime").datetime(2026, 12, 1)))
+                                 graded_at=datetime.datetime(2026, 12, 1)))
         misconceptions.write(db_url, chapter, names, gradings, outcomes, diagnoses)
     return made
 
