@@ -337,7 +337,8 @@ def reconstruction_error(x, x_hat):
         spare_for_tf=["test_reconstruction_error_errors"],
         # corrupt draws from np.random.default_rng(seed): pinning every seed to 0 breaks it
         spare_for_seeds=["test_corrupt_vs_tf"],
-    ),    "08_backprop": Spec(
+    ),
+    "08_backprop": Spec(
         target="conv2d_backward",
         tests=["test_conv2d_backward_example", "test_conv2d_backward_vs_tf",
                "test_conv2d_backward_errors"],
