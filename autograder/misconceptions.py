@@ -105,18 +105,19 @@ def create_tables(eng) -> None:
 
 # --- the catalogue's sections -------------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
-def _sections(source_path: str) -> dict:
-    """{exercise: the "## N. Title" heading above its solution cell} of a source notebook."""
+def _sections(source_path: str) -> tuple:
+    """({exercise: the "## N. Title" heading above its solution cell}, every such heading) of a
+    source notebook."""
     nb = cells.read_notebook(Path(source_path))
-    found, heading = {}, ""
+    exercises = cells.solution_names(nb)
+    found, headings = {}, []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            titles = HEADING.findall(cell.source)
-            heading = titles[-1] if titles else heading
+            headings += HEADING.findall(cell.source)
         gid = cells.grade_id(cell)
-        if gid and gid in cells.solution_names(nb):
-            found.setdefault(gid, heading)
-    return found
+        if gid and gid in exercises:
+            found.setdefault(gid, headings[-1] if headings else "")
+    return found, headings
 
 
 def _review_overrides(assignment: str) -> dict:
@@ -132,20 +133,13 @@ def _review_overrides(assignment: str) -> dict:
 
 def section_of(source_path: Path, assignment: str, mistake_id: str) -> str:
     """The chapter section to review for a mistake: "4. Cross-correlation, not convolution"."""
-    sections = _sections(str(source_path))
+    sections, headings = _sections(str(source_path))
     number = _review_overrides(assignment).get(mistake_id)
     if number is not None:
-        titles = {t.split(".", 1)[0]: t for t in sections.values()}
-        titles.update({t.split(".", 1)[0]: t for t in _all_headings(str(source_path))})
+        titles = {t.split(".", 1)[0]: t for t in headings}
         if str(number) in titles:
             return titles[str(number)]
     return sections.get(mistake_id.split(".", 1)[0], "")
-
-
-@functools.lru_cache(maxsize=64)
-def _all_headings(source_path: str) -> list:
-    nb = cells.read_notebook(Path(source_path))
-    return [t for c in nb.cells if c.cell_type == "markdown" for t in HEADING.findall(c.source)]
 
 
 def chapter_number(assignment: str) -> str:
@@ -204,10 +198,9 @@ def _rewrite_notebook(path: Path, assignment: str, source_path: Path) -> None:
         for out in cell.get("outputs", []):
             if out.get("output_type") != "error":
                 continue
-            for key in ("evalue",):
-                new = with_review_lines(str(out.get(key, "")), assignment, source_path)
-                changed |= new != out.get(key)
-                out[key] = new
+            evalue = with_review_lines(str(out.get("evalue", "")), assignment, source_path)
+            changed |= evalue != out.get("evalue")
+            out["evalue"] = evalue
             # colour codes around a traceback's last line would hide the mistake line
             tb = [with_review_lines(cells.ANSI.sub("", str(line)) if "[mistake: " in str(line)
                                     else str(line), assignment, source_path)
