@@ -109,25 +109,26 @@ def same_padding(got, expected, i: int, s: int = 1) -> str:
     return ""
 
 _SAME_VARIANTS = (
-    # (the mistake's id, why the student's code pads this way, (before, after) along one axis
+    # (the mistake's name, why the student's code pads this way, (before, after) along one axis
     # from the total t TensorFlow pads there and the kernel size k)
-    ("conv2d.same_symmetric_floor", "symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
+    ("same_symmetric_floor", "symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
      "the output is one row/column short)", lambda t, k: (t // 2, t // 2)),
-    ("conv2d.same_symmetric_ceil", "symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
+    ("same_symmetric_ceil", "symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
      "the top/left as well, so the windows start one cell too early)",
      lambda t, k: (t - t // 2, t - t // 2)),
-    ("conv2d.same_extra_top_left", "the odd extra row/column put at the top/left instead of the bottom/right",
+    ("same_extra_top_left", "the odd extra row/column put at the top/left instead of the bottom/right",
      lambda t, k: (t - t // 2, t // 2)),
-    ("conv2d.same_stride_ignored", "the total computed as for stride 1 (k - 1), ignoring the stride",
+    ("same_stride_ignored", "the total computed as for stride 1 (k - 1), ignoring the stride",
      lambda t, k: ((k - 1) // 2, k - 1 - (k - 1) // 2)),
 )
 
 
-def _same_mistakes(h, w, kh, kw, sh, sw) -> list:
+def _same_mistakes(h, w, kh, kw, sh, sw, exercise: str = "conv2d") -> list:
     """SAME paddings students compute instead of TensorFlow's, as (why, pads) with pads
-    ((top, bottom), (left, right)). Paddings that give the same output (the same zeros before
-    the image and the same number of windows along each axis) are one entry naming every way
-    the student may have got there: the output cannot tell them apart."""
+    ((top, bottom), (left, right)); the ids are "<exercise>.<name>" (chapter 3's pool2d pads
+    the same way). Paddings that give the same output (the same padding before the image and
+    the same number of windows along each axis) are one entry naming every way the student may
+    have got there: the output cannot tell them apart."""
     axes = ((h, kh, sh), (w, kw, sw))
     right = tuple(compute.same_padding(i, k, s) for i, k, s in axes)
 
@@ -139,12 +140,12 @@ def _same_mistakes(h, w, kh, kw, sh, sw) -> list:
         return tuple(out)
 
     groups: dict = {}
-    for mistake_id, why, pad in _SAME_VARIANTS:
+    for name, why, pad in _SAME_VARIANTS:
         pads = tuple(tuple(int(v) for v in pad(sum(tf_pair), k))
                      for (i, k, s), tf_pair in zip(axes, right))
         g = key(pads)
         if g != key(right):
-            groups.setdefault(g, (pads, []))[1].append(mistake(mistake_id, why))
+            groups.setdefault(g, (pads, []))[1].append(mistake(f"{exercise}.{name}", why))
     tf_pads = tuple(tuple(int(v) for v in pair) for pair in right)
     return [(either([f"the SAME padding differs from TensorFlow's: your output is what padding "
                      f"{pads} gives ((top, bottom), (left, right)); TensorFlow pads {tf_pads}. "

@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from convlab.ch02_stride_padding.mistakes import _same_mistakes
 from convlab.testing import likely_cause, mistake
 
 from . import compute
@@ -60,11 +61,8 @@ def pool2d(images: np.ndarray, size, stride, mode: str, padding: str, pool: Call
                           "(pad with -inf)."),
                           lambda: compute.pool2d(images, (kh, kw), (sh, sw), "max",
                                                ((t, b), (l, r)), pad_value=0.0)))
-        if (t, l) != (b, r):
-            found.append((mistake("pool2d.same_extra_top_left",
-                          "the SAME padding puts the extra row/column at the top/left; "
-                          "TensorFlow puts it at the bottom/right."),
-                          lambda: compute.pool2d(images, (kh, kw), (sh, sw), mode, ((b, t), (r, l)))))
+        found += [(why, lambda pads=pads: compute.pool2d(images, (kh, kw), (sh, sw), mode, pads))
+                  for why, pads in _same_mistakes(h, w, kh, kw, sh, sw, exercise="pool2d")]
     return found
 
 
