@@ -13,36 +13,12 @@ Shared by every chapter:
 - :mod:`convlab.figures`    figure rendering the chapters' figures share (``to_png``, ...);
 - :mod:`convlab.widgets.base`  the widget base: status line, figure, error log, guarded callbacks.
 
-One package per chapter, named like its notebook, each with the chapter's pure computations
-(``compute``: helpers the notebook is given, the reference answers, what the widgets show), its
-mistake catalogue (``mistakes``: one function per exercise, named after it), its figures
-(``figures``) and its widgets (``widgets``); a chapter imports shared modules and earlier chapters
-only:
-
-- :mod:`convlab.ch01_filter_sliding`   :mod:`convlab.ch01_filter_sliding.compute`,
-  :mod:`convlab.ch01_filter_sliding.mistakes`, :mod:`convlab.ch01_filter_sliding.figures`,
-  :mod:`convlab.ch01_filter_sliding.widgets`;
-- :mod:`convlab.ch02_stride_padding`   :mod:`convlab.ch02_stride_padding.compute`,
-  :mod:`convlab.ch02_stride_padding.mistakes`, :mod:`convlab.ch02_stride_padding.figures`,
-  :mod:`convlab.ch02_stride_padding.widgets`;
-- :mod:`convlab.ch03_pooling_flatten`  :mod:`convlab.ch03_pooling_flatten.compute`,
-  :mod:`convlab.ch03_pooling_flatten.mistakes`, :mod:`convlab.ch03_pooling_flatten.figures`,
-  :mod:`convlab.ch03_pooling_flatten.widgets`;
-- :mod:`convlab.ch04_batch_norm`       :mod:`convlab.ch04_batch_norm.compute`,
-  :mod:`convlab.ch04_batch_norm.mistakes`, :mod:`convlab.ch04_batch_norm.figures`,
-  :mod:`convlab.ch04_batch_norm.widgets`;
-- :mod:`convlab.ch05_conv_variants`    :mod:`convlab.ch05_conv_variants.compute`,
-  :mod:`convlab.ch05_conv_variants.mistakes`, :mod:`convlab.ch05_conv_variants.figures`,
-  :mod:`convlab.ch05_conv_variants.widgets`;
-- :mod:`convlab.ch06_cnn_classifier`   :mod:`convlab.ch06_cnn_classifier.compute`,
-  :mod:`convlab.ch06_cnn_classifier.mistakes`, :mod:`convlab.ch06_cnn_classifier.figures`,
-  :mod:`convlab.ch06_cnn_classifier.widgets`;
-- :mod:`convlab.ch07_autoencoders`     :mod:`convlab.ch07_autoencoders.compute`,
-  :mod:`convlab.ch07_autoencoders.mistakes`, :mod:`convlab.ch07_autoencoders.figures`,
-  :mod:`convlab.ch07_autoencoders.widgets`;
-- :mod:`convlab.ch08_backprop`         :mod:`convlab.ch08_backprop.compute`,
-  :mod:`convlab.ch08_backprop.mistakes`, :mod:`convlab.ch08_backprop.figures`,
-  :mod:`convlab.ch08_backprop.widgets`.
+One package per chapter of :data:`CHAPTERS`, named like its notebook (``convlab.ch`` + the
+chapter, e.g. :mod:`convlab.ch01_filter_sliding` for ``01_filter_sliding``), each with the modules
+of :data:`CHAPTER_MODULES`: the chapter's pure computations (``compute``: helpers the notebook is
+given, the reference answers, what the widgets show), its mistake catalogue (``mistakes``: one
+function per exercise, named after it), its figures (``figures``) and its widgets (``widgets``); a
+chapter imports shared modules and earlier chapters only.
 
 Kept only so that notebooks released before the chapter packages still run (thin re-exports under
 the old names): :mod:`convlab.sliding`, :mod:`convlab.padding`, :mod:`convlab.pooling`,
@@ -76,6 +52,9 @@ REFERENCE_ONLY = {
         "pool_backward_padded", "dense_backward", "softmax", "softmax_cross_entropy", "adam_step",
         "tiny_cnn_loss", "tiny_cnn_gradients", "train_tiny_cnn", "train_variant")},
 }
+
+# the modules of every chapter package convlab.ch<chapter> (see the module map above)
+CHAPTER_MODULES = ("compute", "mistakes", "figures", "widgets")
 
 CHAPTERS = {
     "01_filter_sliding": "Filter sliding: cross-correlation, channels, filters and bias",

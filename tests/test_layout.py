@@ -276,7 +276,11 @@ def test_the_old_widget_names_build_the_widgets():
 
 
 def test_the_module_map_names_every_module():
+    """The map: the modules convlab's docstring names, and every chapter's package with its
+    CHAPTER_MODULES."""
     named = set(re.findall(r":mod:`(convlab[\w.]*)`", convlab.__doc__))
+    named |= {f"convlab.ch{chapter}{module}" for chapter in convlab.CHAPTERS
+              for module in ("", *(f".{m}" for m in convlab.CHAPTER_MODULES))}
     assert set(MODULES) - {"convlab"} <= named, sorted(set(MODULES) - {"convlab"} - named)
     assert named <= set(MODULES), sorted(named - set(MODULES))
 
