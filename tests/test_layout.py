@@ -192,6 +192,8 @@ def test_a_chapter_imports_shared_modules_and_earlier_chapters_only(module):
     assert not unknown, f"{module} imports {unknown}: neither shared nor a chapter's"
     later = {m: chapter_of(m) for m in imported if chapter_of(m) > own}
     assert not later, f"{module} (chapter {own}) imports later chapters: {later}"
+    old = sorted(imported & set(OLD_NAMES))
+    assert not old, f"{module} imports {old}, kept for released notebooks only: import chapters"
 
 
 @pytest.mark.parametrize("module", sorted(SHARED))
