@@ -1,5 +1,5 @@
 """Chapter 8's figures (matplotlib Figures, no pyplot; widgets render them with
-:func:`convlab.plotting.to_png`).
+:func:`convlab.figures.to_png`).
 
     routing_figure(images, dout, size, stride)   where max and average pooling send the gradient
     flipped_kernel_figure(kernel)                 d_images as a scatter of the kernel, and as a
