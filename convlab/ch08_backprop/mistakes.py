@@ -98,9 +98,9 @@ def conv2d_backward(dout, images, filters, stride: int, padding: str) -> dict:
                   lambda: compute.conv_backward_padded(dout, images, filters, stride, pads)[1] / n)]
     if padding == "SAME" and _swapped(pads) != pads:
         wrong = mistake("conv2d_backward.same_wrong_side",
-                        ("the SAME padding is on the wrong side: TensorFlow puts the extra "
-                 "row/column at the bottom/right (before = total // 2), so d_images is cut out of the padded "
-                 "gradient starting at row total // 2, column total // 2."))
+                        "the SAME padding is on the wrong side: TensorFlow puts the extra "
+                        "row/column at the bottom/right (before = total // 2), so d_images is cut "
+                        "out of the padded gradient starting at row total // 2, column total // 2.")
         d_images.append((wrong, back(0, p=_swapped(pads))))
         d_filters.append((wrong, back(1, p=_swapped(pads))))
     if c == f and c > 1:
