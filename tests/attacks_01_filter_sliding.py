@@ -257,7 +257,7 @@ _folder = os.environ.get("TMPDIR") or "/tmp"
 _written, _error, _files = 0, None, []
 try:
     while _written < 1536 * 2**20:          # bounded: more than the sandbox's scratch holds
-        _files.append(os.path.join(_folder, f"fill-{{len(_files)}}"))
+        _files.append(os.path.join(_folder, f"fill-{len(_files)}"))
         with open(_files[-1], "wb") as _f:
             for _ in range(64):
                 _f.write(b"x" * 2**20)
