@@ -105,27 +105,18 @@ def _summary_table(results: list, late_rule: str = "") -> str:
 
 
 def _write_run_log(root: Path, chapter: str, results: list) -> Path:
-    """grading/logs/autograde-<chapter>-<time>.csv: each student's status in this run."""
-    import csv
-    import time as _time
-
-    from autograder.intake import duration
+    """grading/logs/autograde-<chapter>-<time>-<pid>.csv: each student's status in this run
+    (results.run_statuses reads it back)."""
     from autograder.results import cause, status
 
-    stamp = f"{_time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-    log = paths.CoursePaths(root).logs / f"autograde-{chapter}-{stamp}.csv"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["student", "status", "score", "max_score", "bonus", "late_seconds", "late_by",
-                    "penalty", "cause", "manual_override", "seconds"])
-        for r in results:
-            w.writerow([r.student, status(r), "" if r.error else f"{r.score:g}",
-                        f"{r.max_score:g}", f"{r.bonus:g}", f"{r.late_seconds:g}",
-                        duration(r.late_seconds) if r.late_seconds > 0 else "",
-                        f"{r.penalty:g}", cause(r.error) if r.error else "", r.manual,
-                        f"{r.seconds:.1f}"])
-    return log
+    return intake.write_log(
+        root, "autograde", chapter,
+        ["student", "status", "score", "max_score", "bonus", "late_seconds", "late_by", "penalty",
+         "cause", "manual_override", "seconds"],
+        [[r.student, status(r), "" if r.error else f"{r.score:g}", f"{r.max_score:g}",
+          f"{r.bonus:g}", f"{r.late_seconds:g}",
+          intake.duration(r.late_seconds) if r.late_seconds > 0 else "", f"{r.penalty:g}",
+          cause(r.error) if r.error else "", r.manual, f"{r.seconds:.1f}"] for r in results])
 
 
 def _add_bonus_column(csv_path: Path, bonus: dict) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
 import shutil
 import time
@@ -114,17 +115,28 @@ class Report:
                          "--students students.csv): student ids were taken as they are")
         return "\n".join(lines)
 
-    def write_csv(self, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["file", "status", "student", "submitted_at", "time_source",
-                        "late_seconds", "lms_late", "reason"])
-            for r in self.rows:
-                w.writerow([r.file, r.status, r.student,
-                            r.submitted_at.isoformat(sep=" ") if r.submitted_at else "",
-                            r.time_source, f"{r.late_by:g}", int(r.lms_late), r.reason])
-        return path
+    def write_log(self) -> Path:
+        """collect's run log: one row per file of the export."""
+        return write_log(self.root, "collect", self.chapter,
+                         ["file", "status", "student", "submitted_at", "time_source",
+                          "late_seconds", "lms_late", "reason"],
+                         [[r.file, r.status, r.student,
+                           r.submitted_at.isoformat(sep=" ") if r.submitted_at else "",
+                           r.time_source, f"{r.late_by:g}", int(r.lms_late), r.reason]
+                          for r in self.rows])
+
+
+def write_log(root: Path, command: str, chapter: str, header: list, rows: list) -> Path:
+    """A run's log, grading/logs/<command>-<chapter>-<time>-<pid>.csv (collect's, autograde's):
+    ``header``, then ``rows``. Returns its path."""
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    log = CoursePaths(root).logs / f"{command}-{chapter}-{stamp}.csv"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return log
 
 
 def duration(seconds: float) -> str:
@@ -395,7 +407,7 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
             keep = archive / student / f"{stamp}_{Path(r.file).name}"
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_bytes(d)
-    report.write_csv(paths.logs / f"collect-{chapter}-{stamp}.csv")
+    report.write_log()
     return report
 
 
