@@ -8,8 +8,9 @@ validation messages of their own that name the offending argument.
 
 They are grouped in *styles*: one submission per (chapter, style) replaces every solution cell of
 the chapter with that style's implementation, so a few gradings cover them all
-(tests/test_fairness.py grades each in-process, through the trusted re-check alone and through
-the full instructor path). An exercise missing from a style keeps the reference solution.
+(tests/test_fairness.py grades each in-process and through the trusted re-check alone; the full
+instructor path grades one submission per chapter that mixes the styles, ``mixed_styles``). An
+exercise missing from a style keeps the reference solution.
 
 Chapter 6 and chapter 7's build_autoencoder are Keras exercises: one alternative each (a Keras
 model written another way), with `import keras` inside the function and, as Keras code is usually
@@ -2510,13 +2511,31 @@ def replacements(chapter: str, style: str) -> dict:
     return {gid: alt.source for gid, alt in ALTERNATIVES[chapter][style].items()}
 
 
-def submission(chapter: str, style: str):
+def mixed_styles(chapter: str) -> dict:
+    """grade_id -> style for the chapter's one submission that mixes the styles: exercise i takes
+    style i mod n (the next style that has it, where that one lacks it), so one grading through
+    nbgrader covers every style of the chapter that has exercises enough."""
+    names = styles(chapter)
+    chosen = {}
+    for i, gid in enumerate(exercises(chapter)):
+        turn = [names[(i + k) % len(names)] for k in range(len(names))]
+        style = next((s for s in turn if gid in ALTERNATIVES[chapter][s]), None)
+        if style:
+            chosen[gid] = style
+    return chosen
+
+
+def submission(chapter: str, style: str | None = None):
     """The released notebook with the reference solutions filled in, then every solution cell
-    the style has replaced by the style's implementation."""
+    the style has replaced by the style's implementation (style None: the mixed_styles)."""
     from attacks import honest_notebook
 
     nb = honest_notebook(chapter)
-    sources = replacements(chapter, style)
+    if style is None:
+        sources = {gid: ALTERNATIVES[chapter][s][gid].source
+                   for gid, s in mixed_styles(chapter).items()}
+    else:
+        sources = replacements(chapter, style)
     for cell in nb.cells:
         gid = h.meta(cell).get("grade_id")
         if gid in sources:

@@ -6,8 +6,10 @@ style) must keep full marks, cell by cell:
 - in-process, judged as nbgrader judges (tests/nbharness.py): the fast first check;
 - through the trusted re-check alone (autograder.verify): values crossing the sandbox boundary,
   and no cell of a correct submission reported as failing when the grader runs it;
-- through the full instructor path: real nbgrader plus the re-check (core.grade_many, two at a
-  time, one scratch course for the module).
+- through the full instructor path: real nbgrader plus the re-check (core.grade_many, one
+  scratch course for the module), ONE submission per chapter that mixes the styles
+  (fairness.mixed_styles: exercise i in style i mod n), two chapters at a time; every style still
+  reaches nbgrader in some chapter.
 A failure names the exercise, the test cell, the points lost and the message.
 """
 import time
@@ -28,13 +30,16 @@ WANTS_OTHER_WORDS = "so the caller knows what to fix"
 
 def report(chapter, style, lost, cell_errors=()) -> str:
     """lost: [(test cell, points scored, points, message)]; cell_errors: messages of cells that
-    failed when the grader ran them -> which exercise lost what, and why."""
-    lines = [f"{chapter}, style {style!r} ({F.STYLES[style]}): correct work lost points or "
-             f"got an error in its feedback"]
+    failed when the grader ran them -> which exercise lost what, and why. style None: the
+    chapter's mixed submission (each exercise in its fairness.mixed_styles style)."""
+    chosen = {} if style else F.mixed_styles(chapter)
+    what = f"style {style!r} ({F.STYLES[style]})" if style else "the mixed submission"
+    lines = [f"{chapter}, {what}: correct work lost points or got an error in its feedback"]
     for gid, got, points, message in lost:
         exercise = F.exercise_of(chapter, gid)
-        alt = F.ALTERNATIVES[chapter][style].get(exercise)
-        how = alt.what if alt else "the reference solution"
+        used = style or chosen.get(exercise)
+        alt = F.ALTERNATIVES[chapter][used].get(exercise) if used else None
+        how = ((f"{used}: " if chosen else "") + alt.what) if alt else "the reference solution"
         lines.append(f"  {exercise} [{how}]: {gid} scored {got:g} of {points:g}\n"
                      f"      {message.strip()[:600]}")
     for message in cell_errors:
@@ -87,42 +92,58 @@ def test_style_keeps_full_marks_in_the_recheck(chapter, style, tmp_path):
         pytest.fail(report(chapter, style, lost, errors), pytrace=False)
 
 
+CHAPTERS = list(F.ALTERNATIVES)
+
+
+def test_every_style_reaches_nbgrader_in_a_mixed_submission():
+    """The nbgrader tier grades one mixed submission per chapter: together they use every style
+    and every exercise's alternative in some style."""
+    used = {style for chapter in CHAPTERS for style in F.mixed_styles(chapter).values()}
+    assert used == set(F.STYLES), set(F.STYLES) - used
+    for chapter in CHAPTERS:
+        assert set(F.mixed_styles(chapter)) == set(F.exercises(chapter)), chapter
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """chapter -> {style: GradeResult}: each chapter's style submissions graded at once by the
-    instructor's path in one scratch course (generated on first use, then cached)."""
+def graded(request, tmp_path_factory):
+    """chapter -> GradeResult of its mixed submission, graded by the instructor's path in one
+    scratch course: every chapter this session selects, two chapters at a time."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    wanted = [c for c in CHAPTERS if any(
+        getattr(item, "callspec", None) and item.callspec.params.get("chapter") == c
+        and item.originalname == "test_mixed_styles_keep_full_marks_through_nbgrader"
+        for item in request.session.items)]
     root = core.scratch_course(tmp_path_factory.mktemp("fairness-course"))
-    done = {}
-
-    def grade(chapter):
-        if chapter not in done:
-            core.generate(root, chapter)
-            folder = tmp_path_factory.mktemp(f"submissions-{chapter}")
-            for style in F.styles(chapter):
-                path = folder / f"{style}.ipynb"
-                nbformat.write(F.submission(chapter, style), path)
-                core.submit(root, chapter, style, path)
-            start = time.monotonic()
-            results = core.grade_many(root, chapter, F.styles(chapter), workers=2, timeout=900)
-            seconds = time.monotonic() - start
-            print(f"{chapter}: {len(results)} submissions graded in {seconds:.0f} s")
-            done[chapter] = {r.student: r for r in results}
-        return done[chapter]
-
-    return grade
+    folder = tmp_path_factory.mktemp("submissions")
+    for chapter in wanted:
+        core.generate(root, chapter)
+        path = folder / f"{chapter}.ipynb"
+        nbformat.write(F.submission(chapter), path)
+        core.submit(root, chapter, "mixed", path)
+    start = time.monotonic()
+    # two chapters at a time in two worker processes, as `autograde --workers 2` grades a class
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as workers, \
+            ThreadPoolExecutor(2) as chapters:
+        results = dict(zip(wanted, chapters.map(
+            lambda c: core.grade_many(root, c, ["mixed"], executor=workers, timeout=900)[0],
+            wanted)))
+    print(f"{len(results)} mixed submissions graded in {time.monotonic() - start:.0f} s")
+    return results
 
 
 @pytest.mark.nbgrader
-@pytest.mark.parametrize("chapter,style", PAIRS, ids=IDS)
-def test_style_keeps_full_marks_through_nbgrader(graded, chapter, style):
-    r = graded(chapter)[style]
-    assert not r.error, f"{chapter}, style {style!r} could not be graded: {r.error}"
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_mixed_styles_keep_full_marks_through_nbgrader(graded, chapter):
+    r = graded[chapter]
+    assert not r.error, f"{chapter}, the mixed submission could not be graded: {r.error}"
     # a bonus test has 0 points in nbgrader; its score is the extra credit it earned
     lost = [(c.grade_id, c.score, max(c.max_score, c.bonus), c.message) for c in r.cells
             if c.score < max(c.max_score, c.bonus)]
     if lost or r.cell_errors:
         note = f"\n  ({r.note})" if r.note else ""
-        pytest.fail(report(chapter, style, lost, r.cell_errors) + note, pytrace=False)
+        pytest.fail(report(chapter, None, lost, r.cell_errors) + note, pytrace=False)
     assert r.cells and r.max_score > 0 and not r.note, (r.max_score, r.note)
     assert (r.score, r.bonus) == (r.max_score, r.bonus_max), \
         (r.score, r.max_score, r.bonus, r.bonus_max)
