@@ -341,10 +341,14 @@ def call(fn: Callable, *args, **kwargs):
     Raises ``AssertionError`` if ``fn`` is not a function, is not implemented yet, or raises.
     Warnings are recorded rather than printed and stderr goes to stdout while it runs.
     """
+    return call_uncopied(fn, *copy.deepcopy(args), **copy.deepcopy(kwargs))
+
+
+def call_uncopied(fn: Callable, *args, **kwargs):
+    """:func:`call` on these very arguments, not copies (Keras models and tensors: chapter 6's
+    ``call_keras``)."""
     if not callable(fn):
         raise AssertionError(f"expected a function, got {type(fn).__name__}: {fn!r}")
-    args = copy.deepcopy(args)
-    kwargs = copy.deepcopy(kwargs)
     with warnings.catch_warnings(record=True), contextlib.redirect_stderr(sys.stdout):
         warnings.simplefilter("always")
         try:
