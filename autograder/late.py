@@ -85,10 +85,11 @@ def sync_due_dates(root: Path, db_url: str, chapters: list | None = None) -> dic
                 gb.update_or_create_assignment(chapter, duedate=parse_utc(when))
         for chapter in chapters or [a.name for a in gb.assignments]:
             try:
-                if gb.find_assignment(chapter).duedate:
-                    due[chapter] = gb.find_assignment(chapter).duedate
+                when = gb.find_assignment(chapter).duedate
             except MissingEntry:
-                pass
+                continue
+            if when:
+                due[chapter] = when
     return due
 
 
