@@ -41,22 +41,14 @@ def name_of(fn) -> str:
 
 class GuardedView(W.VBox):
     """A widget's box: ``controls``, the status line (``self.status``), ``between``, the figure
-    (``self.figure``, a PNG), ``below``, and the log of callback errors (``self.callback_log``).
-
-    A subclass that builds ``status``, ``figure`` and ``callback_log`` itself and passes them
-    among ``controls`` gets exactly the children it passes."""
+    (``self.figure``, a PNG), ``below``, and the log of callback errors (``self.callback_log``)."""
 
     def __init__(self, controls=(), *, between=(), below=(), **kwargs):
-        if getattr(self, "status", None) is None:
-            self.status = W.HTML()
-        if getattr(self, "figure", None) is None:
-            self.figure = W.Image(format="png")
-        if getattr(self, "callback_log", None) is None:
-            self.callback_log = W.Output()
-        children = list(controls)
-        if not any(child is self.status for child in children):
-            children += [self.status, *between, self.figure, *below, self.callback_log]
-        super().__init__(children, **kwargs)
+        self.status = W.HTML()
+        self.figure = W.Image(format="png")
+        self.callback_log = W.Output()
+        super().__init__([*controls, self.status, *between, self.figure, *below,
+                          self.callback_log], **kwargs)
 
     def _guard(self, fn):
         try:
