@@ -315,7 +315,6 @@ CSV_FIELDS = ["chapter", "exercise", "kind", "item", "students", "share", "secti
 def csv_rows(chapters: list) -> list:
     rows = []
     for ch in chapters:
-        n = len(ch.scores) or 1
         for ex in ch.exercises:
             rows.append(dict(chapter=ch.name, exercise=ex.name, kind="pass rate",
                              item=f"{ex.passed}/{ex.graded}", students=ex.passed,
@@ -323,12 +322,12 @@ def csv_rows(chapters: list) -> list:
             for m in ex.mistakes:
                 rows.append(dict(chapter=ch.name, exercise=ex.name, kind="mistake",
                                  item=m.mistake_id, students=len(m.students),
-                                 share=f"{len(m.students) / n:.4f}", section=m.section,
+                                 share=f"{m.share:.4f}", section=m.section,
                                  explanation=m.explanation, who=" ".join(m.students)))
             for u in ex.unexplained:
                 rows.append(dict(chapter=ch.name, exercise=ex.name, kind="unexplained",
                                  item=u.group, students=len(u.students),
-                                 share=f"{len(u.students) / n:.4f}", section="",
+                                 share=f"{u.share:.4f}", section="",
                                  explanation=u.example, who=" ".join(u.students)))
     return rows
 
