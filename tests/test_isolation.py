@@ -377,10 +377,7 @@ def test_the_recheck_sandbox_runs_isolated(bwrap, grader_server, secrets):
     import pickle
     import struct
 
-    try:                                   # the grader's inverse of the sandbox's encoding
-        from autograder.protocol import decode
-    except ImportError:                    # before the stage-module refactor
-        from autograder.verify import decode
+    from autograder.protocol import decode   # the grader's inverse of the sandbox's encoding
 
     cells = [{"source": "import numpy as np\ndef add(a, b):\n    return np.add(a, b)",
               "solution": True},
@@ -537,13 +534,13 @@ def test_nbgrader_autograde_in_the_isolated_kernel(bwrap, tmp_path_factory, grad
     code keeps full marks (TensorFlow's hidden tests run in the sandbox), and an attack cell in
     the same submission finds nothing."""
     import nbharness as h
-    from autograder import core
+    from autograder import intake, nbgrader_run, paths, pipeline
 
     chapter = "01_filter_sliding"
-    root = core.scratch_course(tmp_path_factory.mktemp("course"))
+    root = paths.scratch_course(tmp_path_factory.mktemp("course"))
     with open(root / "nbgrader_config.py", "a") as f:
         f.write("from autograder import isolation\nisolation.configure_nbgrader(c)\n")
-    core.generate(root, chapter)
+    nbgrader_run.generate(root, chapter)
     nb = h.release_notebook(chapter)
     solutions = {h.meta(c)["grade_id"]: c.source for c in h.source_notebook(chapter).cells
                  if h.meta(c).get("solution")}
@@ -556,8 +553,8 @@ def test_nbgrader_autograde_in_the_isolated_kernel(bwrap, tmp_path_factory, grad
                 f"{grader_server})))"))
     work = tmp_path_factory.mktemp("work")
     nbformat.write(nb, work / f"{chapter}.ipynb")
-    core.submit(root, chapter, "mallory", work / f"{chapter}.ipynb")
-    result = core.grade_submission(root, chapter, "mallory", timeout=900, recheck=False)
+    intake.submit(root, chapter, "mallory", work / f"{chapter}.ipynb")
+    result = pipeline.grade_submission(root, chapter, "mallory", timeout=900, recheck=False)
     assert not result.error, result.error
     assert result.max_score > 0 and result.score == result.max_score, result.as_dict()
     graded = nbformat.read(root / "grading" / "autograded" / "mallory" / chapter /
