@@ -4,9 +4,9 @@ Every alternative implementation in tests/fairness.py (loops, einsum, stride tri
 results, float32 results, lists as inputs, messages of its own; one submission per chapter and
 style) must keep full marks, cell by cell:
 - in-process, judged as nbgrader judges (tests/nbharness.py): the fast first check;
-- through the trusted re-check alone (autograder.verify): values crossing the sandbox boundary,
+- through the trusted re-check alone (autograder.recheck): values crossing the sandbox boundary,
   and no cell of a correct submission reported as failing when the grader runs it;
-- through the full instructor path: real nbgrader plus the re-check (core.grade_many, one
+- through the full instructor path: real nbgrader plus the re-check (pipeline.grade_many, one
   scratch course for the module), ONE submission per chapter that mixes the styles
   (fairness.mixed_styles: exercise i in style i mod n), two chapters at a time; every style still
   reaches nbgrader in some chapter.
@@ -19,8 +19,8 @@ import pytest
 
 import fairness as F
 import nbharness as h
-from autograder import core
-from autograder.verify import verify
+from autograder import intake, nbgrader_run, paths, pipeline
+from autograder.recheck import verify
 
 PAIRS = F.submissions()
 IDS = [f"{chapter}:{style}" for chapter, style in PAIRS]
@@ -82,7 +82,7 @@ def test_style_keeps_full_marks_in_process(chapter, style):
 def test_style_keeps_full_marks_in_the_recheck(chapter, style, tmp_path):
     path = tmp_path / f"{chapter}.ipynb"
     nbformat.write(F.submission(chapter, style), path)
-    verdicts = verify(core.REPO / "solutions" / chapter / f"{chapter}.ipynb", path)
+    verdicts = verify(paths.REPO / "solutions" / chapter / f"{chapter}.ipynb", path)
     points = {h.meta(c)["grade_id"]: c.metadata["nbgrader"]["points"]
               for c in h.source_notebook(chapter).cells if h.meta(c).get("grade")}
     assert set(verdicts) == set(points)
@@ -115,19 +115,19 @@ def graded(request, tmp_path_factory):
         getattr(item, "callspec", None) and item.callspec.params.get("chapter") == c
         and item.originalname == "test_mixed_styles_keep_full_marks_through_nbgrader"
         for item in request.session.items)]
-    root = core.scratch_course(tmp_path_factory.mktemp("fairness-course"))
+    root = paths.scratch_course(tmp_path_factory.mktemp("fairness-course"))
     folder = tmp_path_factory.mktemp("submissions")
     for chapter in wanted:
-        core.generate(root, chapter)
+        nbgrader_run.generate(root, chapter)
         path = folder / f"{chapter}.ipynb"
         nbformat.write(F.submission(chapter), path)
-        core.submit(root, chapter, "mixed", path)
+        intake.submit(root, chapter, "mixed", path)
     start = time.monotonic()
     # two chapters at a time in two worker processes, as `autograde --workers 2` grades a class
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as workers, \
             ThreadPoolExecutor(2) as chapters:
         results = dict(zip(wanted, chapters.map(
-            lambda c: core.grade_many(root, c, ["mixed"], executor=workers, timeout=900)[0],
+            lambda c: pipeline.grade_many(root, c, ["mixed"], executor=workers, timeout=900)[0],
             wanted)))
     print(f"{len(results)} mixed submissions graded in {time.monotonic() - start:.0f} s")
     return results
