@@ -27,11 +27,12 @@ import hmac
 import os
 from pathlib import Path
 
+from convlab.testing import HIDDEN_KEY_ENV
+
 SECRET_ENV = "CONVLAB_SECRET"
 SECRET_FILE_ENV = "CONVLAB_SECRET_FILE"
 DEFAULT_SECRET_FILE = Path("~/.config/convlab/secret")
-# the variable the hidden tests read (convlab.testing.HIDDEN_KEY_ENV names the same)
-KEY_ENV = "CONVLAB_HIDDEN_KEY"
+KEY_ENV = HIDDEN_KEY_ENV       # the variable the hidden tests read the chapter key from
 
 
 def secret_source() -> tuple[bytes | None, str]:

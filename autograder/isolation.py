@@ -56,6 +56,8 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from autograder import hidden
+
 SCRATCH = "/tmp"                       # the sandbox's only writable place (a tmpfs)
 WORKDIR = "/tmp/work"                  # its working folder and HOME
 SHM_MB = 64                            # /dev/shm (POSIX semaphores, multiprocessing), a tmpfs too
@@ -619,8 +621,8 @@ class SandboxCommand:
 # --- nbgrader's kernel ----------------------------------------------------------------------------
 KERNEL_IPC = f"{SCRATCH}/kernel"       # ipc socket prefix inside the sandbox: /tmp/kernel-1...
 # variables the grading kernel keeps from nbgrader's process (notebooks may look at it)
-# and CONVLAB_HIDDEN_KEY: the chapter key the hidden tests draw inputs from (autograder/hidden.py)
-KERNEL_PASSED_ENV = ("NBGRADER_EXECUTION", "CONVLAB_HIDDEN_KEY")
+# and the chapter key the hidden tests draw inputs from (autograder/hidden.py)
+KERNEL_PASSED_ENV = ("NBGRADER_EXECUTION", hidden.KEY_ENV)
 
 
 @functools.lru_cache(maxsize=None)
