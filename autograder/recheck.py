@@ -28,6 +28,7 @@ from pathlib import Path
 
 from autograder import cells, hidden, isolation, protocol
 from convlab import policy
+from convlab.testing import use_hidden_key
 
 
 # Models that Keras exercises return are re-checked: they cross from the sandbox as plain data
@@ -346,31 +347,28 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
     getters = {False: box_getter(False), True: box_getter(True)}
 
     verdicts = Verdicts()
-    # the hidden tests draw their inputs from the chapter's key (autograder/hidden.py), in this
-    # process only: the sandbox never sees it
-    from convlab.testing import use_hidden_key
-    key_scope = use_hidden_key(hidden.chapter_key(chapter))
-    key_scope.__enter__()
     try:
-        for cell in cells.test_cells(source_nb):
-            gid = cells.grade_id(cell)
-            if cells.in_kernel_only(cell):
-                verdicts[gid] = Verdict(gid, True, "not re-checked (in-kernel test)")
-                continue
-            ns = {"__name__": "__main__"}
-            ns.update({name: Proxy(name, getters[policy.is_keras_exercise(chapter, name)])
-                       for name in solution_names})
-            message = cells.run_test_cell(cell.source, ns, f"<test {gid}>")
-            causes = []
-            if message:
-                # why a function is missing or broken, when the grader could not run its cell
-                causes = [e.message for e in _related(list(errors.values()), cell.source,
-                                                      message, solution_names)]
-                message += "".join(f"\nwhen the grader ran the notebook's cells: {c}"
-                                   for c in causes)
-            verdicts[gid] = Verdict(gid, not message, message, causes)
+        # the hidden tests draw their inputs from the chapter's key (autograder/hidden.py), in
+        # this process only: the sandbox never sees it
+        with use_hidden_key(hidden.chapter_key(chapter)):
+            for cell in cells.test_cells(source_nb):
+                gid = cells.grade_id(cell)
+                if cells.in_kernel_only(cell):
+                    verdicts[gid] = Verdict(gid, True, "not re-checked (in-kernel test)")
+                    continue
+                ns = {"__name__": "__main__"}
+                ns.update({name: Proxy(name, getters[policy.is_keras_exercise(chapter, name)])
+                           for name in solution_names})
+                message = cells.run_test_cell(cell.source, ns, f"<test {gid}>")
+                causes = []
+                if message:
+                    # why a function is missing or broken, when the grader could not run its cell
+                    causes = [e.message for e in _related(list(errors.values()), cell.source,
+                                                          message, solution_names)]
+                    message += "".join(f"\nwhen the grader ran the notebook's cells: {c}"
+                                       for c in causes)
+                verdicts[gid] = Verdict(gid, not message, message, causes)
     finally:
-        key_scope.__exit__(None, None, None)
         for getter in getters.values():
             sandbox = getter.box["sandbox"]
             if sandbox is not None and sandbox.rfd != -1:
