@@ -13,9 +13,6 @@ length, then the payload (:func:`write_frame`; a reply longer than :data:`MAX_RE
   Keras model as its JSON configuration and its weights (:class:`ModelData`, which the grader
   rebuilds in Keras' safe mode); an exception is described by :func:`describe_error` and raised
   again by :func:`raise_remote` as a builtin exception only.
-
-The sandbox imports this module before any student code runs, so its copies of the policy lists
-below are the originals even when a submission rebinds ``convlab.policy``'s.
 """
 from __future__ import annotations
 
@@ -28,13 +25,15 @@ import traceback
 
 import numpy as np
 
-from convlab.policy import FORBIDDEN_LIBS, FORBIDDEN_MODULES
+from convlab.policy import FORBIDDEN_MODULES
 
 # --- policy ---------------------------------------------------------------------------------------
-BLOCKED = tuple(FORBIDDEN_MODULES)   # imports the sandbox refuses (a copy, see above)
+# Imports the sandbox refuses: bound here, deliberately, not read from convlab.policy when
+# needed. The sandbox imports this module before any student code runs, so a submission that
+# rebinds convlab.policy.FORBIDDEN_MODULES does not switch the blocker off.
+BLOCKED = tuple(FORBIDDEN_MODULES)
 # what a sandbox for Keras exercises (convlab.policy.KERAS_EXERCISES) may import nevertheless
 KERAS_ALLOWED = ("keras", "tensorflow")
-FORBIDDEN_NATIVE = FORBIDDEN_LIBS    # their native code in /proc/<pid>/maps, watched by the grader
 
 
 def is_blocked(module_name: str, keras: bool = False) -> bool:

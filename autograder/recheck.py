@@ -166,7 +166,7 @@ class Sandbox:
                 maps = f.read()
         except OSError:                                # not Linux, or the process is gone
             return ""
-        found = protocol.FORBIDDEN_NATIVE.search(maps)
+        found = policy.FORBIDDEN_LIBS.search(maps)
         return found.group(1).replace("/", ".") if found else ""
 
     def close(self):
