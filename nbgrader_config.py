@@ -94,12 +94,11 @@ c.LatePenalty.zero_after_days = 7.0                   # later than this: 0 (0: n
 # converter: right after nbgrader saves the kernel's scores, the grader re-runs every test cell in
 # its own process against the submission's functions in a sandbox, keeps a test's points only if
 # both passed, awards bonus extra credit and notes what it found (autograder/pipeline.py).
+from autograder import isolation  # noqa: E402
 from autograder.pipeline import TrustedRecheck  # noqa: E402
-from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import SaveAutoGrades  # noqa: E402
 
-_autograde = list(c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde
-                  else Autograde.class_traits()["autograde_preprocessors"].default())
+_autograde = isolation.autograde_preprocessors(c)
 if TrustedRecheck not in _autograde:
     _autograde.insert(_autograde.index(SaveAutoGrades) + 1, TrustedRecheck)
 c.Autograde.autograde_preprocessors = _autograde
@@ -108,6 +107,4 @@ c.Autograde.autograde_preprocessors = _autograde
 # The kernel nbgrader starts runs the student's code: in a bubblewrap sandbox (no network, no view
 # of the course root, a uid of its own, limits; autograder/isolation.py). Last, after every other
 # change to the Autograde preprocessors.
-from autograder import isolation  # noqa: E402
-
 isolation.configure_nbgrader(c)

@@ -729,15 +729,21 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def autograde_preprocessors(c) -> list:
+    """The autograde preprocessors configuration ``c`` sets so far, else nbgrader's default."""
+    from nbgrader.converters import Autograde
+
+    return list(c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde
+                else Autograde.class_traits()["autograde_preprocessors"].default())
+
+
 def configure_nbgrader(c) -> None:
     """In nbgrader_config.py (after any other change to the autograde preprocessors):
     ``isolation.configure_nbgrader(c)`` runs autograde's kernels in the sandbox, for
     ``nbgrader autograde``, the formgrader and ``python -m autograder autograde`` alike."""
-    from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    current = list(c.Autograde.autograde_preprocessors if "autograde_preprocessors" in c.Autograde
-                   else Autograde.class_traits()["autograde_preprocessors"].default())
+    current = autograde_preprocessors(c)
     isolated = __getattr__("IsolatedExecute")
 
     def is_execute(p):
