@@ -215,13 +215,12 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
     nbgrader's kernel died); without it, the grader does not re-check on its own (the
     configuration's TrustedRecheck still does, unless ``CONVLAB_RECHECK=off``).
     """
-    start = time.monotonic()
     sub = Submission(root, assignment, student, timeout, recheck)
     for stage in STAGES:
         stage(sub)
         if sub.result.error:
             break
-    sub.result.seconds = time.monotonic() - start
+    sub.result.seconds = time.monotonic() - sub.started
     return sub.result
 
 
