@@ -12,6 +12,9 @@ Shared by every chapter:
 - :mod:`convlab.kernels`    classic filters (edge, blur, sharpen, ...);
 - :mod:`convlab.figures`    figure rendering the chapters' figures share (``to_png``, ...);
 - :mod:`convlab.widgets.base`  the widget base: status line, figure, error log, guarded callbacks.
+- :mod:`convlab.widgets.canvas`  widgets drawn in the browser (anywidget): Python precomputes
+  every frame, the browser draws it on canvases; :mod:`convlab.widgets.predict` predict, then
+  check: questions, verdicts and the session's score.
 
 One package per chapter of :data:`CHAPTERS`, named like its notebook (``convlab.ch`` + the
 chapter, e.g. :mod:`convlab.ch01_filter_sliding` for ``01_filter_sliding``), each with the modules
