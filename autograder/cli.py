@@ -69,7 +69,6 @@ def _total(r) -> str:
 def _summary_table(results: list, late_rule: str = "") -> str:
     """autograde's summary: one line per submission (score, max, bonus, late penalty, status,
     seconds, notes: the cause of an ungradable one, a manual override, how it was graded)."""
-    from autograder.intake import duration
     from autograder.results import cause, status
 
     lines = [f"\n{'student':<16} {'score':>7} {'max':>5} {'bonus':>6} {'late':>6} "
@@ -77,7 +76,7 @@ def _summary_table(results: list, late_rule: str = "") -> str:
     for r in results:
         notes = [cause(r.error)] if r.error else []
         if r.late_seconds > 0:
-            notes.append(f"late by {duration(r.late_seconds)}, -{r.penalty:g} points")
+            notes.append(f"late by {intake.duration(r.late_seconds)}, -{r.penalty:g} points")
         if r.manual:
             notes.append(r.manual + " (the gradebook's score uses it)")
         if r.note:
@@ -285,8 +284,8 @@ def main(argv=None) -> int:
         def progress(r):
             done.append(r)
             if r.error:                       # its cause, with the points it could have earned
-                r.max_score = r.max_score or chapter_max
-                status = f"{res.status(r)}: {res.cause(r.error)} (0 / {r.max_score:g})"
+                status = (f"{res.status(r)}: {res.cause(r.error)} "
+                          f"(0 / {r.max_score or chapter_max:g})")
             else:
                 status = f"{r.score:g} / {r.max_score:g}"
             bar = "#" * (20 * len(done) // len(students))

@@ -61,37 +61,11 @@ def test_corrupt_notebook_through_the_recheck(kind, tmp_path):
 
 
 # --- the instructor's path: nbgrader + re-check, many students in one gradebook -----------------
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    root = scratch_course(tmp_path_factory.mktemp("attacks"))
-    nbgrader_run.generate(root, CH)
-    work = tmp_path_factory.mktemp("subs")
-    students = {"honest": honest_notebook()}
-    for i, name in enumerate(THROUGH_NBGRADER):
-        students[f"attacker{i:02d}"] = build(name)[0]
-    paths = {}
-    for sid, nb in students.items():
-        p = work / sid / f"{CH}.ipynb"
-        p.parent.mkdir()
-        nbformat.write(nb, p)
-        paths[sid] = p
-    corrupt = work / "corrupt" / f"{CH}.ipynb"
-    corrupt.parent.mkdir()
-    corrupt.write_text("{ this is not json")
-    paths["corrupt"] = corrupt
-    for sid, path in paths.items():
-        intake.submit(root, CH, sid, path)
-    # two at a time into one SQLite gradebook, as `autograde --workers 2` grades a class: hostile
-    # neighbours (os._exit, memory blow-up, endless output) must not disturb anyone's record
-    results = {r.student: r
-               for r in pipeline.grade_many(root, CH, list(paths), workers=2, timeout=900)}
-    return root, results
-
-
+# One class, graded once by the pipeline (see attacked_class below), serves every test from here on.
 @pytest.mark.nbgrader
 @pytest.mark.parametrize("index", range(len(THROUGH_NBGRADER)))
-def test_attack_through_nbgrader(graded_class, index):
-    root, results = graded_class
+def test_attack_through_nbgrader(attacked_class, index):
+    root, results = attacked_class["root"], attacked_class["results"]
     name = THROUGH_NBGRADER[index]
     r = results[f"attacker{index:02d}"]
     assert not r.error, (name, r.error)
@@ -105,8 +79,8 @@ def test_attack_through_nbgrader(graded_class, index):
 
 
 @pytest.mark.nbgrader
-def test_class_records_survive_the_attacks(graded_class):
-    root, results = graded_class
+def test_class_records_survive_the_attacks(attacked_class):
+    root, results = attacked_class["root"], attacked_class["results"]
     assert results["honest"].score == results["honest"].max_score > 0
     assert results["corrupt"].error and results["corrupt"].score == 0
     # the honest student's record, read again after everybody else was graded, is intact
@@ -121,12 +95,6 @@ def test_class_records_survive_the_attacks(graded_class):
 
 # --- attacks on the machine: isolation (issue 16) and the re-check in every autograde path -------
 FOOLS_THE_KERNEL = ["the course's check helpers replaced", "calls TensorFlow instead of implementing"]
-# scores are unaffected, but the refusal does not happen yet (found by this test, 2026-12-01)
-KNOWN_GAPS = {
-    "fills the disk (bounded)": "in nbgrader's isolated kernel, 1,536 MB were written to $TMPDIR "
-                                "without ENOSPC (a plain SandboxCommand stops at 511 MB): the "
-                                "kernel's scratch is not capped as isolation.Limits says",
-}
 
 
 def _in_ci() -> bool:
@@ -134,17 +102,16 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="module")
-def isolation_class(tmp_path_factory):
-    """A class graded by `python -m autograder autograde`'s pipeline, two at a time: an honest
-    student, an untouched release notebook, every attack of ISOLATION_ATTACKS and two that fool
-    nbgrader's kernel, with a secret in the grader's environment and a server of the grader's
-    listening on 127.0.0.1."""
+def attacked_class(tmp_path_factory):
+    """The class every test below reads, graded once by `python -m autograder autograde`'s
+    pipeline two at a time into one SQLite gradebook (hostile neighbours -- os._exit, memory
+    blow-up, endless output -- must not disturb anyone's record): an honest student, an untouched
+    release notebook, a corrupt file, every attack of THROUGH_NBGRADER and, where bubblewrap
+    works, every attack of ISOLATION_ATTACKS, with a secret in the grader's environment and a
+    server of the grader's listening on 127.0.0.1."""
     from autograder import isolation
 
-    reason = isolation.unavailable_reason()
-    if reason:
-        (pytest.fail if _in_ci() else pytest.skip)(f"bubblewrap does not work here: {reason}")
-    root = scratch_course(tmp_path_factory.mktemp("isolation"))
+    root = scratch_course(tmp_path_factory.mktemp("attacks"))
     nbgrader_run.generate(root, CH)
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.2)
@@ -166,29 +133,44 @@ def isolation_class(tmp_path_factory):
            "grader_pid": os.getpid(), "marker": "convlab-left-behind-" + uuid.uuid4().hex}
     students = {"honest": honest_notebook(), "untouched": h.release_notebook(CH)}
     intruders = {}
-    for i, name in enumerate(ISOLATION_ATTACKS):
-        intruders[name] = f"intruder{i:02d}"
-        students[intruders[name]] = build_isolation_attack(name, ctx)[0]
-    for i, name in enumerate(FOOLS_THE_KERNEL):
-        intruders[name] = f"fooler{i:02d}"
+    for i, name in enumerate(THROUGH_NBGRADER):
+        intruders[name] = f"attacker{i:02d}"
         students[intruders[name]] = build(name)[0]
-    work = tmp_path_factory.mktemp("isolation-subs")
+    unavailable = isolation.unavailable_reason()
+    if not unavailable:
+        for i, name in enumerate(ISOLATION_ATTACKS):
+            intruders[name] = f"intruder{i:02d}"
+            students[intruders[name]] = build_isolation_attack(name, ctx)[0]
+    work = tmp_path_factory.mktemp("subs")
     for sid, nb in students.items():
         path = work / sid / f"{CH}.ipynb"
         path.parent.mkdir()
         nbformat.write(nb, path)
         intake.submit(root, CH, sid, path)
+    corrupt = work / "corrupt" / f"{CH}.ipynb"
+    corrupt.parent.mkdir()
+    corrupt.write_text("{ this is not json")
+    intake.submit(root, CH, "corrupt", corrupt)
     token = "tok-" + uuid.uuid4().hex
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GRADER_API_TOKEN", token)
-        results = {r.student: r
-                   for r in pipeline.grade_many(root, CH, list(students), workers=2, timeout=600)}
+        results = {r.student: r for r in pipeline.grade_many(
+            root, CH, [*students, "corrupt"], workers=2, timeout=900)}
         scores = gradebook.class_records(gradebook.url(root))
     yield {"root": root, "ctx": ctx, "results": results, "scores": scores, "token": token,
-           "intruders": intruders, "accepted": accepted}
+           "intruders": intruders, "accepted": accepted, "unavailable": unavailable}
     stop.set()
     listener.join()
     server.close()
+
+
+@pytest.fixture(scope="module")
+def isolation_class(attacked_class):
+    """The attacked class, where its ISOLATION_ATTACKS were graded (bubblewrap works)."""
+    reason = attacked_class["unavailable"]
+    if reason:
+        (pytest.fail if _in_ci() else pytest.skip)(f"bubblewrap does not work here: {reason}")
+    return attacked_class
 
 
 def _graded_text(root, sid):
@@ -207,8 +189,6 @@ def test_isolation_attack_scores_what_its_notebook_scores(isolation_class, name)
     assert (r.score, r.max_score) == (base.score, base.max_score)
     text = _graded_text(cls["root"], r.student)
     assert cls["token"] not in text and "hunter2" not in text
-    if name in KNOWN_GAPS:
-        pytest.xfail(KNOWN_GAPS[name])
     assert re.search(ISOLATION_ATTACKS[name][2], text), \
         f"{name}: the feedback should show what was refused ({ISOLATION_ATTACKS[name][2]})"
     assert cls["token"] not in text and "hunter2" not in text
