@@ -92,3 +92,65 @@ def test_stated_point_totals_match_the_tests():
     for fn, total in points.items():
         assert f"### Exercise {NAMES.index(fn) + 1}: `{fn}` ({total:g} points)" in text, (fn, total)
     assert "TF1 -> TF2" in text
+
+
+# --- the errata for the convolutions summary (convlab.articles "004") ---------------------------
+def test_errata_eight_channels_per_group():
+    """8 groups of 64 channels: 8 input channels and 8 filters per group (not 32); the summary's own
+    count 8·8·3·3·8 is right, groups of 32 would need 256 channels and 73,728 weights."""
+    k = keras()
+    text = markdown()
+    layer = k.layers.Conv2D(64, 3, groups=8, use_bias=False)
+    layer.build((None, 32, 32, 64))
+    per_group_in, per_group_out = layer.kernel.shape[2], layer.filters // layer.groups
+    assert (per_group_in, per_group_out) == (8, 8)
+    assert tuple(layer.kernel.shape) == (3, 3, 8, 64)
+    assert layer.count_params() == 8 * per_group_in * 3 * 3 * per_group_out == 4608
+    assert "每组输入输出都为32" in text
+    assert f"64 / 8 = **{per_group_in}** of each" in text
+    assert f"8·8·3·3·8 = **{layer.count_params():,}**" in text
+    assert f"8·32 = {8 * 32} channels and\n8·32·3·3·32 = **{8 * 32 * 3 * 3 * 32:,}** weights" in text
+    assert "`(3, 3, 8, 64)`, 8 input channels for every filter" in text
+
+
+def test_errata_transposed_convolution_is_not_an_inverse_but_the_transpose():
+    tf = tensorflow()
+    text = markdown()
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 6, 6, 1)), rng.standard_normal((3, 3, 1, 1))
+    y = tf.nn.conv2d(x, w, 1, "VALID").numpy()
+    back = tf.nn.conv2d_transpose(y, w, x.shape, 1, "VALID").numpy()
+    assert back.shape == x.shape and not np.allclose(back, x)         # the shape, not the image
+    A = np.stack([tf.nn.conv2d(np.eye(36)[i].reshape(1, 6, 6, 1), w, 1, "VALID").numpy().ravel()
+                  for i in range(36)], axis=1)
+    assert A.shape == (y.size, x.size) == (16, 36)
+    assert np.linalg.matrix_rank(A) == np.linalg.matrix_rank(A.T @ A) == 16 < 36
+    v = rng.standard_normal(y.shape)
+    transposed = tf.nn.conv2d_transpose(v, w, x.shape, 1, "VALID").numpy()
+    np.testing.assert_allclose(A.T @ v.ravel(), transposed.ravel(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.vdot(y, v), np.vdot(x, transposed), rtol=1e-12)
+    xv = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.nn.conv2d(xv, w, 1, "VALID") * v)
+    np.testing.assert_allclose(tape.gradient(loss, xv).numpy(), transposed, rtol=1e-12, atol=1e-12)
+    assert "反卷积" in text and "还原原始shape" in text
+    assert "6x6 image (**36** numbers) to\n4x4 (**16** numbers)" in text
+    assert "(16x36 here, of rank 16)" in text and "`Aᵀ A` (rank 16)" in text
+
+
+def test_the_summary_names_what_the_convolutions_summary_calls():
+    """The convolutions summary uses tf.nn.conv2d, tf.layers.Conv2D, tf.nn.depthwise_conv2d and
+    tf.nn.separable_conv2d (TF1: rate=), tf.nn.conv2d_transpose; no tf.Session, no atrous_conv2d."""
+    import inspect
+    tf = tensorflow()
+    text = markdown()
+    tf1 = text[text.index("**TF1 -> TF2.**"):text.index("**Next:**")]
+    assert "tf.Session" not in text
+    assert "TensorFlow also\nhas `tf.nn.atrous_conv2d(x, w, rate, padding)`" in tf1
+    for fn in ("depthwise_conv2d", "separable_conv2d"):
+        assert "rate" in inspect.signature(getattr(tf.compat.v1.nn, fn)).parameters
+        assert "dilations" in inspect.signature(getattr(tf.nn, fn)).parameters
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 9, 9, 2)), rng.standard_normal((3, 3, 2, 3))
+    np.testing.assert_allclose(tf.nn.atrous_conv2d(x, w, 2, "SAME").numpy(),
+                               tf.nn.conv2d(x, w, 1, "SAME", dilations=2).numpy(), rtol=1e-12)
