@@ -1,11 +1,14 @@
-"""Chapter 1: a filter sliding over an image, one window at a time.
+"""Chapter 1's widgets, drawn in the browser (:mod:`convlab.widgets.canvas`).
 
-    FilterSlider(conv_fn=conv2d_single)
+    FilterSlider(conv_fn=conv2d_single)     one filter sliding over one image, window by window
+    ChannelSum(conv_fn=conv2d_multi)        the C input windows, their per-channel sums and the
+                                            bias adding up to one output value
 
-Pick an image and a classic kernel, step through the window positions (slider, or the play
-button), and see the window, the elementwise products and their sum fill the output cell by cell.
-The output map is what ``conv_fn(image, kernel)`` returns; where it disagrees with the window sum
-the widget says so. Without ``conv_fn`` the widget shows the window sums themselves.
+Both compute every frame when their data change, by calling the student's function, and the
+browser only draws: moving the step slider repaints without a kernel round trip. Before a value is
+shown the widget asks for a prediction (``predict before seeing``; judged against the reference
+window sums, see :mod:`convlab.widgets.predict`). Where the student's function disagrees with the
+window sums, the widget says so and outlines the wrong cells in red.
 """
 from __future__ import annotations
 
@@ -15,27 +18,26 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import data, kernels, studentfn, validate
-from convlab.widgets.base import BAD, OK, GuardedView, bad, failed, ok
+from convlab.widgets.base import BAD, OK, bad, failed, ok
+from convlab.widgets.canvas import CanvasView, Slider, box, cell, frame, grid
+from convlab.widgets.predict import Question
 
-from . import compute, figures
+from . import compute
 
 PHOTO_WIDTH = 24
-
-
-def _table(a: np.ndarray, highlight=False) -> str:
-    # (v + 0.0 turns -0.0, e.g. 0 times a negative weight, into 0: no "-0" in the table)
-    style = "background:#fde8e2;" if highlight else ""
-    rows = "".join("<tr>" + "".join(f"<td style='padding:1px 6px;text-align:right;{style}'>"
-                                    f"{v + 0.0:.3g}</td>" for v in row) + "</tr>" for row in a)
-    return f"<table style='border-collapse:collapse;font-family:monospace'>{rows}</table>"
+CELL_PX = 40            # the window, kernel and product tables
 
 
 def _limits(a: np.ndarray):
     finite = np.asarray(a, dtype=float)[np.isfinite(a)]
-    return (float(finite.min()), float(finite.max())) if finite.size else None
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
-class FilterSlider(GuardedView):
+def _differs(a, b) -> np.ndarray:
+    return ~np.isclose(np.asarray(a, float), np.asarray(b, float), atol=1e-9)
+
+
+class FilterSlider(CanvasView):
     """The filter-sliding widget. ``conv_fn(image (H, W), kernel (kh, kw)) -> (H-kh+1, W-kw+1)``."""
 
     def __init__(self, conv_fn=None, image: str = "grid", kernel: str = "vertical edge (Sobel x)"):
@@ -48,91 +50,250 @@ class FilterSlider(GuardedView):
         self.image_picker = W.Dropdown(options=list(data.NAMES), value=image, description="image")
         self.kernel_picker = W.Dropdown(options=list(kernels.CLASSIC), value=kernel,
                                         description="kernel")
-        self.step = W.IntSlider(min=0, max=1, value=0, description="step",
-                                continuous_update=False)
-        self.play = W.Play(min=0, max=1, value=0, interval=350, description="play")
-        W.jslink((self.play, "value"), (self.step, "value"))
-        W.link((self.step, "max"), (self.play, "max"))
-        self.detail = W.HTML()
         self.image = self.kernel = self.output = self.reference = None
         self.error = None
-        super().__init__([W.HBox([self.image_picker, self.kernel_picker]),
-                          W.HBox([self.play, self.step])], below=[self.detail])
+        super().__init__([W.HBox([self.image_picker, self.kernel_picker])])
         self._redraw_on([self.image_picker, self.kernel_picker], self._load)
-        self._redraw_on([self.step])
         self._guard(self._load)
 
-    # --- model -----------------------------------------------------------------------------
+    @property
+    def step(self) -> int:
+        """The step shown (the browser's slider)."""
+        return self.canvas.position["step"]
+
+    # --- model: every frame, computed once per image and kernel ------------------------------
     def _load(self):
         sample = data.sample_image(self.image_picker.value, size=PHOTO_WIDTH)
         self.title = sample.title
         self.image = sample.image
         self.kernel = kernels.get(self.kernel_picker.value)
-        self._loaded = getattr(self, "_loaded", 0) + 1     # new inputs: the figure key changes
         self.reference = compute.conv2d_single(self.image, self.kernel)
         self.output, self.error = self.reference, None
         if self.conv_fn is not None:
             run = compute.run_conv_fn(self.conv_fn, self.image, self.kernel)
             self.output, self.error = run.value, run.error
-        n = self.reference.size
-        self.step.max = n - 1
-        if self.step.value > n - 1:
-            self.step.value = n - 1  # triggers _draw
-        self._draw()
-
-    def _draw(self):
-        k = int(self.step.value)
-        st = compute.step_at(self.image, self.kernel, k)
         shown = self.output if self.output is not None else self.reference
         oh, ow = self.reference.shape
+        kh, kw = self.kernel.shape
         if self.conv_fn is None:
-            out_title = f"window sums, {oh}x{ow}"
+            out_title, status = f"window sums, {oh}x{ow}", "<div>Showing the window sums (no " \
+                                                             "function given).</div>"
         elif self.error:
             out_title = f"window sums ({self.fn_name} failed)"
+            status = failed(self.error, "Your function could not be shown")
         else:
-            out_title = f"{self.fn_name}(image, kernel), {oh}x{ow}"
-        # text first: it is ready at once, the figure takes ~0.2 s to render
-        self.status.value = self._status_html(k)
-        self.detail.value = self._detail_html(st)
-        # same image and kernel: sliding_figure updates the figure shown (window, output, cell)
-        # and only those are redrawn; a step that changes nothing is not rendered again
-        self._show_figure((k, self._loaded, out_title),
-                          lambda: self._sliding_figure(shown, k, st, out_title))
+            out_title, status = f"{self.fn_name}(image, kernel), {oh}x{ow}", ""
+        wrong = (np.argwhere(_differs(self.output, self.reference))
+                 if self.conv_fn is not None and self.output is not None else [])
+        steps = [compute.step_at(self.image, self.kernel, k) for k in range(oh * ow)]
+        products = np.array([st.products for st in steps])
+        panels = [
+            grid("image", self.image, self.title, limits=_limits(self.image)),
+            grid("output", shown, out_title, cmap="diverging", marks=wrong),
+            grid("window", steps[0].window, "window", limits=_limits(self.image),
+                 cell_px=CELL_PX, show_values=True),
+            grid("kernel", self.kernel, "kernel", cmap="diverging", cell_px=CELL_PX,
+                 show_values=True),
+            grid("products", steps[0].products, "products", cmap="diverging",
+                 limits=_limits(products), cell_px=CELL_PX, show_values=True),
+        ]
+        frames = [frame(boxes=[box("image", st.row, st.col, kh, kw)],
+                        grids={"window": st.window, "products": st.products},
+                        upto={"output": st.index}, html=self._detail_html(st),
+                        status=self._status_html(st.index), questions=[self._question(st)])
+                  for st in steps]
+        self.canvas.status = status
+        self.canvas.show(panels=panels,
+                         layout=[["image", "→", "output"],
+                                 ["window", "×", "kernel", "=", "products"]],
+                         sliders=[Slider("step", "step", oh * ow, play=True)], frames=frames)
 
-    def _sliding_figure(self, shown, k, st, out_title):
-        self._fig = figures.sliding_figure(
-            self.image, self.kernel, compute.filled(shown, k), st.row, st.col, title=self.title,
-            output_title=out_title, limits=_limits(shown), fig=getattr(self, "_fig", None))
-        return self._fig
+    def _question(self, st: compute.Step) -> Question:
+        student = None
+        if self.conv_fn is not None and self.output is not None:
+            student = float(self.output[st.row, st.col])
+        n = st.products.size
+        return Question(
+            f"out{st.row},{st.col}", f"What will output[{st.row}, {st.col}] be?", st.total,
+            student=student, hide=[cell("output", st.row, st.col)],
+            explain=f"It is the sum of the {n} products of the window and the kernel.",
+            name=self.fn_name or "Your function")
 
     def _status_html(self, k: int) -> str:
-        if self.error:
-            return failed(self.error, "Your function could not be shown")
-        if self.conv_fn is None:
-            return "<div>Showing the window sums (no function given).</div>"
+        if self.error or self.conv_fn is None:
+            return ""
         wrong = compute.mismatches(self.output, self.reference, k)
         if wrong:
             r, c = divmod(wrong[0], self.reference.shape[1])
             return bad(f"<b>{len(wrong)} of the {k + 1} cells so far differ from the window "
-                       f"sums</b>; the first is output[{r}, {c}]")
+                       f"sums</b>; the first is output[{r}, {c}] (outlined in red)")
         return ok(f"{html.escape(self.fn_name)} agrees with the window sums on all {k + 1} cells "
                   f"so far.")
 
     def _detail_html(self, st: compute.Step) -> str:
-        line = (f"<b>step {st.index}</b>: window at rows {st.row}..{st.row + st.window.shape[0] - 1}, "
-                f"columns {st.col}..{st.col + st.window.shape[1] - 1}")
-        parts = [f"<div>{line}</div><div style='display:flex;gap:14px;align-items:center'>",
-                 f"<div>window{_table(st.window)}</div><div>&times;</div>",
-                 f"<div>kernel{_table(self.kernel)}</div><div>=</div>",
-                 f"<div>products{_table(st.products, highlight=True)}</div></div>",
-                 f"<div>sum of products = <b class='convlab-sum'>{st.total:.4g}</b> "
-                 f"= output[{st.row}, {st.col}]"]
+        kh, kw = st.window.shape
+        q = f"out{st.row},{st.col}"
+        parts = [f"<b>step {st.index}</b>: window at rows {st.row}..{st.row + kh - 1}, "
+                 f"columns {st.col}..{st.col + kw - 1}; sum of products = "
+                 f"<b class='convlab-sum' data-q='{q}'>{st.total:.4g}</b> = "
+                 f"output[{st.row}, {st.col}]"]
         if self.conv_fn is not None and self.output is not None:
             got = float(self.output[st.row, st.col])
             agrees = np.isclose(got, st.total, atol=1e-9)
             mark = "&#10003;" if agrees else "&#10007; differs"
             color = OK if agrees else BAD
-            parts.append(f"; {html.escape(self.fn_name)} gives "
-                         f"<b class='convlab-yours' style='color:{color}'>{got:.4g}</b> {mark}")
-        parts.append("</div>")
+            parts.append(f"; {html.escape(self.fn_name)} gives <b class='convlab-yours' "
+                         f"data-q='{q}' style='color:{color}'>{got:.4g}</b> {mark}")
         return "".join(parts)
+
+
+# --- the multi-channel view: CNN Explainer's central picture -----------------------------------
+COLOUR_WIDTH = 10
+CHANNELS = ("red", "green", "blue")
+
+
+def colour_photo(width: int = COLOUR_WIDTH) -> tuple:
+    """(image (H, W, 3) in [0, 1] rounded to 0.1, title): scikit-learn's photo, area-averaged down
+    to ``width`` pixels wide; rounded so that a window's sum can be worked out by hand."""
+    try:
+        from sklearn.datasets import load_sample_image
+        rgb = load_sample_image("china.jpg").astype(float) / 255.0
+        title = f"photo ({width} px wide, scikit-learn), values rounded to 0.1"
+        small = np.stack([data._resize(rgb[:, :, c], width) for c in range(3)], axis=-1)
+    except Exception:  # pragma: no cover - only without scikit-learn's data
+        gray = data.sample_image("photo", size=width).image
+        small = np.stack([gray, gray[::-1], 1 - gray], axis=-1)
+        title = "SYNTHETIC colour photo (scikit-learn data unavailable)"
+    return np.round(small, 1), title
+
+
+def demo_filters() -> tuple:
+    """(filters (3, 3, 3, 2), bias (2,), names): Sobel x on every channel, and red minus blue at
+    the centre pixel; small whole-number weights so that the sums can be predicted by hand."""
+    sobel = kernels.get("vertical edge (Sobel x)")
+    filters = np.zeros((3, 3, 3, 2))
+    filters[:, :, :, 0] = sobel[:, :, None]
+    filters[1, 1, 0, 1], filters[1, 1, 2, 1] = 1.0, -1.0
+    bias = np.array([0.5, 0.2])
+    return filters, bias, ("vertical edges, every channel", "red minus blue (centre)")
+
+
+class ChannelSum(CanvasView):
+    """One output value of a layer with C = 3 input channels: each channel's window times that
+    channel's slice of the filter, summed per channel; the channel sums plus the bias give the
+    output value. ``conv_fn(images (N, H, W, C), filters (kh, kw, C, F), bias (F,))``, the
+    chapter's ``conv2d_multi``, computes every value shown: the channel sums are its outputs on one
+    channel at a time with a zero bias."""
+
+    def __init__(self, conv_fn=None):
+        validate.callable_or_none(conv_fn, "conv_fn")
+        self.conv_fn = conv_fn
+        self.fn_name = studentfn.name_of(conv_fn) if conv_fn else None
+        super().__init__()
+        self._guard(self._load)
+
+    def _run(self, images, filters, bias, expected):
+        shown = (f"{self.fn_name}(images {images.shape}, filters {filters.shape}, "
+                 f"bias {bias.shape})")
+        return studentfn.call_array(self.conv_fn, shown, expected, images.copy(), filters.copy(),
+                                    bias.copy())
+
+    def _load(self):
+        image, title = colour_photo()
+        filters, bias, names = demo_filters()
+        (h, w, c), (kh, kw, _, f) = image.shape, filters.shape
+        oh, ow = h - kh + 1, w - kw + 1
+        # the reference: chapter 1's window sums, channel by channel
+        ref_sums = np.array([[compute.conv2d_single(image[:, :, ch], filters[:, :, ch, j])
+                              for j in range(f)] for ch in range(c)])       # (C, F, oh, ow)
+        ref_out = ref_sums.sum(axis=0) + bias[:, None, None]                 # (F, oh, ow)
+        sums, out, self.error = ref_sums, ref_out, None
+        if self.conv_fn is not None:
+            runs = [self._run(image[None, :, :, ch:ch + 1], filters[:, :, ch:ch + 1, :],
+                              np.zeros(f), (1, oh, ow, f)) for ch in range(c)]
+            full = self._run(image[None], filters, bias, (1, oh, ow, f))
+            self.error = next((r.error for r in [*runs, full] if r.error), None)
+            if self.error is None:
+                sums = np.array([np.moveaxis(r.value[0], -1, 0) for r in runs])
+                out = np.moveaxis(full.value[0], -1, 0)
+        self.image, self.filters, self.bias = image, filters, bias
+        self.sums, self.out, self.ref_sums, self.ref_out = sums, out, ref_sums, ref_out
+        yours = self.conv_fn is not None and self.error is None
+        who = self.fn_name if yours else "window sums"
+        if self.conv_fn is None:
+            self.canvas.status = "<div>Showing the window sums (no function given).</div>"
+        elif self.error:
+            self.canvas.status = failed(self.error, "Your function could not be shown")
+        else:
+            self.canvas.status = ""
+        wmax = float(np.abs(filters).max())
+        smax = float(max(np.abs(sums).max(), np.abs(out).max(), np.abs(bias).max(), 1e-9))
+        panels = []
+        for ch in range(c):
+            panels += [grid(f"in{ch}", image[:, :, ch], f"input channel {ch} ({CHANNELS[ch]})",
+                            limits=(0, 1), cell_px=28, show_values=True, digits=2),
+                       grid(f"k{ch}", filters[:, :, ch, 0], f"filter slice {ch}",
+                            cmap="diverging", limits=(-wmax, wmax), cell_px=34,
+                            show_values=True),
+                       grid(f"s{ch}", [[sums[ch, 0, 0, 0]]], f"channel {ch} sum",
+                            cmap="diverging", limits=(-smax, smax), cell_px=52,
+                            show_values=True, digits=4)]
+        panels += [grid("bias", [[bias[0]]], "bias", cmap="diverging", limits=(-smax, smax),
+                        cell_px=52, show_values=True, digits=4),
+                   grid("out", [[out[0, 0, 0]]], "output value", cmap="diverging",
+                        limits=(-smax, smax), cell_px=52, show_values=True, digits=4),
+                   grid("output", out[0], "output map", cmap="diverging",
+                        limits=(-smax, smax), cell_px=28)]
+        layout = [[f"in{ch}", "×", f"k{ch}", "=", f"s{ch}"] for ch in range(c)]
+        layout.append(["the channel sums added up, +", "bias", "=", "out", "output"])
+        frames = []
+        for k in range(oh * ow):
+            r, col = divmod(k, ow)
+            for j in range(f):
+                frames.append(self._frame(r, col, j, k, names[j], who))
+        self.canvas.show(panels=panels, layout=layout, frames=frames,
+                         sliders=[Slider("step", "output position", oh * ow, play=True,
+                                         interval=600),
+                                  Slider("filter", "filter", f, labels=names)])
+
+    def _frame(self, r, col, j, k, name, who):
+        c = self.image.shape[2]
+        kh, kw = self.filters.shape[:2]
+        student = self.conv_fn is not None and self.error is None
+        grids = {f"k{ch}": self.filters[:, :, ch, j] for ch in range(c)}
+        grids.update({f"s{ch}": [[self.sums[ch, j, r, col]]] for ch in range(c)})
+        grids.update({"bias": [[self.bias[j]]], "out": [[self.out[j, r, col]]],
+                      "output": self.out[j]})
+        marks = [cell(f"s{ch}", 0, 0) for ch in range(c)
+                 if _differs(self.sums[ch, j, r, col], self.ref_sums[ch, j, r, col])]
+        wrong_out = bool(_differs(self.out[j, r, col], self.ref_out[j, r, col]))
+        if wrong_out:
+            marks.append(cell("out", 0, 0))
+        questions = [Question(
+            f"s{ch}", f"What will channel {ch}'s sum be (its window times filter slice {ch}, "
+                      f"added up)?", float(self.ref_sums[ch, j, r, col]),
+            student=float(self.sums[ch, j, r, col]) if student else None,
+            hide=[cell(f"s{ch}", 0, 0)], name=self.fn_name or "Your function")
+            for ch in range(c)]
+        questions.append(Question(
+            "out", f"What will output[0, {r}, {col}, {j}] be (the channel sums plus the bias)?",
+            float(self.ref_out[j, r, col]),
+            student=float(self.out[j, r, col]) if student else None,
+            hide=[cell("out", 0, 0), cell("output", r, col)], name=self.fn_name or "Your function"))
+        sums = " + ".join(f"<span data-q='s{ch}'>{self.sums[ch, j, r, col]:.4g}</span>"
+                          for ch in range(c))
+        line = (f"<b>output[0, {r}, {col}, {j}]</b> ({html.escape(name)}): windows at rows "
+                f"{r}..{r + kh - 1}, columns {col}..{col + kw - 1} of all {c} channels; "
+                f"{sums} + {self.bias[j]:.4g} (bias) = <b class='convlab-sum' data-q='out'>"
+                f"{self.out[j, r, col]:.4g}</b> ({html.escape(who)})")
+        status = ""
+        if student:
+            n_wrong = len(marks)
+            status = (bad(f"<b>{html.escape(self.fn_name)} disagrees with the window sums here"
+                          f"</b> ({n_wrong} value(s) outlined in red)") if n_wrong else
+                      ok(f"{html.escape(self.fn_name)} agrees with the window sums here."))
+        output_box = [box("output", r, col)]
+        return frame(boxes=[box(f"in{ch}", r, col, kh, kw) for ch in range(c)] + output_box,
+                     grids=grids, upto={"output": k}, html=line, status=status,
+                     questions=questions, marks=marks,
+                     titles={"output": f"output map of filter {j} ({who})"})
