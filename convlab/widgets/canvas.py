@@ -116,7 +116,8 @@ def frame(*, boxes=(), grids=None, titles=None, upto=None, html: str = "", statu
     (spans with ``data-q="<question key>"`` are hidden until that question is answered);
     ``status`` a status line; ``questions`` asked in turn, before their values are shown;
     ``marks``: :func:`cell` s outlined in red in this frame (a wrong value of the student's)."""
-    return {"boxes": list(boxes), "marks": list(marks), "grids": {k: jsonable(v) for k, v in (grids or {}).items()},
+    return {"boxes": list(boxes), "marks": list(marks),
+            "grids": {k: jsonable(v) for k, v in (grids or {}).items()},
             "titles": dict(titles or {}), "upto": {k: int(v) for k, v in (upto or {}).items()},
             "html": html, "status": status, "questions": list(questions)}
 
