@@ -2588,16 +2588,6 @@ def {self.exercise}(*args, **kwargs):
 
 
 WORDING = [
-    Wording("01_filter_sliding", "conv2d_multi", ("test_conv2d_multi_errors",),
-            'np.ndim(a["images"]) == np.ndim(a["filters"]) == 4 and '
-            'np.shape(a["filters"])[2] != np.shape(a["images"])[3]',
-            'filters.shape[2] = {np.shape(a["filters"])[2]} must equal images.shape[3] = '
-            '{np.shape(a["images"])[3]}',
-            "channel"),
-    Wording("02_stride_padding", "conv_output_size", ("test_conv_output_size_errors",),
-            'a["k"] + (a["k"] - 1) * (a["d"] - 1) > a["i"] + 2 * a["p"]',
-            'k = {a["k"]} with dilation d = {a["d"]} is larger than i + 2p = {a["i"] + 2 * a["p"]}',
-            "kernel / fit"),
     Wording("07_autoencoders", "reconstruction_error", ("test_reconstruction_error_errors",),
             'np.ndim(a["x"]) == np.ndim(a["x_hat"]) == 2 and np.shape(a["x"]) != np.shape(a["x_hat"])',
             'x_hat {np.shape(a["x_hat"])} does not match x {np.shape(a["x"])}',

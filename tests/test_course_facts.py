@@ -164,3 +164,105 @@ def test_ch02_stated_point_totals_match_the_tests():
     for fn, total in points.items():
         assert f"`{fn}` ({total:g} points)" in text, (fn, total)
     assert "TF1 -> TF2" in text and "strides=[1, s, s, 1]" in text
+
+
+# --- chapter 1: the errata for the layers explainer ---------------------------------------------
+def test_ch01_errata_cross_correlation():
+    """tf.nn.conv2d computes window sums without flipping the kernel; flipping (the convolution
+    of mathematics) changes the result for the asymmetric kernel the errata cell uses."""
+    from scipy.signal import convolve2d, correlate2d
+    from convlab import kernels
+    tf = tensorflow()
+    text = markdown("01_filter_sliding")
+    rng = np.random.default_rng(7)
+    image, kernel = rng.standard_normal((5, 6)), kernels.get("diagonal (asymmetric)")
+    layer = tf.nn.conv2d(image[None, :, :, None], kernel[:, :, None, None], strides=1,
+                         padding="VALID").numpy()[0, :, :, 0]
+    np.testing.assert_allclose(layer, correlate2d(image, kernel, mode="valid"))
+    assert not np.allclose(layer, convolve2d(image, kernel, mode="valid"))
+    assert not np.allclose(kernel, np.flip(kernel))          # a half turn changes it
+    assert "Errata for the source article" in text and "积分变换" in text
+
+
+def test_ch01_errata_kernels_per_channel_and_defaults():
+    """Conv2D(32, 5) on 28x28x3 holds a (5, 5, 3, 32) kernel, 2,432 parameters; with MindSpore's
+    defaults (same padding, no bias) 32 filters of 5x5 on 28x28x1 give 28x28x32 and 800."""
+    k = keras()
+    text = markdown("01_filter_sliding")
+    colour = k.layers.Conv2D(32, 5)
+    colour.build((None, 28, 28, 3))
+    shape, n = tuple(colour.kernel.shape), colour.count_params()
+    assert f"{shape}, 5·5·3·32 + 32 = {fmt_int(n)} parameters" in text.replace("\n   ", " ")
+    plain = k.Sequential([k.Input((28, 28, 1)), k.layers.Conv2D(32, 5)])
+    mindspore = k.Sequential([k.Input((28, 28, 1)),
+                              k.layers.Conv2D(32, 5, padding="same", use_bias=False)])
+    h_, w_, f = mindspore.output_shape[1:]
+    flat = " ".join(text.split())
+    assert (f"Its 24x24x32 and {plain.count_params()} hold for Keras' defaults; with MindSpore's, "
+            f"the same 32 filters of 5x5 give {h_}x{w_}x{f} and {mindspore.count_params()} "
+            f"parameters") in flat
+    assert "applies 32 kernels to the one channel" in flat and plain.output_shape[-1] == 32
+
+
+# --- chapter 2: the padding caveat and the errata -----------------------------------------------
+def _centres(i, s, padding):
+    """The input rows under the centres of a 3x3 kernel's windows (tf.nn.conv2d, stride s)."""
+    tf = tensorflow()
+    image = np.arange(i, dtype=float)[None, :, None, None] * np.ones((1, 1, 3, 1))
+    centre = np.zeros((3, 3, 1, 1))
+    centre[1, 1] = 1.0
+    if not isinstance(padding, str):
+        padding = [[0, 0], list(padding), [1, 1], [0, 0]]
+    return [int(v) for v in tf.nn.conv2d(image, centre, strides=(s, 1), padding=padding)
+            .numpy()[0, :, 1, 0]]
+
+
+def test_ch02_padding_one_is_not_same_at_stride_2():
+    """i = 8, k = 3, s = 2: padding 1 and SAME both give 4 rows, SAME pads (0, 1), and the
+    windows' centres sit on rows 0, 2, 4, 6 and 1, 3, 5, 7; at i = 7 both pad (1, 1)."""
+    text = " ".join(markdown(CH02).split())
+    pad_1, same = _centres(8, 2, (1, 1)), _centres(8, 2, "SAME")
+    assert len(pad_1) == len(same) == _tf_rows(8, 3, 1, s=2) == _tf_rows(8, 3, "SAME", s=2) == 4
+    assert _tf_same_pads(8, 3, 2) == (0, 1) and _tf_same_pads(7, 3, 2) == (1, 1)
+    assert [b - a for a, b in zip(pad_1, same)] == [1] * 4          # one pixel apart
+    assert _centres(7, 2, (1, 1)) == _centres(7, 2, "SAME")            # odd input: no shift
+    assert f"floor((8 + 2·1 - 3)/2) + 1 = {len(pad_1)} output rows" in text
+    assert f"ceil(8/2) = {len(same)} too" in text
+    assert "pads (0, 1), no row on top and one at the bottom, where padding 1 pads (1, 1)" in text
+    assert "i = 7, `\"SAME\"` pads (1, 1)" in text
+    rows = ", ".join(str(r) for r in pad_1[:-1]) + f" and {pad_1[-1]}"
+    rows_same = ", ".join(str(r) for r in same[:-1]) + f" and {same[-1]}"
+    assert f"with padding 1 the centres sit on rows and columns {rows}, with `\"SAME\"` on {rows_same}" in text
+
+
+def test_ch02_padding_one_demonstration_cell():
+    """The notebook's demonstration prints what TensorFlow computes (run here as the cell is)."""
+    import contextlib
+    import io
+    cell = next(c for c in h.source_notebook(CH02).cells if c.cell_type == "code"
+                and c.source.startswith('# padding 1 versus "SAME"'))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(cell.source, {"np": np, "tensorflow": tensorflow})
+    printed = out.getvalue()
+    assert "[[ 0  2  4  6]" in printed and "[[11 13 15 17]" in printed, printed
+    assert printed.count("output (4, 4)") == 2
+
+
+def test_ch02_errata_stride_and_border():
+    """Stride 2 with SAME halves 56x56 to 28x28 (a quarter of the positions); a 3x3 average of
+    ones with padding 1 is 1 inside, 6/9 on the edges, 4/9 in the corners."""
+    tf = tensorflow()
+    text = " ".join(markdown(CH02).split())
+    x, w = np.zeros((1, 56, 56, 1)), np.zeros((3, 3, 1, 1))
+    s1, s2 = (tf.nn.conv2d(x, w, strides=s, padding="SAME").shape[1:3] for s in (1, 2))
+    assert tuple(s2) == (28, 28) and (s1[0] * s1[1]) == 4 * (s2[0] * s2[1])
+    assert f"turns a 56x56 map into {s2[0]}x{s2[1]}: a quarter of the output positions" in text
+    border = tf.nn.conv2d(np.ones((1, 5, 5, 1)), np.full((3, 3, 1, 1), 1 / 9), strides=1,
+                          padding=[[0, 0], [1, 1], [1, 1], [0, 0]]).numpy()[0, :, :, 0]
+    ninths = np.round(9 * border).astype(int)
+    inside, edge, corner = ninths[2, 2], ninths[0, 2], ninths[0, 0]
+    assert (inside, edge, corner) == (9, 6, 4)
+    assert f"gives 1 inside, {edge}/9 along the edges and {corner}/9 in the corners" in text
+    assert "(32 in, 16 out)" in text and _tf_rows(32, 3, 1, s=2) == 16
+    assert "Errata for the source article" in text and "The layers explainer" in text
