@@ -166,3 +166,77 @@ def test_ch04_stated_point_totals_match_the_tests():
         assert f"`{fn}` ({total:g} points)" in text, (fn, total)
     assert points["batchnorm_backward"] < min(v for f, v in points.items() if f != "batchnorm_backward")
     assert "TF1 -> TF2" in text
+
+
+def code_line(prefix):
+    """The one line of a code cell of the chapter that starts with ``prefix``."""
+    lines = [line for c in h.source_notebook(CH04).cells if c.cell_type == "code"
+             for line in c.source.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, (prefix, lines)
+    return lines[0]
+
+
+def test_ch04_glorot_and_he_initialisation():
+    """Glorot uniform and He normal, first used here: the formulas in the text, and the notebook's
+    own lines compared with keras.initializers (limits and standard deviations)."""
+    k = keras()
+    text = flat(markdown())
+    assert "$\\mathrm{Var}(w) = 2 / (\\text{fan\\_in} + \\text{fan\\_out})$" in text
+    assert "$l = \\sqrt{6 / (\\text{fan\\_in} + \\text{fan\\_out})}$" in text
+    assert "$\\mathrm{Var}(w) = 2 / \\text{fan\\_in}$" in text
+    assert type(k.layers.Dense(4).kernel_initializer).__name__ == "GlorotUniform"
+    assert type(k.layers.Conv2D(4, 3).kernel_initializer).__name__ == "GlorotUniform"
+    assert "Keras' default for `Dense` and `Conv2D` (`kernel_initializer=\"glorot_uniform\"`)" in text
+    for fan_in, fan_out in ((400, 300), (64, 64), (900, 100)):
+        ns = {"np": np, "fan_in": fan_in, "fan_out": fan_out, "rng": np.random.default_rng(1)}
+        exec(code_line("limit = "), ns)
+        exec(code_line("he = "), ns)
+        glorot = np.asarray(k.initializers.GlorotUniform(seed=2)((fan_in, fan_out)))
+        he = np.asarray(k.initializers.HeNormal(seed=2)((fan_in, fan_out)))
+        limit = ns["limit"]
+        assert np.abs(ns["glorot"]).max() <= limit and np.abs(glorot).max() <= limit * (1 + 1e-6)
+        assert np.abs(glorot).max() > 0.98 * limit
+        for w in (ns["glorot"], glorot):
+            assert abs(w.std() / np.sqrt(2 / (fan_in + fan_out)) - 1) < 0.03
+        for w in (ns["he"], he):
+            assert abs(w.std() / np.sqrt(2 / fan_in) - 1) < 0.03
+        assert np.abs(he).max() <= 2 * np.sqrt(2 / fan_in) / 0.87962566103423978 * (1 + 1e-6)
+    # a conv kernel's fans: kh * kw * C_in and kh * kw * C_out
+    kernel = np.asarray(k.initializers.GlorotUniform(seed=0)((3, 3, 16, 32)))
+    assert np.abs(kernel).max() <= np.sqrt(6 / (9 * 16 + 9 * 32)) * (1 + 1e-6)
+    assert abs(kernel.std() / np.sqrt(2 / (9 * 16 + 9 * 32)) - 1) < 0.05
+    assert f"$l = \\sqrt{{6/128}} = {np.sqrt(6 / 128):.3f}$" in text
+
+
+def test_ch04_errata_variance_is_not_one():
+    """The layers explainer's 'mean 0 and variance 1': sigma^2 / (sigma^2 + eps), then gamma, beta."""
+    k = keras()
+    text = flat(markdown())
+    assert "## Errata for the source article" in markdown() and "使之均值为0,方差为1" in text
+    rng = np.random.default_rng(0)
+    x = rng.normal(5.0, 0.1, (1000, 1))
+    x = 5.0 + 0.1 * (x - x.mean()) / x.std()
+    y = np.asarray(bn_layer(k, 1)(x, training=True))
+    assert abs(x.var() - 0.01) < 1e-12 and abs(y.var() - 0.01 / 0.011) < 1e-9
+    assert f"gives 0.01 / 0.011 = {y.var():.3f}" in text
+    layer = bn_layer(k, 1)
+    layer.set_weights([np.array([3.0]), np.array([-2.0]), np.zeros(1), np.ones(1)])
+    z = np.asarray(layer(rng.normal(0.0, 4.0, (500, 1)), training=True))
+    assert abs(z.mean() + 2.0) < 1e-9 and abs(z.std() - 3.0) < 1e-3      # mean beta, std ~|gamma|
+    assert "has mean $\\beta$ and standard deviation about $|\\gamma|$" in text
+
+
+def test_ch04_errata_statistics_per_channel():
+    """Per channel over (N, H, W): every channel's mean is 0, a single row's is not."""
+    k = keras()
+    text = flat(markdown())
+    rng = np.random.default_rng(0)
+    maps = rng.normal(3.0, 2.0, (8, 5, 5, 2)) + np.arange(5.0)[None, :, None, None]
+    out = np.asarray(k.layers.BatchNormalization(dtype="float64")(maps, training=True))
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0.0, atol=1e-12)
+    rows = out.mean(axis=(0, 2))
+    assert np.all(np.abs(rows[[0, -1]]) > 0.3)
+    assert "every channel of Keras' output has mean 0 over (N, H, W), while the mean at a single row" in text
+    fresh = k.layers.BatchNormalization(dtype="float64")
+    np.testing.assert_allclose(np.asarray(fresh(maps, training=False)), maps / math.sqrt(1.001))
+    assert "a fresh layer called with `training=False` only divides by $\\sqrt{1 + \\epsilon}$" in text
