@@ -98,7 +98,7 @@ MUTANTS = {
     # softmax_cross_entropy
     "softmax: unstable (no max subtracted)":
         edit("softmax_cross_entropy", ("z = logits - logits.max(axis=1, keepdims=True)", "z = logits")),
-    "softmax: seed 002's log of the softmax":
+    "softmax: the MNIST tutorial's log of the softmax":
         edit("softmax_cross_entropy",
              ("loss = float(np.mean(log_sum - z[rows, labels]))",
               "p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"

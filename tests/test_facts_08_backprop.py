@@ -298,7 +298,7 @@ def test_overflow_and_underflow_thresholds():
     assert "about 710" in mistakes.UNSTABLE_SOFTMAX and "about 745" in mistakes.UNSTABLE_SOFTMAX
 
 
-def test_seed_002s_loss_gives_nan_and_inf():
+def test_the_mnist_tutorials_loss_gives_nan_and_inf():
     tf = tensorflow()
 
     def seed_loss(logits, label):
@@ -475,3 +475,58 @@ def test_every_mistake_of_the_issue_has_a_mutant_whose_feedback_names_it():
     assert len(M.NAMED) == 8
     for mistake, mutant in M.NAMED.items():
         assert mutant in M.MUTANTS and mutant in M.MESSAGES, mistake
+
+
+# --- 10. the errata for the MNIST tutorial (convlab.articles "002") ----------------------------------
+def test_errata_optimizer_name():
+    tf = tensorflow()
+    assert not hasattr(tf.compat.v1.train, "DradientDescentOptimizer")
+    assert hasattr(tf.compat.v1.train, "GradientDescentOptimizer")
+    assert hasattr(keras().optimizers, "SGD")
+    text_has("**`tf.train.DradientDescentOptimizer(0.5)`** is misspelt and raises an `AttributeError`",
+             "TensorFlow 1's optimizer is `tf.train.GradientDescentOptimizer`")
+
+
+def test_errata_summed_loss_grows_with_the_batch():
+    tf = tensorflow()
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((4, 10))
+    ys = np.eye(10)[rng.integers(0, 10, 4)]
+
+    def tutorial(z, y):
+        return float(-tf.reduce_sum(y * tf.math.log(tf.nn.softmax(tf.constant(z)))))
+
+    twice = tutorial(np.tile(logits, (2, 1)), np.tile(ys, (2, 1)))
+    assert np.isclose(twice, 2 * tutorial(logits, ys))                  # the sum doubles
+    assert np.isclose(C.softmax_cross_entropy(np.tile(logits, (2, 1)), np.tile(ys.argmax(1), 2))[0],
+                      C.softmax_cross_entropy(logits, ys.argmax(1))[0])  # the mean does not
+    text_has("It also *sums* over the batch instead of taking the mean, so the loss, its gradient "
+             "and the step its learning rate 0.5 takes grow with the batch size")
+
+
+def test_errata_keep_prob_is_one_minus_rate():
+    import inspect
+    tf, k = tensorflow(), keras()
+    assert "keep_prob" in inspect.signature(tf.compat.v1.nn.dropout).parameters
+    assert "rate" in inspect.signature(tf.nn.dropout).parameters
+    for rate in (0.2, 0.5):
+        kept = k.layers.Dropout(rate, seed=0)(np.ones((1, 100_000)), training=True).numpy()
+        assert abs(np.mean(kept > 0) - (1 - rate)) < 0.01            # keeps 1 - rate
+        np.testing.assert_allclose(np.unique(kept[kept > 0]), [1 / (1 - rate)], rtol=1e-6)
+    x = np.ones((1, 100_000))
+    same = tf.compat.v1.nn.dropout(x, keep_prob=0.8, seed=0).numpy()   # TF1's keep_prob = 0.8
+    assert abs(np.mean(same > 0) - 0.8) < 0.01
+    np.testing.assert_allclose(np.unique(same[same > 0]), [1 / 0.8], rtol=1e-6)
+    ones = np.ones((1, 50))
+    assert np.array_equal(k.layers.Dropout(0.2)(ones, training=False).numpy(), ones)
+    text_has("`keep_prob = 0.8` is `Dropout(0.2)`, and `Dropout(0.8)` drops 80%",
+             "with 0.5 the kept values are multiplied by 1/0.5 = 2",
+             "`x * (rng.random(x.shape) >= rate) / (1 - rate)`")
+
+
+def test_errata_truncated_normal_stays_within_two_standard_deviations():
+    tf = tensorflow()
+    draws = tf.random.truncated_normal((200_000,), stddev=0.1, seed=0).numpy()
+    assert draws.min() >= -0.2 and draws.max() <= 0.2
+    assert draws.min() < -0.199 and draws.max() > 0.199
+    text_has("so\n  they lie between **-0.2** and **0.2**")

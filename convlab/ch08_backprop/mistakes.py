@@ -17,8 +17,8 @@ from . import compute
 UNSTABLE_SOFTMAX = (
     "an unstable softmax: exp(z) overflows to inf for logits above about 710, and for a gap "
     "above about 745 between logits a probability underflows to exactly 0, so log(0) = -inf and "
-    "0 * log(0) = nan (seed 002's -reduce_sum(ys * log(softmax(z))) does both). Subtract each "
-    "row's maximum and use log-sum-exp: loss = log(sum(exp(z - max))) - (z_y - max).")
+    "0 * log(0) = nan (the MNIST tutorial's -reduce_sum(ys * log(softmax(z))) does both). "
+    "Subtract each row's maximum and use log-sum-exp: loss = log(sum(exp(z - max))) - (z_y - max).")
 
 
 def numeric_gradient(f: Callable, x: np.ndarray, h: float) -> list:
@@ -206,7 +206,8 @@ def softmax_cross_entropy(logits, labels) -> dict:
     p = compute.softmax(logits)
     onehot = np.eye(logits.shape[1])[labels]
     summed = mistake("softmax_cross_entropy.loss_summed",
-                     ("the loss is summed over the batch (as in seed 002's -reduce_sum(...)); "
+                     ("the loss is summed over the batch (as in the MNIST tutorial's "
+                      "-reduce_sum(...)); "
               "the loss is the batch mean, so it and its gradient do not grow with the batch size."))
     return {
         "loss": [(summed, lambda: loss * n),
