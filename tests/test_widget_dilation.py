@@ -1,11 +1,14 @@
 """Chapter 5's DilationExplorer: its pure compute (convlab.variants), checked against TensorFlow's
-dilated convolution, and its callbacks driven from Python."""
+dilated convolution (also the gridding of 1-3 stacked layers), and the view driven from Python as
+the browser drives it (controls, the layers slider, predictions)."""
 import numpy as np
 import pytest
 
 from convlab import variants
 from convlab.testing import tensorflow
+from convlab.ch05_conv_variants import compute
 from convlab.widgets import DilationExplorer
+from convlab.widgets.predict import SESSION
 
 
 def tf_valid_size(i, k, d):
@@ -90,29 +93,100 @@ def test_run_dilate_fn_reports_problems_as_messages():
     np.testing.assert_allclose(good.value[::2, ::2], np.arange(1, 10).reshape(3, 3))
 
 
+def tf_stacked_reach(k, dilations):
+    """How many paths lead from the centre output back to each input cell through stacked
+    dilated convolutions with all-ones k x k kernels: TensorFlow's dilated convolutions run
+    backwards from an impulse (the receptive field, cropped to its span)."""
+    tf = tensorflow()
+    n = sum((k - 1) * d for d in dilations) * 2 + 3
+    y = np.zeros((1, n, n, 1))
+    y[0, n // 2, n // 2] = 1.0
+    for d in dilations:
+        y = tf.nn.conv2d(y, np.ones((k, k, 1, 1)), 1, "SAME", dilations=d).numpy()
+    rows, cols = np.nonzero(y[0, :, :, 0])
+    return y[0, rows.min():rows.max() + 1, cols.min():cols.max() + 1, 0]
+
+
+@pytest.mark.parametrize("k,d", [(3, 2), (2, 3), (3, 1), (1, 4), (5, 2)])
+def test_stacked_reach_matches_tensorflow(k, d):
+    """Gridding: with the same dilation in every layer, L layers reach (L(k - 1) + 1)² of the
+    (L(k_eff - 1) + 1)² cells of their receptive field; the rest are holes."""
+    kernel = variants.dilated_kernel(np.ones((k, k, 1, 1)), d)[:, :, 0, 0]
+    reach = compute.stacked_reach(kernel, 3)
+    k_eff = variants.effective_size(k, d)
+    for layers, got in enumerate(reach, start=1):
+        expected = tf_stacked_reach(k, [d] * layers)
+        span = layers * (k_eff - 1) + 1
+        assert got.shape == (span, span)
+        # TensorFlow's crop ends at the last reached cell: with holes at no edge, the same span
+        np.testing.assert_allclose(got, expected)
+        assert int((got > 0).sum()) == (layers * (k - 1) + 1) ** 2
+        if d > 1 and k > 1:
+            assert (got == 0).any()                      # the holes
+
+
+def test_mixing_dilations_fills_the_holes():
+    """What the widget's text claims: dilations 1, 2, 3 (instead of d, d, d) leave no hole."""
+    for k in (2, 3, 4):
+        reach = tf_stacked_reach(k, [1, 2, 3])
+        assert reach.shape[0] == 6 * (k - 1) + 1 and (reach > 0).all()
+        assert (tf_stacked_reach(k, [2, 2, 2]) == 0).any()
+
+
 # --- the view, driven as a person would, from Python -----------------------------------------
 def test_widget_updates_on_every_control():
     w = DilationExplorer(tf_dilated_kernel, i=7, k=3, d=2)
-    assert w.figure.value[:4] == b"\x89PNG"
+    assert len(w.canvas.frames) == 3 and w.layers == 1
     text = w.info.value
     assert "k_eff = k + (k - 1)(d - 1) = 3 + 2·1 = 5" in text
     assert f"floor((7 - 5)/1) + 1 = {tf_valid_size(7, 3, 2)}" in text
     assert "SAME: o = i = 7, padding 2 before and 2 after" in text
     assert "receptive field 5x5" in text and "only 5x5 of its 9x9 cells" in text
-    assert "matches the true dilated kernel &#10003; (5x5)" in w.status.value
+    assert "matches the true dilated kernel &#10003; (5x5)" in w.canvas.status
     w.d.value = 4                                        # the chapter's second example: 9
     assert "3 + 2·3 = 9" in w.info.value and "VALID: no output" in w.info.value
     assert tf_valid_size(7, 3, 4) == 0
-    assert "(9x9)" in w.status.value
+    assert "(9x9)" in w.canvas.status
     w.d.value = 1
     assert "every one of its cells reaches the output" in w.info.value
     for slider, value in ((w.i, 12), (w.k, 5), (w.d, 3)):
-        before = w.figure.value
+        before = (w.info.value, w.canvas.frames)
         slider.value = value
-        assert w.figure.value != before
-        assert "&#10003;" in w.status.value
+        assert (w.info.value, w.canvas.frames) != before
+        assert "&#10003;" in w.canvas.status
     g = variants.dilation_geometry(12, 5, 3)
     assert f"= {g.k_eff}" in w.info.value and g.k_eff == 13 and tf_valid_size(12, 5, 3) == 0
+
+
+def test_the_layers_slider_shows_the_gridding_and_asks_first():
+    w = DilationExplorer(tf_dilated_kernel, i=7, k=3, d=2)
+    np.testing.assert_allclose(w.kernel, tf_dilated_kernel(compute.tap_kernel(3), 2)[:, :, 0, 0])
+    SESSION.reset()
+    for layers in (1, 2, 3):
+        w.canvas.move(layers=layers - 1)
+        assert w.layers == layers
+        f, q = w.canvas.frame, w.canvas.question
+        expected = tf_stacked_reach(3, [2] * layers)
+        span = expected.shape[0]
+        assert span == 4 * layers + 1
+        reach = np.array(f["grids"]["reach"], dtype=float)       # None (outside) -> nan
+        off = (13 - span) // 2
+        assert reach.shape == (13, 13)
+        np.testing.assert_allclose(reach[off:off + span, off:off + span], expected)
+        assert np.isnan(np.delete(reach.ravel(), [r * 13 + c for r in range(off, off + span)
+                                                  for c in range(off, off + span)])).all()
+        assert q.answer == int((expected > 0).sum()) == (2 * layers + 1) ** 2
+        assert f"is {span}x{span} = {span * span} input cells" in q.text
+        assert len(q.hide) == span * span                        # the picture waits too
+        assert f"data-q='reach'>{q.answer}<" in f["html"]
+        assert f"data-q='reach'>{span * span - q.answer}<" in f["html"]
+    assert not w.canvas.submit("169").right                      # 3 layers: all 169? no: 49
+    w.canvas.move(layers=1)
+    assert w.canvas.submit("25").right
+    assert SESSION.as_dict() == {"right": 1, "asked": 2}
+    w.d.value = 1                                                # no holes, no gridding
+    w.canvas.move(layers=2)
+    assert w.canvas.question.answer == 49 and "no holes" in w.canvas.frame["html"]
 
 
 def test_widget_shows_a_wrong_or_broken_function():
@@ -120,38 +194,51 @@ def test_widget_shows_a_wrong_or_broken_function():
         return tf_dilated_kernel(kernel, d + 1)
 
     w = DilationExplorer(d_zeros)
-    assert "expected (5, 5, 1, 1)" in w.status.value
-    assert w.figure.value[:4] == b"\x89PNG"              # the true kernel is still shown
+    assert "expected (5, 5, 1, 1)" in w.canvas.status
+    assert w.canvas.frames and w.canvas.question.student is None      # the true kernel is shown
 
     def transposed(kernel, d):
         return tf_dilated_kernel(kernel, d).transpose(1, 0, 2, 3)
 
     w = DilationExplorer(transposed)
     # taps 2, 3, 4, 6, 7, 8 land on each other's places (1, 5 and 9 stay on the diagonal)
-    assert "differs from the true dilated kernel in 6 of 25 cells &#10007;" in w.status.value
+    assert "differs from the true dilated kernel in 6 of 25 cells &#10007;" in w.canvas.status
+    kernel_panel = next(p for p in w.canvas.panels if p["id"] == "kernel")
+    assert len(kernel_panel["marks"]) == 6
+
+    def one_tap_short(kernel, d):                        # the last tap forgotten
+        out = tf_dilated_kernel(kernel, d)
+        out[-1, -1] = 0
+        return out
+
+    w = DilationExplorer(one_tap_short)
+    q = w.canvas.question
+    assert (q.answer, q.student) == (9, 8)
+    assert "one_tap_short gives 8 here" in w.canvas.submit("9").html
+    assert "8 cells would reach the output" in w.canvas.frame["status"]
 
     def stub(kernel, d):
         raise NotImplementedError()
 
     w = DilationExplorer(stub)
-    assert "not implemented yet" in w.status.value
+    assert "not implemented yet" in w.canvas.status
     w = DilationExplorer(lambda k, d: np.ones((2, 2)))
-    assert "returned shape (2, 2)" in w.status.value
+    assert "returned shape (2, 2)" in w.canvas.status
     w = DilationExplorer(lambda k, d: 1 / 0)
-    assert "ZeroDivisionError" in w.status.value
+    assert "ZeroDivisionError" in w.canvas.status
     w = DilationExplorer()
-    assert "No function given" in w.status.value
+    assert "No function given" in w.canvas.status
 
 
 def test_widget_errors_inside_callbacks_are_shown(monkeypatch):
     w = DilationExplorer(tf_dilated_kernel)
 
     def boom(*args, **kwargs):
-        raise RuntimeError("figure failed")
+        raise RuntimeError("reach failed")
 
-    monkeypatch.setattr("convlab.ch05_conv_variants.figures.dilation_figure", boom)
+    monkeypatch.setattr("convlab.ch05_conv_variants.compute.stacked_reach", boom)
     w.d.value = 3
-    assert "widget error" in w.status.value and "figure failed" in w.status.value
+    assert "widget error" in w.canvas.status and "reach failed" in w.canvas.status
 
 
 def test_widget_rejects_bad_arguments():

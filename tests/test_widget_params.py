@@ -10,6 +10,7 @@ import pytest
 from convlab import studentfn, variants
 from convlab.testing import keras
 from convlab.widgets import ParamCalculator
+from convlab.widgets.predict import SESSION
 
 
 def keras_layer(kind, k, c_out, groups=1, multiplier=1, use_bias=False):
@@ -120,27 +121,32 @@ def keras_param_count(kind, k, c_in, c_out, groups=1, multiplier=1, use_bias=Fal
     return layer.count_params()
 
 
+def table(w):
+    """The widget's table with every row: the frame of the last kind (rows appear kind by kind)."""
+    return w.canvas.frames[-1]["html"]
+
+
 def shown(w, kind, column):
     """The text of one cell of the widget's table."""
-    row = re.search(rf"<tr data-kind='{kind}'>(.*?)</tr>", w.table.value).group(1)
+    row = re.search(rf"<tr data-kind='{kind}'>(.*?)</tr>", table(w)).group(1)
     return html.unescape(re.sub("<[^>]+>", "", re.search(
         rf"class='convlab-{column}'>(.*?)</td>", row).group(1)))
 
 
 def test_widget_updates_on_every_control():
     w = ParamCalculator(keras_param_count)
-    assert w.figure.value[:4] == b"\x89PNG"
+    assert len(w.canvas.frames) == 5 and w.kind == "standard"
     assert shown(w, "standard", "params") == "3·3·16·32 = 4,608"
     assert shown(w, "separable", "madds") == "671,744"
     assert shown(w, "grouped", "yours") == "1,152 ✓"
-    assert "agrees on all 5 kinds &#10003;" in w.status.value
+    assert "agrees on all 5 kinds &#10003;" in w.canvas.status
     controls = [(w.c_in, 24), (w.c_out, 48), (w.k, 5), (w.groups, 8), (w.multiplier, 2),
                 (w.size, 10), (w.use_bias, True)]
     for control, value in controls:
-        before = w.figure.value, w.table.value
+        before = w.canvas.frames
         control.value = value
-        assert w.figure.value != before[0] and w.table.value != before[1], control.description
-        assert "agrees on all 5 kinds" in w.status.value
+        assert w.canvas.frames != before, control.description
+        assert "agrees on all 5 kinds" in w.canvas.status
         for cost in w.costs:
             assert shown(w, cost.kind, "params").endswith(f"= {cost.params:,}")
     for cost in w.costs:                                     # 24 -> 48, k=5, 8 groups, m=2, bias
@@ -151,12 +157,43 @@ def test_widget_updates_on_every_control():
     assert shown(w, "separable", "params") == "5·5·24·2 + 48·48 + 48 = 3,552"
 
 
+def test_the_kind_slider_asks_for_each_count_before_showing_it():
+    """Kind n: the table shows the rows up to n, row n's numbers hidden until predicted (data-q),
+    and the question's answer is Keras' count; an impossible setting asks whether it is possible."""
+    w = ParamCalculator(keras_param_count)
+    SESSION.reset()
+    for n, cost in enumerate(w.costs):
+        w.canvas.move(kind=n)
+        f, q = w.canvas.frame, w.canvas.question
+        assert w.kind == cost.kind and f["upto"] == {"params": n}
+        assert f["html"].count("<tr data-kind=") == n + 1
+        row = re.search(rf"<tr data-kind='{cost.kind}'>(.*?)</tr>", f["html"]).group(1)
+        assert row.count("data-q='p'") == 3                      # params, multiply-adds, yours
+        params, _ = keras_cost(cost, 32)
+        assert q.answer == params and q.student == params and cost.keras in q.text
+        assert q.hide == [{"panel": "params", "row": 0, "col": n}]
+    w.canvas.move(kind=0)
+    assert w.canvas.submit("4608").right
+    w.canvas.move(kind=4)
+    verdict = w.canvas.submit("4608")                             # the separable layer: 656
+    assert not verdict.right and "656" in verdict.html
+    assert SESSION.as_dict() == {"right": 1, "asked": 2}
+    w.groups.value = 5                                            # grouped: impossible now
+    w.canvas.move(kind=1)
+    q = w.canvas.question
+    assert q.choices == ("possible", "impossible") and q.answer == "impossible"
+    assert "groups=5" in q.text
+    assert w.canvas.submit("possible").right is False
+    w.canvas.move(kind=2)
+    assert w.canvas.question.answer == 3 * 3 * 16 * 1
+
+
 def test_widget_impossible_groups():
     w = ParamCalculator(keras_param_count, groups=4)
     w.groups.value = 5
     assert shown(w, "grouped", "params") == "impossible: groups=5 must divide c_in=16 and c_out=32"
     assert shown(w, "grouped", "yours") == "raises ValueError ✓"
-    assert "agrees on all 5 kinds" in w.status.value
+    assert "agrees on all 5 kinds" in w.canvas.status
 
     def no_check(kind, k, c_in, c_out, groups=1, multiplier=1, use_bias=False):
         return k * k * (c_in // groups) * c_out if kind == "grouped" else \
@@ -164,7 +201,7 @@ def test_widget_impossible_groups():
 
     w = ParamCalculator(no_check, groups=5)
     assert shown(w, "grouped", "yours") == "returned 864; expected a ValueError ✗"
-    assert "differs on 1 of 5 kinds &#10007;" in w.status.value
+    assert "differs on 1 of 5 kinds &#10007;" in w.canvas.status
 
 
 def test_widget_shows_a_wrong_or_broken_function():
@@ -175,15 +212,15 @@ def test_widget_shows_a_wrong_or_broken_function():
     w = ParamCalculator(bias_twice, use_bias=True)
     assert shown(w, "separable", "params") == "3·3·16·1 + 16·32 + 32 = 688"
     assert shown(w, "separable", "yours") == "720 ✗"
-    assert "differs on 1 of 5 kinds &#10007;" in w.status.value
-    assert w.figure.value[:4] == b"\x89PNG"
+    assert "differs on 1 of 5 kinds &#10007;" in w.canvas.status
+    assert w.canvas.frames[-1]["questions"]
 
     def stub(*args, **kwargs):
         raise NotImplementedError()
 
     w = ParamCalculator(stub)
     assert "not implemented yet" in shown(w, "standard", "yours")
-    assert "differs on 5 of 5 kinds" in w.status.value
+    assert "differs on 5 of 5 kinds" in w.canvas.status
     assert shown(w, "standard", "params") == "3·3·16·32 = 4,608"   # the true numbers still shown
     w = ParamCalculator(lambda *a, **k: None)
     assert "forget `return`" in shown(w, "depthwise", "yours")
@@ -192,18 +229,18 @@ def test_widget_shows_a_wrong_or_broken_function():
     w = ParamCalculator(lambda *a, **k: 1 / 0)
     assert "ZeroDivisionError" in shown(w, "separable", "yours")
     w = ParamCalculator()
-    assert "No function given" in w.status.value and "convlab-yours" not in w.table.value
+    assert "No function given" in w.canvas.status and "convlab-yours" not in table(w)
 
 
 def test_widget_errors_inside_callbacks_are_shown(monkeypatch):
     w = ParamCalculator(keras_param_count)
 
     def boom(*args, **kwargs):
-        raise RuntimeError("figure failed")
+        raise RuntimeError("costs failed")
 
-    monkeypatch.setattr("convlab.ch05_conv_variants.figures.param_figure", boom)
+    monkeypatch.setattr("convlab.ch05_conv_variants.compute.layer_costs", boom)
     w.k.value = 5
-    assert "widget error" in w.status.value and "figure failed" in w.status.value
+    assert "widget error" in w.canvas.status and "costs failed" in w.canvas.status
 
 
 def test_widget_rejects_bad_arguments():

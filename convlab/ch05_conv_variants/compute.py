@@ -6,11 +6,17 @@
     overlap_counts(i, k, s)                               how many kernel footprints cover a cell
     run_transpose_fn(fn, i, k, s)                         a (student's) conv2d_transpose on ones,
                                                           or a message saying why not
+    scatter_steps(i, k, s)                                the counts after each input pixel has
+                                                          scattered its footprint (reference)
+    run_scatter_steps(fn, i, k, s)                        the same from a (student's)
+                                                          conv2d_transpose, in one call
     effective_size(k, d)                                  k + (k - 1)(d - 1)
     dilate_kernel(kernel, d)                              d - 1 zeros between the taps (reference)
     dilation_geometry(i, k, d)                            spans, receptive fields, output sizes
     tap_kernel(k)                                         a k x k kernel numbered 1 .. k*k
     run_dilate_fn(fn, k, d)                               a (student's) dilate_kernel on it
+    stacked_reach(kernel, layers)                         which input cells one output of 1, 2, ...
+                                                          stacked layers reads (the gridding)
     param_count(kind, k, c_in, c_out, groups, multiplier, use_bias)   Keras' count (reference)
     layer_costs(c_in, c_out, k, groups, multiplier, size, use_bias)    parameters and multiply-adds
                                                           of every kind, for one setting
@@ -27,8 +33,8 @@ from convlab import studentfn, validate
 from convlab.ch02_stride_padding.compute import same_padding
 
 __all__ = ["conv2d", "pad_like_tf", "transpose_output_size", "overlap_counts",
-           "run_transpose_fn", "effective_size", "dilate_kernel",
-           "DilationGeometry", "dilation_geometry", "tap_kernel", "run_dilate_fn", "KINDS",
+           "run_transpose_fn", "scatter_steps", "run_scatter_steps", "effective_size", "dilate_kernel",
+           "DilationGeometry", "dilation_geometry", "tap_kernel", "run_dilate_fn", "stacked_reach", "KINDS",
            "param_count", "LayerCost", "layer_costs", "run_param_fn"]
 
 
@@ -95,6 +101,39 @@ def run_transpose_fn(fn: Callable, i: int, k: int, s: int) -> studentfn.Run:
     return studentfn.Run(run.value[0, :, :, 0], None) if run.error is None else run
 
 
+def _step_masks(i: int) -> np.ndarray:
+    """(i*i, i, i): mask n holds ones at the input pixels 0..n (row by row), zeros after."""
+    return (np.arange(i * i)[None, :] <= np.arange(i * i)[:, None]).astype(float).reshape(
+        i * i, i, i)
+
+
+def scatter_steps(i: int, k: int, s: int) -> np.ndarray:
+    """(i*i, o, o): the footprint counts of :func:`overlap_counts` after input pixels 0..n (row by
+    row) have scattered their k x k footprints, for every n; the last is overlap_counts(i, k, s)."""
+    i, k, s = (validate.positive_int(v, n) for v, n in ((i, "i"), (k, "k"), (s, "s")))
+    o = s * (i - 1) + k
+    steps = np.zeros((i * i, o, o))
+    for n in range(i * i):
+        a, b = divmod(n, i)
+        if n:
+            steps[n] = steps[n - 1]
+        steps[n, a * s:a * s + k, b * s:b * s + k] += 1
+    return steps
+
+
+def run_scatter_steps(fn: Callable, i: int, k: int, s: int) -> studentfn.Run:
+    """Call ``fn`` (a conv2d_transpose) once on the batch of the i*i step masks (mask n: ones at
+    input pixels 0..n) with a ones kernel: its (i*i, o, o) outputs are the counts after each step,
+    as :func:`scatter_steps` computes them. Or a message saying why not; never raises."""
+    o = transpose_output_size(i, k, s)
+    n = i * i
+    shown = (f"{studentfn.name_of(fn)}(step masks ({n}, {i}, {i}, 1), ones ({k}, {k}, 1, 1), "
+             f"({n}, {o}, {o}, 1), {s}, 'VALID')")
+    run = studentfn.call_array(fn, shown, (n, o, o, 1), _step_masks(i)[..., None],
+                               np.ones((k, k, 1, 1)), (n, o, o, 1), s, "VALID")
+    return studentfn.Run(run.value[..., 0], None) if run.error is None else run
+
+
 # --- dilated convolution: DilationExplorer ------------------------------------------------------
 def effective_size(k: int, d: int) -> int:
     """The span of ``k`` taps with dilation ``d``: k + (k - 1)(d - 1)."""
@@ -155,6 +194,29 @@ def run_dilate_fn(fn: Callable, k: int, d: int) -> studentfn.Run:
                                wrong_shape=f"expected ({k_eff}, {k_eff}, 1, 1): k_eff = {k} + "
                                            f"{k - 1}·{d - 1} = {k_eff}")
     return studentfn.Run(run.value[:, :, 0, 0], None) if run.error is None else run
+
+
+def stacked_reach(kernel, layers: int) -> list:
+    """For 1, 2, ..., ``layers`` stacked stride-1 convolutions with the same kernel: how many
+    paths through the taps (the nonzero entries of the 2-D ``kernel``) lead from one output back
+    to each input cell. Entry L - 1 is (L(kh - 1) + 1, L(kw - 1) + 1), the receptive field of
+    L layers; a 0 inside it is a cell no output of the stack ever reads (dilated kernels:
+    the gridding)."""
+    taps = np.asarray(kernel, dtype=float)
+    validate.require(taps.ndim == 2 and taps.size > 0, f"kernel must be a 2-D array; got shape "
+                                                        f"{taps.shape}")
+    layers = validate.positive_int(layers, "layers")
+    taps = taps != 0
+    kh, kw = taps.shape
+    reach, out = np.ones((1, 1)), []
+    for _ in range(layers):
+        h, w = reach.shape
+        grown = np.zeros((h + kh - 1, w + kw - 1))
+        for m, q in zip(*np.nonzero(taps)):
+            grown[m:m + h, q:q + w] += reach
+        reach = grown
+        out.append(reach)
+    return out
 
 
 # --- parameters and multiply-adds: ParamCalculator ----------------------------------------------

@@ -1,32 +1,37 @@
-"""Chapter 5's widgets: the checkerboard of transposed convolution, dilated convolution, and what
-each kind of convolution costs.
+"""Chapter 5's widgets, drawn in the browser (:mod:`convlab.widgets.canvas`): every value is
+computed in Python when a control that needs new computation moves (by calling the student's
+function), the browser draws it and moves its own sliders without a kernel round trip, and each
+view asks for a prediction before it reveals a value (:mod:`convlab.widgets.predict`).
 
     TransposedConvExplorer(transpose_fn=conv2d_transpose)
 
-Sliders for the input size i, kernel size k and stride s. A VALID transposed convolution of an
-all-ones i x i image with an all-ones k x k kernel scatters one kernel footprint per input pixel;
-the figure shows how many footprints cover each output cell (outlined: the first row of
-footprints). When k is not a multiple of s the counts alternate: the checkerboard artefact. The
-student's own ``conv2d_transpose`` runs on the same input and is compared cell by cell.
+Controls for the input size i, kernel size k and stride s; in the browser a step slider scatters
+the input pixels one by one. A VALID transposed convolution of ones with a ones k x k kernel
+scatters one kernel footprint per input pixel; the output shows how many footprints cover each
+cell so far, as the student's own ``conv2d_transpose`` computes it (one call on the batch of the
+i·i step masks), with its wrong cells outlined. When k is not a multiple of s the counts inside
+alternate: the checkerboard. Each step asks for the count of one cell of the new footprint.
 
     DilationExplorer(dilate_fn=dilate_kernel)
 
-Sliders for the input size i, kernel size k and dilation d. The figure shows the k x k taps of
-one output spread d cells apart over the i x i input, their span k_eff = k + (k - 1)(d - 1)
-(the receptive field of one output) and the true dilated kernel; the text gives the output sizes
-for VALID and SAME padding and what two such layers in a row see (the gridding artefact). The
-student's own ``dilate_kernel`` runs on a k x k kernel numbered 1 .. k*k and is compared with the
-true dilated kernel, cell by cell.
+Controls for the input size i, kernel size k and dilation d; in the browser a slider stacks 1, 2
+or 3 such layers. Left: the student's ``dilate_kernel`` of a k x k kernel numbered 1 .. k*k
+(wrong cells outlined); right: how many paths lead from one output back to each input cell of
+its receptive field through the stacked layers. With the same dilation in every layer only every
+d-th row and column is ever read: the holes of the gridding artefact. Each number of layers asks
+how many cells of the receptive field reach the output. The text gives the output sizes for
+VALID and SAME padding.
 
     ParamCalculator(param_fn=param_count)
 
-Sliders for c_in, c_out, the kernel size k, the number of groups, the depthwise multiplier m and
-the output size H = W, and a bias checkbox. A table and a bar chart compare the parameters (as
-Keras counts them) and the multiply-adds of a standard, a grouped, a depthwise, a pointwise and a
-depthwise separable layer (the depthwise layer maps c_in to c_in·m channels, the pointwise one
-those c_in·m to c_out: the separable layer's two halves). The student's own ``param_count`` is
-called for every kind and its numbers are shown next to the true ones; where a setting is
-impossible (groups not dividing the channels) it should raise ValueError.
+Controls for c_in, c_out, the kernel size k, the number of groups, the depthwise multiplier m, the
+output size H = W and the bias; in the browser a slider walks through a standard, a grouped, a
+depthwise, a pointwise and a depthwise separable layer (the depthwise layer maps c_in to c_in·m
+channels, the pointwise one those c_in·m to c_out: the separable layer's two halves). For each
+kind the task is to predict the parameter count (or whether the setting is possible at all)
+before the row of the table shows it, with the multiply-adds and the student's own
+``param_count``; where a setting is impossible (groups not dividing the channels) that function
+should raise ValueError.
 """
 from __future__ import annotations
 
@@ -35,14 +40,17 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from convlab import validate
-from convlab.widgets.base import BAD, OK, SLIDER, GuardedView, bad, failed, name_of, ok
+from convlab import studentfn, validate
+from convlab.widgets.base import BAD, OK, SLIDER, bad, failed, name_of, ok
+from convlab.widgets.canvas import CanvasView, Slider, box, cell, frame, grid
+from convlab.widgets.predict import Question
 
-from . import compute, figures
+from . import compute
 
 DILATION_RANGES = {"i": (1, 16), "k": (1, 5), "d": (1, 4)}
 PARAM_RANGES = {"c_in": (1, 64), "c_out": (1, 64), "k": (1, 7), "groups": (1, 16),
                 "multiplier": (1, 4), "size": (1, 64)}
+LAYERS = 3              # the DilationExplorer stacks up to this many layers
 
 
 def _in_range(value, name: str, ranges: dict) -> int:
@@ -52,24 +60,40 @@ def _in_range(value, name: str, ranges: dict) -> int:
     return value
 
 
-class TransposedConvExplorer(GuardedView):
+def _differs(a, b) -> np.ndarray:
+    return ~np.isclose(np.asarray(a, float), np.asarray(b, float), atol=1e-9)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class TransposedConvExplorer(CanvasView):
     """``transpose_fn(images, filters, output_shape, stride, padding)`` (optional)."""
 
     def __init__(self, transpose_fn=None, i: int = 4, k: int = 3, s: int = 2):
         validate.callable_or_none(transpose_fn, "transpose_fn")
         i, k, s = (validate.positive_int(v, n) for v, n in ((i, "i"), (k, "k"), (s, "s")))
         self.transpose_fn = transpose_fn
+        self.fn_name = studentfn.name_of(transpose_fn) if transpose_fn else None
         self.i = W.IntSlider(value=min(i, 8), min=1, max=8, description="input size i", **SLIDER)
         self.k = W.IntSlider(value=min(k, 6), min=1, max=6, description="kernel size k", **SLIDER)
         self.s = W.IntSlider(value=min(s, 4), min=1, max=4, description="stride s", **SLIDER)
         self.info = W.HTML()
+        self.counts = self.steps = self.shown = None
         super().__init__([W.HBox([self.i, self.k, self.s]), self.info])
-        self._redraw_on([self.i, self.k, self.s])
-        self._guard(self._draw)
+        self._redraw_on([self.i, self.k, self.s], self._load)
+        self._guard(self._load)
 
-    def _draw(self):
+    @property
+    def step(self) -> int:
+        """The step shown (the browser's slider): input pixels 0 .. step have scattered."""
+        return self.canvas.position["step"]
+
+    def _load(self):
         i, k, s = int(self.i.value), int(self.k.value), int(self.s.value)
-        counts = compute.overlap_counts(i, k, s)
+        self.counts = counts = compute.overlap_counts(i, k, s)
+        self.steps = steps = compute.scatter_steps(i, k, s)
         o = counts.shape[0]
         inner = counts[k - 1:o - k + 1, k - 1:o - k + 1] if o > 2 * (k - 1) else counts
         uneven = inner.size > 0 and inner.min() != inner.max()
@@ -81,38 +105,96 @@ class TransposedConvExplorer(GuardedView):
                 if uneven else
                 f"Inside the border every cell is covered equally often: no checkerboard "
                 f"(k = {k} is a multiple of s = {s}, or there is no inside).") + "</div>")
-        student = None
+        shown, error = steps, None
         if self.transpose_fn is None:
-            self.status.value = "<div>No function given: showing the true footprint counts.</div>"
+            status = "<div>No function given: showing the true footprint counts.</div>"
         else:
-            run = compute.run_transpose_fn(self.transpose_fn, i, k, s)
+            run = compute.run_scatter_steps(self.transpose_fn, i, k, s)
             if run.error:
-                self.status.value = failed(run.error)
+                error = run.error
+                status = failed(run.error)
             else:
-                student = run.value
-                wrong = int((~np.isclose(student, counts)).sum())
-                self.status.value = (
-                    ok("your conv2d_transpose matches the footprint counts &#10003;") if wrong == 0
-                    else bad(f"your conv2d_transpose differs in {wrong} of {counts.size} cells "
-                             f"&#10007;"))
-        self._show_figure((i, k, s), lambda: figures.transposed_figure(counts, k, s, student))
+                shown = run.value
+                wrong = int(_differs(shown[-1], counts).sum())
+                status = (ok(f"your {html.escape(self.fn_name)} matches the footprint counts "
+                             f"&#10003;") if wrong == 0 else
+                          bad(f"your {html.escape(self.fn_name)} differs in {wrong} of "
+                              f"{counts.size} cells &#10007;"))
+        self.shown = shown
+        student = self.transpose_fn is not None and error is None
+        title = (f"{self.fn_name}(step masks, ones), {o}x{o}" if student
+                 else f"footprint counts, {o}x{o}")
+        limits = (0.0, float(max(counts.max(), 1.0)))
+        frames = [self._frame(n, i, k, s, shown[n], steps[n], student) for n in range(i * i)]
+        self.canvas.status = status
+        self.canvas.show(
+            panels=[grid("input", np.ones((i, i)), f"input, {i}x{i} (ones)", limits=(0, 1),
+                         show_values=False),
+                    grid("kernel", np.ones((k, k)), f"kernel, {k}x{k} (ones)", limits=(0, 1),
+                         show_values=False),
+                    grid("output", shown[0], title, cmap="viridis", limits=limits,
+                         show_values=o <= 12, digits=2)],
+            layout=[["input", "scatters", "kernel", "→", "output"]],
+            sliders=[Slider("step", "step", i * i, play=True)], frames=frames)
+
+    def _frame(self, n, i, k, s, shown, ref, student) -> dict:
+        a, b = divmod(n, i)
+        top, left = a * s, b * s
+        window = ref[top:top + k, left:left + k]
+        r, c = (int(v) for v in np.unravel_index(int(np.argmax(window)), window.shape))
+        r, c = r + top, c + left
+        count = int(ref[r, c])
+        mask = (np.arange(i * i) <= n).astype(float).reshape(i, i)
+        wrong = np.argwhere(_differs(shown, ref)) if student else []
+        q = Question(
+            "count", f"Input pixel ({a}, {b}) scatters its {k}x{k} footprint into output rows "
+                     f"{top}..{top + k - 1}, columns {left}..{left + k - 1}. How many footprints "
+                     f"cover output[{r}, {c}] now?", count,
+            student=int(round(float(shown[r, c]))) if student else None,
+            hide=[cell("output", r, c)], name=self.fn_name or "Your function",
+            explain=f"Pixels scattered so far whose footprints reach it: {count}.")
+        line = (f"<b>step {n}</b>: input pixel ({a}, {b}) adds the kernel at output "
+                f"({top}, {left}); output[{r}, {c}] is covered "
+                f"<b class='convlab-count' data-q='count'>{count}</b> time(s) so far")
+        if student:
+            got = float(shown[r, c])
+            agrees = not _differs(got, count)
+            line += (f"; {html.escape(self.fn_name)} gives <b class='convlab-yours' data-q='count' "
+                     f"style='color:{OK if agrees else BAD}'>{got:.4g}</b> "
+                     + ("&#10003;" if agrees else "&#10007;"))
+        status = ""
+        if student:
+            status = (bad(f"<b>{len(wrong)} of the {shown.size} cells differ from the footprint "
+                          f"counts</b> after step {n} (outlined in red)") if len(wrong) else
+                      ok(f"{html.escape(self.fn_name)} agrees with the footprint counts after "
+                         f"step {n}."))
+        return frame(boxes=[box("input", a, b), box("output", top, left, k, k)],
+                     grids={"input": mask, "output": shown}, html=line, status=status,
+                     questions=[q], marks=[cell("output", int(x), int(y)) for x, y in wrong])
 
 
-class DilationExplorer(GuardedView):
+class DilationExplorer(CanvasView):
     """``dilate_fn(kernel (k, k, C, F), d) -> (k_eff, k_eff, C, F)`` (optional)."""
 
     def __init__(self, dilate_fn=None, i: int = 7, k: int = 3, d: int = 2):
         validate.callable_or_none(dilate_fn, "dilate_fn")
         i, k, d = (_in_range(v, n, DILATION_RANGES) for v, n in ((i, "i"), (k, "k"), (d, "d")))
         self.dilate_fn = dilate_fn
+        self.fn_name = studentfn.name_of(dilate_fn) if dilate_fn else None
         labels = {"i": "input size i", "k": "kernel size k", "d": "dilation d"}
         self.i, self.k, self.d = (
             W.IntSlider(value=v, min=DILATION_RANGES[n][0], max=DILATION_RANGES[n][1],
                         description=labels[n], **SLIDER) for v, n in ((i, "i"), (k, "k"), (d, "d")))
         self.info = W.HTML()
+        self.kernel = self.reach = None
         super().__init__([W.HBox([self.i, self.k, self.d]), self.info])
-        self._redraw_on([self.i, self.k, self.d])
-        self._guard(self._draw)
+        self._redraw_on([self.i, self.k, self.d], self._load)
+        self._guard(self._load)
+
+    @property
+    def layers(self) -> int:
+        """How many layers are stacked in the frame shown (the browser's slider)."""
+        return self.canvas.position["layers"] + 1
 
     @staticmethod
     def info_lines(g) -> list:
@@ -136,45 +218,93 @@ class DilationExplorer(GuardedView):
             if seen < s else "and every one of its cells reaches the output."))
         return lines
 
-    def _draw(self):
+    def _load(self):
         i, k, d = int(self.i.value), int(self.k.value), int(self.d.value)
         g = compute.dilation_geometry(i, k, d)
         lines = self.info_lines(g)
         self.info.value = (f"<div style='font-family:monospace'>{html.escape(lines[0])}</div>"
                            + "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:]))
         true = compute.dilate_kernel(compute.tap_kernel(k), d)[:, :, 0, 0]
-        student = None
+        kernel, wrong, student = true, [], False
         if self.dilate_fn is None:
-            self.status.value = "<div>No function given: showing the true dilated kernel.</div>"
+            status = "<div>No function given: showing the true dilated kernel.</div>"
         else:
             run = compute.run_dilate_fn(self.dilate_fn, k, d)
             if run.error:
-                self.status.value = failed(run.error)
+                status = failed(run.error)
             else:
-                student = run.value
-                name = name_of(self.dilate_fn)
-                wrong = int((~np.isclose(student, true)).sum())
-                self.status.value = (
-                    ok(f"your {name} matches the true dilated kernel &#10003; "
-                       f"({g.k_eff}x{g.k_eff})") if wrong == 0
-                    else bad(f"your {name} differs from the true dilated kernel in {wrong} of "
-                             f"{true.size} cells &#10007;"))
-        self._show_figure(None, lambda: figures.dilation_figure(g, true, student))
+                kernel, student = run.value, True
+                name = html.escape(self.fn_name)
+                wrong = np.argwhere(_differs(kernel, true))
+                status = (ok(f"your {name} matches the true dilated kernel &#10003; "
+                             f"({g.k_eff}x{g.k_eff})") if len(wrong) == 0
+                          else bad(f"your {name} differs from the true dilated kernel in "
+                                   f"{len(wrong)} of {true.size} cells &#10007;"))
+        self.kernel = kernel
+        true_reach = compute.stacked_reach(true, LAYERS)
+        self.reach = reach = compute.stacked_reach(kernel, LAYERS)
+        size = true_reach[-1].shape[0]
+        frames = [self._frame(n + 1, k, d, reach[n], true_reach[n], size, student)
+                  for n in range(LAYERS)]
+        title = (f"{self.fn_name}(kernel 1..{k * k}, {d})" if student
+                 else f"dilated kernel, d = {d}")
+        self.canvas.status = status
+        self.canvas.show(
+            panels=[grid("kernel", kernel, title, cmap="viridis", limits=(0, k * k),
+                         show_values=g.k_eff <= 9, digits=2, marks=wrong),
+                    grid("reach", frames[0]["grids"]["reach"], "", cmap="viridis",
+                         show_values=size <= 13, digits=3)],
+            layout=[["kernel", "stacked →", "reach"]],
+            sliders=[Slider("layers", "layers", LAYERS,
+                            labels=[_plural(n, "layer") for n in range(1, LAYERS + 1)])],
+            frames=frames)
+
+    def _frame(self, layers, k, d, shown, ref, size, student) -> dict:
+        span = ref.shape[0]
+        off = (size - span) // 2
+        padded = np.full((size, size), np.nan)
+        padded[off:off + span, off:off + span] = shown
+        reached, reached_shown = int((ref > 0).sum()), int((shown > 0).sum())
+        holes = span * span - reached
+        q = Question(
+            "reach", f"{_plural(layers, 'layer')} of {k}x{k} taps with dilation {d}: the receptive "
+                     f"field of one output is {span}x{span} = {span * span} input cells. How many "
+                     f"of them reach the output?", reached,
+            student=reached_shown if student else None, name=self.fn_name or "Your function",
+            hide=[cell("reach", off + r, off + c) for r in range(span) for c in range(span)],
+            explain=(f"Every tap sits at a multiple of d = {d}, and so does every sum of taps: "
+                     f"only every {d}th row and column is read." if d > 1 and k > 1 else
+                     "With dilation 1 the taps leave no gaps."))
+        text = (f"<b>{_plural(layers, 'layer')}</b>: receptive field {span}x{span}; "
+                f"<b class='convlab-reached' data-q='reach'>{reached}</b> of its {span * span} "
+                f"cells reach the output")
+        text += (f", <span class='convlab-holes' data-q='reach'>{holes}</span> are holes no "
+                 f"output of the stack ever reads (gridding); mixing dilations (1, 2, 3) fills "
+                 f"them." if holes else ", no holes.")
+        status = ""
+        if student and reached_shown != reached:
+            status = bad(f"with your {html.escape(self.fn_name)}'s taps {reached_shown} cells "
+                         f"would reach the output; the true taps reach {reached}")
+        return frame(boxes=[box("reach", off, off, span, span)], grids={"reach": padded},
+                     titles={"reach": f"paths from each input cell to one output, "
+                                      f"{_plural(layers, 'layer')}"},
+                     html=text, status=status, questions=[q])
 
 
-class ParamCalculator(GuardedView):
+class ParamCalculator(CanvasView):
     """``param_fn(kind, k, c_in, c_out, groups=1, multiplier=1, use_bias=False) -> int``
     (optional)."""
 
     def __init__(self, param_fn=None, c_in: int = 16, c_out: int = 32, k: int = 3,
                  groups: int = 4, multiplier: int = 1, size: int = 32, use_bias: bool = False):
         validate.callable_or_none(param_fn, "param_fn")
-        values = {n: _in_range(v, n, PARAM_RANGES) for n, v in (("c_in", c_in), ("c_out", c_out), ("k", k),
-                                                  ("groups", groups), ("multiplier", multiplier),
-                                                  ("size", size))}
+        values = {n: _in_range(v, n, PARAM_RANGES) for n, v in (
+            ("c_in", c_in), ("c_out", c_out), ("k", k), ("groups", groups),
+            ("multiplier", multiplier), ("size", size))}
         validate.require(isinstance(use_bias, bool),
                          f"use_bias must be True or False; got {use_bias!r}")
         self.param_fn = param_fn
+        self.fn_name = studentfn.name_of(param_fn) if param_fn else None
         labels = {"c_in": "input channels c_in", "c_out": "output channels c_out",
                   "k": "kernel size k", "groups": "groups", "multiplier": "multiplier m",
                   "size": "output size H = W"}
@@ -184,16 +314,20 @@ class ParamCalculator(GuardedView):
         self.groups, self.multiplier, self.size = (self.sliders[n]
                                                    for n in ("groups", "multiplier", "size"))
         self.use_bias = W.Checkbox(value=use_bias, description="bias", indent=False)
-        self.table = W.HTML()
         self.costs = ()
+        self.verdicts = ()
         super().__init__([W.HBox([self.c_in, self.c_out, self.k]),
-                          W.HBox([self.groups, self.multiplier, self.size, self.use_bias]),
-                          self.table])
-        self._redraw_on([*self.sliders.values(), self.use_bias])
-        self._guard(self._draw)
+                          W.HBox([self.groups, self.multiplier, self.size, self.use_bias])])
+        self._redraw_on([*self.sliders.values(), self.use_bias], self._load)
+        self._guard(self._load)
+
+    @property
+    def kind(self) -> str:
+        """The kind of layer shown (the browser's slider)."""
+        return compute.KINDS[self.canvas.position["kind"]]
 
     def _verdict(self, cost):
-        """(text of the student's cell, agrees: True/False, the number to plot or None)."""
+        """(text of the student's cell, agrees: True/False, the number it gave or None)."""
         run = compute.run_param_fn(self.param_fn, cost)
         if cost.params is None:
             if run.raised == "ValueError":
@@ -206,48 +340,78 @@ class ParamCalculator(GuardedView):
             return f"{run.value:,} &#10003;", True, run.value
         return f"{run.value:,} &#10007;", False, run.value
 
-    def _draw(self):
+    def _load(self):
         v = {n: int(s.value) for n, s in self.sliders.items()}
         costs = compute.layer_costs(v["c_in"], v["c_out"], v["k"], v["groups"], v["multiplier"],
                                      v["size"], bool(self.use_bias.value))
         self.costs = costs
-        name = name_of(self.param_fn)
-        head = ["kind", "parameters", "multiply-adds"] + (
-            [f"your {name}"] if self.param_fn is not None else [])
-        rows, student, agree = [], [], []
-        cell = "<td style='padding:1px 8px;{}' class='{}'>{}</td>"
-        for c in costs:
-            kind = (f"<b>{html.escape(c.label)}</b><br><span style='color:#666;font-size:85%'>"
-                    f"{html.escape(c.keras)}</span>")
-            tds = [cell.format("", "convlab-kind", kind)]
-            if c.params is None:
-                tds.append(cell.format(f"color:{BAD}", "convlab-params",
-                                       f"impossible: {html.escape(c.error)}"))
-                tds.append(cell.format("", "convlab-madds", "&#8212;"))
-            else:
-                tds.append(cell.format("font-family:monospace", "convlab-params",
-                                       html.escape(c.formula)))
-                tds.append(cell.format("font-family:monospace;text-align:right", "convlab-madds",
-                                       f"{c.mult_adds:,}"))
-            if self.param_fn is not None:
-                text, agrees, number = self._verdict(c)
-                tds.append(cell.format(f"color:{OK if agrees else BAD}", "convlab-yours", text))
-                student.append(number)
-                agree.append(agrees)
-            rows.append(f"<tr data-kind='{c.kind}'>{''.join(tds)}</tr>")
-        self.table.value = (
-            "<table class='convlab-param-table' style='border-collapse:collapse'><tr>"
-            + "".join(f"<th style='padding:1px 8px;text-align:left'>{h}</th>" for h in head)
-            + "</tr>" + "".join(rows) + "</table>"
-            + f"<div>Multiply-adds: weights (no bias) × {v['size']}·{v['size']} output "
-              f"pixels.</div>")
+        self.verdicts = tuple(self._verdict(c) for c in costs) if self.param_fn else ()
         if self.param_fn is None:
-            self.status.value = "<div>No function given: showing the true numbers.</div>"
-        elif all(agree):
-            self.status.value = ok(f"your {name} agrees on all {len(costs)} kinds &#10003;")
+            status = "<div>No function given: showing the true numbers.</div>"
+        elif all(agrees for _, agrees, _ in self.verdicts):
+            status = ok(f"your {html.escape(self.fn_name)} agrees on all {len(costs)} kinds "
+                        f"&#10003;")
         else:
-            self.status.value = bad(f"your {name} differs on {agree.count(False)} of {len(costs)} "
-                                    f"kinds &#10007;")
-        self._show_figure(None, lambda: figures.param_figure(
-            costs, student if self.param_fn is not None else None,
-            getattr(self.param_fn, "__name__", "function")))
+            wrong = sum(not agrees for _, agrees, _ in self.verdicts)
+            status = bad(f"your {html.escape(self.fn_name)} differs on {wrong} of {len(costs)} "
+                         f"kinds &#10007;")
+        shown = [c.params if c.params is not None else np.nan for c in costs]
+        if self.param_fn is not None:       # the student's numbers where it gave one
+            shown = [number if number is not None else np.nan
+                     for _, _, number in self.verdicts]
+        finite = [x for x in shown if np.isfinite(x)]
+        frames = [self._frame(n, v, shown) for n in range(len(costs))]
+        self.canvas.status = status
+        self.canvas.show(
+            panels=[grid("params", [shown], "parameters, kind by kind" + (
+                f" ({html.escape(self.fn_name)})" if self.param_fn else ""), cmap="viridis",
+                limits=(0, max(finite) if finite else 1), show_values=True, digits=7,
+                cell_px=72)],
+            layout=[["params"]],
+            sliders=[Slider("kind", "kind", len(costs), labels=[c.kind for c in costs])],
+            frames=frames)
+
+    def _frame(self, n: int, v: dict, shown) -> dict:
+        costs = self.costs
+        c = costs[n]
+        channels = f"{c.args[2]} input channels" + (" with a bias" if self.use_bias.value else "")
+        if c.params is None:
+            q = Question("p", f"Is {c.keras} possible on {channels}?", "impossible",
+                         choices=("possible", "impossible"),
+                         explain=f"Keras refuses it: {html.escape(c.error)}.")
+        else:
+            student = self.verdicts[n][2] if self.param_fn else None
+            q = Question("p", f"How many parameters does {c.keras} have on {channels}?",
+                         int(c.params), student=student, hide=[cell("params", 0, n)],
+                         name=self.fn_name or "Your function",
+                         explain=f"{html.escape(c.formula)}.")
+        head = ["kind", "parameters", "multiply-adds"] + (
+            [f"your {html.escape(self.fn_name)}"] if self.param_fn else [])
+        td = "<td style='padding:1px 8px;{}' class='{}'>{}</td>"
+        rows = []
+        for m, cost in enumerate(costs[:n + 1]):
+            q_attr = " data-q='p'" if m == n else ""
+            kind = (f"<b>{html.escape(cost.label)}</b><br><span style='color:#666;font-size:85%'>"
+                    f"{html.escape(cost.keras)}</span>")
+            tds = [td.format("", "convlab-kind", kind)]
+            if cost.params is None:
+                tds.append(td.format(f"color:{BAD}", "convlab-params",
+                                     f"<span{q_attr}>impossible: {html.escape(cost.error)}</span>"))
+                tds.append(td.format("", "convlab-madds", "&#8212;"))
+            else:
+                tds.append(td.format("font-family:monospace", "convlab-params",
+                                     f"<span{q_attr}>{html.escape(cost.formula)}</span>"))
+                tds.append(td.format("font-family:monospace;text-align:right", "convlab-madds",
+                                     f"<span{q_attr}>{cost.mult_adds:,}</span>"))
+            if self.param_fn is not None:
+                text, agrees, _ = self.verdicts[m]
+                tds.append(td.format(f"color:{OK if agrees else BAD}", "convlab-yours",
+                                     f"<span{q_attr}>{text}</span>"))
+            rows.append(f"<tr data-kind='{cost.kind}'>{''.join(tds)}</tr>")
+        table = ("<table class='convlab-param-table' style='border-collapse:collapse'><tr>"
+                 + "".join(f"<th style='padding:1px 8px;text-align:left'>{h}</th>" for h in head)
+                 + "</tr>" + "".join(rows) + "</table>"
+                 + f"<div>Multiply-adds: weights (no bias) × {v['size']}·{v['size']} output "
+                   f"pixels. Step the kind slider to predict the next row.</div>")
+        return frame(boxes=[box("params", 0, n)], upto={"params": n}, html=table,
+                     questions=[q])
