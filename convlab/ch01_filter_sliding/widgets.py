@@ -142,8 +142,9 @@ class FilterSlider(CanvasView):
             agrees = np.isclose(got, st.total, atol=1e-9)
             mark = "&#10003;" if agrees else "&#10007; differs"
             color = OK if agrees else BAD
-            parts.append(f"; {html.escape(self.fn_name)} gives <b class='convlab-yours' "
-                         f"data-q='{q}' style='color:{color}'>{got:.4g}</b> {mark}")
+            # the mark is hidden with the value: it would tell whether the value is right
+            parts.append(f"; {html.escape(self.fn_name)} gives <span data-q='{q}'><b "
+                         f"class='convlab-yours' style='color:{color}'>{got:.4g}</b> {mark}</span>")
         return "".join(parts)
 
 
@@ -270,8 +271,9 @@ class ChannelSum(CanvasView):
         if wrong_out:
             marks.append(cell("out", 0, 0))
         questions = [Question(
-            f"s{ch}", f"What will channel {ch}'s sum be (its window times filter slice {ch}, "
-                      f"added up)?", float(self.ref_sums[ch, j, r, col]),
+            f"s{ch}", f"What will channel {ch}'s sum be for output[0, {r}, {col}, {j}] (its "
+                      f"window times filter slice {ch}, added up)?",
+            float(self.ref_sums[ch, j, r, col]),
             student=float(self.sums[ch, j, r, col]) if student else None,
             hide=[cell(f"s{ch}", 0, 0)], name=self.fn_name or "Your function")
             for ch in range(c)]
