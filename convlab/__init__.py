@@ -49,6 +49,7 @@ REFERENCE_ONLY = {
     "05_conv_variants": {"convlab.ch05_conv_variants.compute": ("dilate_kernel", "param_count")},
     "07_autoencoders": {"convlab.ch07_autoencoders.compute": ("reconstruction_error",
                                                               "contractive_penalty",
+                                                              "relu_contractive_penalty",
                                                               "choose_threshold")},
     "08_backprop": {"convlab.ch08_backprop.compute": (
         "numeric_gradient", "conv2d_backward", "conv_backward_padded", "pool2d_backward",

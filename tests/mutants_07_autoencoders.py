@@ -2,7 +2,8 @@
 
 Each mutant maps solution-cell grade_ids to replacement source, made by editing the reference
 solution (every edit must apply, or importing this module fails). ``HIDDEN_ONLY`` lists mutants
-that pass every visible test: only the hidden tests can catch them.
+that pass every visible test: only the hidden tests can catch them. ``MESSAGES`` maps a mutant to
+the test cell whose failure message must name its mistake, and a phrase of that message.
 """
 
 import nbharness as h
@@ -23,6 +24,7 @@ def edit(grade_id, *pairs):
 MSE = "return np.mean((x - x_hat) ** 2, axis=1)"
 PEN = "return ((h * (1.0 - h)) ** 2) @ np.sum(W ** 2, axis=0)"
 CHOOSE = "return float(fraud_errors[np.argmax(recall >= target_recall)])"
+RELU = "return active.astype(np.float64) @ np.sum(W ** 2, axis=0)"
 
 MUTANTS = {
     # reconstruction_error
@@ -80,6 +82,19 @@ MUTANTS = {
     "contractive: Frobenius norm not squared": edit("contractive_penalty", (PEN, "return np.sqrt(((h * (1.0 - h)) ** 2) @ np.sum(W ** 2, axis=0))")),
     "contractive: weights summed before squaring": edit("contractive_penalty", (PEN, "return ((h * (1.0 - h)) ** 2) @ (np.sum(W, axis=0) ** 2)")),
     "contractive: one number for the batch": edit("contractive_penalty", (PEN, "return np.sum(((h * (1.0 - h)) ** 2) @ np.sum(W ** 2, axis=0))")),
+    # relu_contractive_penalty (bonus)
+    "relu contractive: h(1-h) on the ReLU outputs (the autoencoder guide's formula)": edit(
+        "relu_contractive_penalty", (RELU, "h = np.maximum(x @ W + b, 0.0)\n"
+                                           "    return ((h * (1.0 - h)) ** 2) @ np.sum(W ** 2, axis=0)")),
+    "relu contractive: the sigmoid formula": edit("relu_contractive_penalty", (
+        RELU, "h = 1.0 / (1.0 + np.exp(-(x @ W + b)))\n"
+              "    return ((h * (1.0 - h)) ** 2) @ np.sum(W ** 2, axis=0)")),
+    "relu contractive: the activation instead of its derivative": edit("relu_contractive_penalty", (
+        RELU, "return np.maximum(x @ W + b, 0.0) @ np.sum(W ** 2, axis=0)")),
+    "relu contractive: every unit counted": edit("relu_contractive_penalty", (
+        RELU, "return np.full(len(x), np.sum(W ** 2))")),
+    "relu contractive: bias missing": edit("relu_contractive_penalty", (
+        "active = (x @ W + b) > 0", "active = (x @ W) > 0")),
     # choose_threshold
     "choose: smallest fraud error": edit("choose_threshold", (CHOOSE, "return float(fraud_errors[-1])")),
     "choose: quantile of all errors": edit("choose_threshold", (CHOOSE, "return float(np.quantile(errors, 1 - target_recall))")),
@@ -91,3 +106,11 @@ MUTANTS = {
 }
 
 HIDDEN_ONLY = [name for name in MUTANTS if name.endswith("(hidden)")]
+
+MESSAGES = {
+    "relu contractive: h(1-h) on the ReLU outputs (the autoencoder guide's formula)":
+        ("test_relu_contractive_penalty_vs_tf", "the autoencoder guide's formula"),
+    "relu contractive: the sigmoid formula":
+        ("test_relu_contractive_penalty_example", "the sigmoid encoder's penalty"),
+    "relu contractive: bias missing": ("test_relu_contractive_penalty_example", "bias is missing"),
+}

@@ -4,11 +4,13 @@ import numpy as np
 
 import nbharness as h
 from convlab import fraud
+from convlab.articles import ARTICLES, ERRATA_HEADING, citation
 from convlab.testing import keras, tensorflow
 
 CH = "07_autoencoders"
 NAMES = ("reconstruction_error", "build_autoencoder", "corrupt", "contractive_penalty",
          "choose_threshold")
+BONUS = "relu_contractive_penalty"
 
 
 def markdown():
@@ -101,10 +103,135 @@ def test_threshold_1e6_flags_everything():
 
 def test_stated_point_totals_match_the_tests():
     text = markdown()
-    points = h.points_per_exercise(CH, NAMES)
-    for fn, total in points.items():
-        assert f"### Exercise {NAMES.index(fn) + 1}: `{fn}` ({total:g} points)" in text, (fn, total)
+    points = h.points_per_exercise(CH, NAMES + (BONUS,))
+    for fn in NAMES:
+        assert f"### Exercise {NAMES.index(fn) + 1}: `{fn}` ({points[fn]:g} points)" in text, \
+            (fn, points[fn])
+    assert f"### Bonus exercise: `{BONUS}` ({points[BONUS]:g} points, extra credit)" in text
     assert "TF1 -> TF2" in text
+
+
+def test_the_bonus_is_extra_credit():
+    """Its test cells are worth 0 in nbgrader and say their bonus; every other test cell has
+    points of its own."""
+    from autograder.cells import bonus_points
+    for c in h.source_notebook(CH).cells:
+        m = h.meta(c)
+        if not m.get("grade"):
+            continue
+        if m["grade_id"].startswith(f"test_{BONUS}_"):
+            assert m["points"] == 0 and bonus_points(c.source) > 0, m["grade_id"]
+        else:
+            assert m["points"] > 0 and bonus_points(c.source) == 0, m["grade_id"]
+
+
+def test_relu_penalty_formula_is_the_gradient_tape_jacobian():
+    """sum_j 1[z_j > 0] sum_i W_ij^2 (the bonus' reference) is ||d relu(x W + b) / dx||_F^2, and
+    the autoencoder guide's h(1 - h) formula is not."""
+    tf = tensorflow()
+    rng = np.random.default_rng(3)
+    x, W, b = rng.standard_normal((6, 29)), rng.standard_normal((29, 40)) * 0.3, rng.standard_normal(40)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        hid = tf.nn.relu(xt @ W + b)
+    true = tf.reduce_sum(tape.batch_jacobian(hid, xt) ** 2, axis=[1, 2]).numpy()
+    np.testing.assert_allclose(fraud.relu_contractive_penalty(x, W, b), true, rtol=1e-12)
+    guide, relu_true = fraud.relu_discrepancy(x, W, b)
+    np.testing.assert_allclose(relu_true, true, rtol=1e-12)
+    assert not np.allclose(guide, true, rtol=0.05)
+    assert "`sum_j 1[z_j > 0] sum_i W_ij^2`" in markdown()
+
+
+def errata():
+    text = markdown()
+    assert ERRATA_HEADING in text
+    return text[text.index(ERRATA_HEADING):]
+
+
+def test_errata_cites_the_guide_and_names_its_code():
+    text = markdown()
+    guide = ARTICLES["001"]
+    assert citation("001") in text and guide.short in text
+    box = errata()
+    assert guide.title in box
+    for quoted in ("K.variable(value=contractive_ae.layers[1].get_weights()[0])",
+                   "auc(recall, precision)", "`(h_j (1 - h_j))^2`", "`1e-6`"):
+        assert quoted in box, quoted
+
+
+def test_errata_frozen_copy_sends_no_gradient_and_never_follows_training():
+    """The guide's K.variable(get_weights()[0]): no gradient to the kernel through the weights'
+    factor, the live kernel gets 2 W_ij mean_n (h(1-h))^2; training moves the kernel, not the copy."""
+    split = fraud.prepare(fraud.synthetic_creditcard())
+    x = split.x_train[:512]
+    result = fraud.frozen_copy_gradients(x)
+    assert result.grad_frozen is None
+    # the same layer, rebuilt: the live gradient is 2 W_ij times the mean over rows of (h(1-h))^2
+    k = keras()
+    layer = k.layers.Dense(40, activation="sigmoid", kernel_initializer=k.initializers.GlorotUniform(seed=0))
+    layer.build((None, 29))
+    W0, b0 = (np.asarray(v, float) for v in layer.get_weights())
+    hid = 1 / (1 + np.exp(-(x @ W0 + b0)))
+    np.testing.assert_allclose(result.grad_live, 2 * W0 * np.mean((hid * (1 - hid)) ** 2, axis=0),
+                               rtol=1e-4, atol=1e-8)
+    assert np.abs(result.grad_live).max() > 0
+    assert result.gradient_gap > 0.1
+    assert result.steps == 3 and "three gradient-descent steps" in errata()
+    assert result.drift > 1e-4 and result.copy_unchanged
+    assert "is `None` with the copy and an array with the kernel" in errata().replace("\n", " ")
+
+
+def step_ap(scores, labels):
+    """Average precision by hand: precision at each fraud, in order of score (no ties)."""
+    order = np.argsort(-scores, kind="stable")
+    y = np.asarray(labels)[order]
+    tp = np.cumsum(y)
+    return float(np.sum((tp / np.arange(1, len(y) + 1))[y == 1]) / y.sum())
+
+
+def trapezoid(scores, labels):
+    """The trapezoidal rule over the precision-recall points of every distinct threshold, with
+    the point (recall 0, precision 1) scikit-learn adds."""
+    precision, recall = fraud.pr_curve(scores, labels)
+    r, p = np.r_[0.0, recall], np.r_[1.0, precision]
+    return float(np.sum(np.diff(r) * (p[1:] + p[:-1]) / 2))
+
+
+def test_errata_trapezoid_versus_average_precision():
+    text = errata().replace("\n", " ")
+    # the hand example
+    ranking = np.array(fraud.HAND_RANKING)
+    scores = np.arange(len(ranking), 0, -1.0)
+    hand = fraud.pr_areas(scores, ranking)
+    assert np.isclose(hand["average precision"], step_ap(scores, ranking)) and \
+        np.isclose(hand["average precision"], 0.5 * 1 + 0.5 * 2 / 10)
+    assert np.isclose(hand["trapezoid"], trapezoid(scores, ranking))
+    assert np.isclose(hand["trapezoid"], 0.5 * 1 + 0.5 * (1 / 9 + 2 / 10) / 2)
+    assert f"1/2 · 1 + 1/2 · 2/10 = **{hand['average precision']:g}**" in text
+    assert f"the trapezoid **{hand['trapezoid']:.3f}**" in text
+    # a detector that gives every transaction of the test split the same score
+    split = fraud.prepare(fraud.synthetic_creditcard())
+    constant = fraud.pr_areas(np.ones(len(split.y_test)), split.y_test)
+    share = split.y_test.mean()
+    assert np.isclose(constant["trapezoid"], (1 + share) / 2)
+    assert np.isclose(constant["average precision"], share)
+    assert f"trapezoid area of **{constant['trapezoid']:.2f}**" in text
+    assert f"average precision of **{constant['average precision']:.4f}**, the share of frauds" in text
+    # without ties the trapezoid never exceeds average precision
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(5, 60))
+        labels = (rng.uniform(size=n) < rng.uniform(0.05, 0.5)).astype(int)
+        labels[0] = 1
+        s = rng.permutation(n).astype(float)
+        a = fraud.pr_areas(s, labels)
+        assert np.isclose(a["trapezoid"], trapezoid(s, labels))
+        assert np.isclose(a["average precision"], step_ap(s, labels))
+        assert a["trapezoid"] <= a["average precision"] + 1e-12
+    assert "Without tied scores it lands a little below average precision" in text
+    # the guide's numbers are trapezoid areas
+    assert "(0.82, 0.83, ...)" in text
 
 
 def test_no_test_cell_is_in_kernel_only():

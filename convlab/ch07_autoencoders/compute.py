@@ -135,6 +135,13 @@ def contractive_penalty(x, W, b) -> np.ndarray:
     return ((h * (1 - h)) ** 2) @ np.sum(np.asarray(W, float) ** 2, axis=0)
 
 
+def relu_contractive_penalty(x, W, b) -> np.ndarray:
+    """Per-row squared Frobenius norm of the Jacobian of relu(x W + b) w.r.t. x:
+    sum_j 1[z_j > 0] sum_i W_ij^2 with z = x W + b (the bonus exercise)."""
+    z = np.asarray(x, float) @ np.asarray(W, float) + np.asarray(b, float)
+    return (z > 0).astype(float) @ np.sum(np.asarray(W, float) ** 2, axis=0)
+
+
 def choose_threshold(errors, labels, target_recall) -> float:
     """The largest threshold t (an error value) with recall(errors >= t) >= target_recall."""
     errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
@@ -327,6 +334,91 @@ def relu_discrepancy(x, W, b):
     hn = h.numpy()
     seed_formula = ((hn * (1 - hn)) ** 2) @ np.sum(np.asarray(W) ** 2, axis=0)
     return seed_formula, np.sum(jac ** 2, axis=(1, 2))
+
+
+@dataclass
+class FrozenCopy:
+    """What the autoencoder guide's contractive loss does to training (see frozen_copy_gradients)."""
+    grad_frozen: object        # d penalty / d kernel through the weights' factor: None (no path)
+    grad_live: np.ndarray      # the same with the layer's own kernel: 2 W_ij sum_n (h(1-h))^2 / N
+    gradient_gap: float        # relative difference of the full gradients (through h as well)
+    steps: int                 # gradient-descent steps taken on the live penalty
+    drift: float               # max |kernel - frozen copy| after those steps
+    copy_unchanged: bool       # the copy still holds the weights it was made from
+
+
+def seed_penalty(h, W):
+    """The guide's contractive term for a sigmoid layer: mean over rows of
+    sum_j (h_j (1 - h_j))^2 sum_i W_ij^2 (TensorFlow tensors in, a scalar tensor out)."""
+    from convlab.testing import tensorflow
+    tf = tensorflow()
+    return tf.reduce_mean(tf.reduce_sum((h * (1.0 - h)) ** 2 * tf.reduce_sum(W ** 2, axis=0),
+                                        axis=1))
+
+
+def frozen_copy_gradients(x, hidden: int = 40, steps: int = 3, lr: float = 0.5,
+                          seed: int = 0) -> FrozenCopy:
+    """The guide's ``W = K.variable(layer.get_weights()[0])`` against the layer's own kernel, on
+    a sigmoid Dense(hidden) encoder of the rows ``x``, measured with tf.GradientTape: the copy is
+    a new variable, so the penalty sends no gradient to the kernel through it, and training moves
+    the kernel away from the copy while the copy keeps the weights it was made from."""
+    from convlab.testing import keras, tensorflow
+    tf, k = tensorflow(), keras()
+    x = tf.constant(np.asarray(x, np.float32))
+    layer = k.layers.Dense(hidden, activation="sigmoid",
+                           kernel_initializer=k.initializers.GlorotUniform(seed=seed))
+    layer.build((None, int(x.shape[1])))
+    made_from = layer.get_weights()[0]
+    frozen = k.Variable(made_from)                     # K.variable(...get_weights()[0])
+    with tf.GradientTape(persistent=True) as tape:
+        h = layer(x)
+        fixed = tf.stop_gradient(h)                    # only the weights' factor
+        through_weights = {"frozen": seed_penalty(fixed, frozen), "live": seed_penalty(fixed, layer.kernel)}
+        full = {"frozen": seed_penalty(h, frozen), "live": seed_penalty(h, layer.kernel)}
+    grad_frozen = tape.gradient(through_weights["frozen"], layer.kernel)
+    grad_live = tape.gradient(through_weights["live"], layer.kernel).numpy()
+    g_frozen, g_live = (tape.gradient(full[key], layer.kernel).numpy() for key in ("frozen", "live"))
+    del tape
+    gap = float(np.linalg.norm(g_live - g_frozen) / np.linalg.norm(g_live))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = seed_penalty(layer(x), layer.kernel)
+        layer.kernel.assign_sub(lr * tape.gradient(loss, layer.kernel))
+    kernel, copy = layer.get_weights()[0], np.asarray(frozen)
+    return FrozenCopy(None if grad_frozen is None else np.asarray(grad_frozen), grad_live, gap,
+                      steps, float(np.max(np.abs(kernel - copy))),
+                      bool(np.array_equal(copy, made_from)))
+
+
+def pr_areas(errors, labels) -> dict:
+    """The guide's area under the precision-recall curve, ``auc(recall, precision)`` (the
+    trapezoidal rule over scikit-learn's curve), beside average precision
+    (``average_precision_score``: sum_n (R_n - R_(n-1)) P_n, the step curve)."""
+    from sklearn.metrics import auc, average_precision_score, precision_recall_curve
+    precision, recall, _ = precision_recall_curve(labels, errors)
+    return {"trapezoid": float(auc(recall, precision)),
+            "average precision": float(average_precision_score(labels, errors))}
+
+
+# ranked labels of the errata's hand example: the top score is a fraud, then eight normal
+# transactions, then the second fraud
+HAND_RANKING = (1, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+
+
+def pr_area_table(results: dict, split: "Split") -> str:
+    """The trapezoid and average precision of the five models, of a detector that gives every
+    transaction the same score, and of the hand example."""
+    head = "SYNTHETIC data" if split.synthetic else "credit-card data"
+    lines = [f"{head}, test split ({int(split.y_test.sum())} frauds in {len(split.y_test):,}):",
+             f"{'detector':32s} {'trapezoid':>10s} {'avg prec':>9s}"]
+    rows = [(name, r["test"], split.y_test) for name, r in results.items()]
+    rows.append(("the same score for every row", np.ones(len(split.y_test)), split.y_test))
+    ranking = np.array(HAND_RANKING)
+    rows.append(("hand example (ranked 1 0 ... 0 1)", np.arange(len(ranking), 0, -1.0), ranking))
+    for name, errors, labels in rows:
+        a = pr_areas(errors, labels)
+        lines.append(f"{name:32s} {a['trapezoid']:10.4f} {a['average precision']:9.4f}")
+    return "\n".join(lines)
 
 
 MODELS = ("vanilla 29-40-29", "deep 29-80-40-80-29", "sparse 29-40-29, L1 3e-5",

@@ -73,6 +73,54 @@ def contractive_penalty(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> list:
     return found
 
 
+def relu_contractive_penalty(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> list:
+    """Mistakes in the per-row contractive penalty of a ReLU encoder (the bonus exercise)."""
+    x, W, b = (np.asarray(v, float) for v in (x, W, b))
+    z = x @ W + b
+    h = np.maximum(z, 0)
+    s = 1.0 / (1.0 + np.exp(-z))
+    w2 = np.sum(W ** 2, axis=0)
+    active = (z > 0).astype(float)
+    found = [
+        (mistake("relu_contractive_penalty.sigmoid_derivative_on_relu",
+         "you used h (1 - h), the sigmoid's derivative, on the ReLU outputs (the autoencoder "
+         "guide's formula): the derivative of ReLU is 1 where z = x W + b > 0 and 0 elsewhere, "
+         "so the factor is 1[z_j > 0], not (h_j (1 - h_j))^2."), lambda: ((h * (1 - h)) ** 2) @ w2),
+        (mistake("relu_contractive_penalty.sigmoid_formula",
+         "you computed the sigmoid encoder's penalty (exercise 4): this encoder is relu(x W + b), "
+         "whose derivative is 1[z_j > 0]."), lambda: ((s * (1 - s)) ** 2) @ w2),
+        (mistake("relu_contractive_penalty.activation_not_indicator",
+         "you multiplied by the activation h_j = relu(z_j) itself; the Jacobian has the "
+         "derivative, 1 where z_j > 0 and 0 elsewhere."), lambda: h @ w2),
+        (mistake("relu_contractive_penalty.activation_squared",
+         "you multiplied by h_j^2; the Jacobian entry is 1[z_j > 0] W_ij, so its square has "
+         "1[z_j > 0] (0 or 1), not the squared activation."), lambda: (h ** 2) @ w2),
+        (mistake("relu_contractive_penalty.all_units_active",
+         "you counted every hidden unit: an inactive unit (z_j <= 0) has derivative 0 and adds "
+         "nothing."), lambda: np.full(len(x), w2.sum())),
+        (mistake("relu_contractive_penalty.inactive_units",
+         "the indicator is reversed: the units that count are the active ones, z_j > 0."),
+         lambda: (1.0 - active) @ w2),
+        (mistake("relu_contractive_penalty.bias_missing",
+         "the bias is missing: a unit is active when x W + b > 0."),
+         lambda: ((x @ W) > 0).astype(float) @ w2),
+        (mistake("relu_contractive_penalty.norm_not_squared",
+         "you returned the Frobenius norm; the penalty is its square."),
+         lambda: np.sqrt(active @ w2)),
+        (mistake("relu_contractive_penalty.weights_summed_first",
+         "the weights are summed before squaring: use sum_i W_ij^2, not (sum_i W_ij)^2."),
+         lambda: active @ (np.sum(W, axis=0) ** 2)),
+        (mistake("relu_contractive_penalty.one_number",
+         "you returned one number for the batch; return one penalty per row."),
+         lambda: np.sum(active @ w2)),
+    ]
+    if W.shape[0] == W.shape[1]:
+        found.append((mistake("relu_contractive_penalty.weights_wrong_axis",
+                      "sum W_ij^2 over the inputs i (axis=0 of W, one value per hidden unit j), "
+                      "not over the hidden units."), lambda: active @ np.sum(W ** 2, axis=1)))
+    return found
+
+
 def choose_threshold(errors: np.ndarray, labels: np.ndarray, target_recall: float) -> list:
     """Mistakes in picking the largest threshold that reaches a target recall."""
     e, y = np.asarray(errors, float), np.asarray(labels).astype(int)
