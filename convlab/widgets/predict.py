@@ -82,9 +82,10 @@ def _numbers(text: str) -> list:
     return [float(m.replace("−", "-")) for m in _NUMBER.findall(text)]
 
 
-def _show(value) -> str:
+def show_value(value) -> str:
+    """How a verdict writes a value (4 significant digits; tuples in parentheses)."""
     if isinstance(value, (tuple, list)):
-        return "(" + ", ".join(_show(v) for v in value) + ")"
+        return "(" + ", ".join(show_value(v) for v in value) + ")"
     if isinstance(value, float):
         return f"{value + 0.0:.4g}"
     return str(value)
@@ -118,7 +119,7 @@ def read(q: Question, text: str):
     if isinstance(q.answer, (tuple, list)):
         if len(numbers) != len(q.answer):
             raise ValueError(f"expected {len(q.answer)} numbers, e.g. "
-                             f"{_show(tuple(0 for _ in q.answer))}")
+                             f"{show_value(tuple(0 for _ in q.answer))}")
         return tuple(numbers)
     if len(numbers) != 1 or not _NUMBER.fullmatch(text.replace(" ", "")):
         raise ValueError("expected one number, e.g. 3.25 or -1")
@@ -133,22 +134,22 @@ def judge(q: Question, text: str) -> Verdict:
         return Verdict(q.key, None, f"<span class='convlab-unread'>Could not read "
                                     f"{html.escape(str(text))!s}: {html.escape(str(exc))}.</span>")
     right = _close(q, said, q.answer)
-    answer = html.escape(_show(q.answer))
+    answer = html.escape(show_value(q.answer))
     if right:
         parts = [f"<b class='convlab-right'>&#10003; Right</b>: {answer} (you said "
-                 f"{html.escape(_show(said))})."]
+                 f"{html.escape(show_value(said))})."]
     else:
         parts = [f"<b class='convlab-wrong'>&#10007; Not quite</b>: it is {answer}; you said "
-                 f"{html.escape(_show(said))}."]
+                 f"{html.escape(show_value(said))}."]
     if q.explain:
         parts.append(f" {q.explain}")
     if q.student is not None and not _close(q, q.student, q.answer):
         name = html.escape(q.name)
         if not right and _close(q, said, q.student):
-            parts.append(f" {name} gives {html.escape(_show(q.student))} here, what you "
+            parts.append(f" {name} gives {html.escape(show_value(q.student))} here, what you "
                          f"predicted, but it disagrees with the reference: it is wrong here.")
         else:
-            parts.append(f" {name} gives {html.escape(_show(q.student))} here: it disagrees "
+            parts.append(f" {name} gives {html.escape(show_value(q.student))} here: it disagrees "
                          f"with the reference, which is what predictions are judged against.")
     return Verdict(q.key, right, "".join(parts))
 

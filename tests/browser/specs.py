@@ -50,72 +50,251 @@ def press_slider(page, widget, label: str, key: str = "ArrowRight"):
     return handle
 
 
-# --- chapter 1: FilterSlider ----------------------------------------------------------------------
+# --- canvas widgets (convlab.widgets.canvas): drawn in the browser, predictions ---------------------
+def canvas(widget, n: int = 0):
+    """The ``n``-th canvas view (``.convlab-sc``) inside a widget's output."""
+    return widget.locator(".convlab-sc").nth(n)
+
+
+def press_canvas_slider(page, sc, name: str, key: str = "ArrowRight"):
+    """Focus the canvas slider ``name`` (its range input) and press a key, like a person."""
+    rng = sc.locator(f".convlab-sc-slider[data-slider='{name}'] input[type=range]")
+    expect(rng).to_have_count(1)
+    rng.focus()
+    page.keyboard.press(key)
+    return rng
+
+
+def set_predicting(sc, on: bool):
+    """Tick or untick "predict before seeing"."""
+    sc.locator(".convlab-sc-predict-toggle input").set_checked(on)
+
+
+def panel_pixels(sc, panel: str) -> str:
+    """What a panel's canvas shows now (a data URL), to check that a press redrew it."""
+    return sc.locator(f".convlab-sc-panel[data-panel='{panel}'] canvas").evaluate(
+        "c => c.toDataURL()")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A chapter's prediction check: in the solved notebook, on the widget as the notebook made it
+    (before the chapter's Specs operate it), the test reads the question the widget asks,
+    computes its answer with ``answer(question_text)`` (the course's reference code, never the
+    widget's), answers once wrong and once right and checks the verdict and the session score.
+    A question must therefore name everything its answer depends on ("What will output[1, 2]
+    be?" on known inputs)."""
+    cell: str                       # text only the widget's code cell contains (as Spec.cell)
+    answer: Callable                # question text -> the reference answer
+    canvas: int = 0                 # which canvas of the cell's output
+    slider: str = "step"            # pressed (ArrowRight) when no question is open
+
+
+_SCORE = re.compile(r"Predictions this session: (\d+) of (\d+) right")
+
+
+def _score(sc) -> tuple:
+    m = _SCORE.search(_norm(sc.locator(".convlab-sc-score").text_content()))
+    assert m, sc.locator(".convlab-sc-predict").text_content()
+    return int(m.group(1)), int(m.group(2))
+
+
+def _wrong(value, choices):
+    if choices:
+        return next(c for c in choices if c.strip().lower() != str(value).strip().lower())
+    if isinstance(value, (tuple, list)):
+        return tuple(v + 1 for v in value)
+    if isinstance(value, (int, np.integer)):
+        return int(value) + 1
+    return float(value) + 1 + abs(float(value))     # outside any default tolerance
+
+
+def answer_prediction(page, sc, prediction: Prediction, right: bool):
+    """Answer the question open now (or, if none, the one a press of the slider opens)."""
+    from convlab.widgets.predict import show_value
+    set_predicting(sc, True)
+    question = sc.locator(".convlab-sc-question")
+    if question.count() == 0:
+        press_canvas_slider(page, sc, prediction.slider)
+    expect(question).to_have_count(1)
+    text = _norm(question.text_content())
+    want = prediction.answer(text)
+    form = sc.locator(".convlab-sc-ask")
+    buttons = form.locator(".convlab-sc-choice")
+    choices = [_norm(b) for b in buttons.all_text_contents()]
+    said = want if right else _wrong(want, choices)
+    right_before, asked_before = _score(sc)
+    if choices:
+        buttons.filter(has_text=re.compile(rf"^\s*{re.escape(str(said))}\s*$")).click()
+    else:
+        box = form.locator("input.convlab-sc-answer")
+        box.fill(show_value(said))
+        box.press("Enter")
+    verdict = sc.locator(".convlab-sc-verdict")
+    if right:
+        expect(verdict).to_contain_text(f"✓ Right: {show_value(want)}")
+    else:
+        expect(verdict).to_contain_text(f"✗ Not quite: it is {show_value(want)}; "
+                                        f"you said {show_value(said)}")
+    expect(sc.locator(".convlab-sc-score")).to_have_text(
+        f"Predictions this session: {right_before + right} of {asked_before + 1} right")
+    return text
+
+
+# --- chapter 1: FilterSlider, ChannelSum ----------------------------------------------------------
+def _output_cell(text: str) -> tuple:
+    m = re.search(r"output\[(\d+), (\d+)\]", text)
+    assert m, text
+    return int(m.group(1)), int(m.group(2))
+
+
+def filter_slider_answer(text: str) -> float:
+    """FilterSlider's defaults: the grid test pattern and the Sobel x kernel."""
+    r, c = _output_cell(text)
+    image = data.sample_image("grid").image
+    return float(sliding.window_sums(image, kernels.get("vertical edge (Sobel x)"))[r, c])
+
+
+def channel_sum_answer(text: str) -> float:
+    """ChannelSum's photo and filters, summed here with NumPy: a channel's window times its
+    filter slice, or all channels plus the bias."""
+    from convlab.ch01_filter_sliding.widgets import colour_photo, demo_filters
+    image, _ = colour_photo()
+    filters, bias, _ = demo_filters()
+    m = re.search(r"output\[0, (\d+), (\d+), (\d+)\]", text)
+    assert m, text
+    r, c, f = map(int, m.groups())
+    kh, kw = filters.shape[:2]
+    window = image[r:r + kh, c:c + kw, :]
+    channel = re.match(r"What will channel (\d)'s sum be", text)
+    if channel:
+        ch = int(channel.group(1))
+        return float(np.sum(window[:, :, ch] * filters[:, :, ch, f]))
+    assert text.startswith(f"What will output[0, {r}, {c}, {f}] be"), text
+    return float(np.sum(window * filters[:, :, :, f]) + bias[f])
+
+
 def filter_slider(page, widget, shot):
-    status, detail = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
-    img = widget.locator("img.widget-image")
-    sample = data.sample_image("grid", size=24)  # the widget's defaults: grid, Sobel x, step 0
+    sc = canvas(widget)
+    detail, frame_status = sc.locator(".convlab-sc-detail"), sc.locator(".convlab-sc-frame-status")
+    image = data.sample_image("grid", size=24).image  # the widget's defaults: grid, Sobel x
     sobel, blur = kernels.get("vertical edge (Sobel x)"), kernels.get("box blur 3x3")
-    expect(status).to_contain_text("conv2d_single agrees with the window sums on all 1 cells")
+    set_predicting(sc, False)                           # see every value
+    rng = press_canvas_slider(page, sc, "step", "Home")
+    expect(sc).to_have_attribute("data-painted", "0")
     expect(detail).to_contain_text("step 0: window at rows 0..2, columns 0..2")
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+    expect(frame_status).to_contain_text("conv2d_single agrees with the window sums on all 1 cells")
+    before = panel_pixels(sc, "image"), panel_pixels(sc, "output")
 
     # step 0 -> 1 with the keyboard: the window moves one column right, the sum is output[0, 1]
-    handle = press_slider(page, widget, "step")
-    st = sliding.step_at(sample.image, sobel, 1)
-    expect(handle).to_have_attribute("aria-valuenow", "1.0")
+    press_canvas_slider(page, sc, "step")
+    st = sliding.step_at(image, sobel, 1)
+    expect(rng).to_have_value("1")
+    expect(sc).to_have_attribute("data-painted", "1")
     expect(detail).to_contain_text("step 1: window at rows 0..2, columns 1..3")
     expect(detail.locator(".convlab-sum")).to_have_text(f"{st.total:.4g}")
     expect(detail.locator(".convlab-yours")).to_have_text(f"{st.total:.4g}")
-    expect(status).to_contain_text("conv2d_single agrees with the window sums on all 2 cells")
-    src1 = driver.src_changes(img, src0)
+    expect(frame_status).to_contain_text("conv2d_single agrees with the window sums on all 2 cells")
+    assert panel_pixels(sc, "image") != before[0] and panel_pixels(sc, "output") != before[1]
 
-    # pick another kernel in the dropdown: same step, the 3x3 box blur's sum is the window mean
+    # another kernel (the kernel is a Python control: new frames): same step, the box blur's sum
     widget.locator(".widget-dropdown").filter(has=page.locator("label", has_text="kernel")) \
         .locator("select").select_option("box blur 3x3")
-    before = st.total
-    st = sliding.step_at(sample.image, blur, 1)
-    assert abs(st.total - sample.image[0:3, 1:4].mean()) < 1e-12 and st.total != before
-    expect(detail.locator(".convlab-sum")).to_have_text(f"{st.total:.4g}")
-    expect(status).to_contain_text("agrees with the window sums on all 2 cells")
-    driver.src_changes(img, src1)
+    blurred = sliding.step_at(image, blur, 1)
+    assert abs(blurred.total - image[0:3, 1:4].mean()) < 1e-12 and blurred.total != st.total
+    expect(detail.locator(".convlab-sum")).to_have_text(f"{blurred.total:.4g}")
     expect(detail).to_contain_text("step 1: window at rows 0..2, columns 1..3")
+    # predicting again: the new data's question for this cell is open and its value hidden
+    set_predicting(sc, True)
+    expect(sc.locator(".convlab-sc-question")).to_have_text("What will output[0, 1] be?")
+    expect(detail.locator(".convlab-sum")).to_have_text("?")
+    shot(widget)
+
+
+def channel_sum(page, widget, shot):
+    from convlab.ch01_filter_sliding.widgets import colour_photo, demo_filters
+    sc = canvas(widget)
+    detail = sc.locator(".convlab-sc-detail")
+    set_predicting(sc, False)
+    press_canvas_slider(page, sc, "step", "Home")
+    press_canvas_slider(page, sc, "filter", "End")      # the second filter: red minus blue
+    image, _ = colour_photo()
+    filters, bias, names = demo_filters()
+    out = float(np.sum(image[0:3, 0:3, :] * filters[:, :, :, 1]) + bias[1])
+    expect(detail).to_contain_text(f"output[0, 0, 0, 1] ({names[1]})")
+    expect(detail.locator(".convlab-sum")).to_have_text(f"{out:.4g}")
+    expect(sc.locator(".convlab-sc-frame-status")).to_contain_text(
+        "conv2d_multi agrees with the window sums here")
+    before = panel_pixels(sc, "in0")
+    press_canvas_slider(page, sc, "step")               # the windows move one column right
+    out = float(np.sum(image[0:3, 1:4, :] * filters[:, :, :, 1]) + bias[1])
+    expect(detail.locator(".convlab-sum")).to_have_text(f"{out:.4g}")
+    assert panel_pixels(sc, "in0") != before
     shot(widget)
 
 
 # --- chapter 2: PaddingExplorer -------------------------------------------------------------------
-def padding_explorer(page, widget, shot):
-    formula, status = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
-    img = widget.locator("img.widget-image")
-    # defaults: i=7, k=3, s=2, d=1, SAME
-    expect(formula).to_contain_text("ceil(7 / 2) = 4")
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+_SETTINGS = re.compile(r"i = (\d+), k = (\d+), s = (\d+), d = (\d+), padding (SAME|VALID|p = (\d+))")
 
-    # input size 7 -> 8 with the keyboard: SAME now pads 0 before and 1 after (TensorFlow's way)
+
+def padding_explorer_answer(text: str):
+    """PaddingExplorer's questions name their settings: the output size, or where the window of
+    output[r, c] starts (input coordinates), from the course's reference formulas."""
+    m = _SETTINGS.search(text)
+    assert m, text
+    i, k, s, d = (int(v) for v in m.groups()[:4])
+    mode, p = m.group(5), int(m.group(6) or 0)
+    if mode == "SAME":
+        before, after = padding.tf_same_padding(i, k, s, d)
+    else:
+        before = after = p
+    if text.startswith("How many output rows"):
+        return padding.output_size(i, k, before, after, s, d)
+    r, c = _output_cell(text)
+    assert "Where does the next window" in text, text
+    return r * s - before, c * s - before
+
+
+def padding_explorer(page, widget, shot):
+    sc = canvas(widget)
+    detail = sc.locator(".convlab-sc-detail")
+    set_predicting(sc, False)                           # see every value
+    # defaults: i=7, k=3, s=2, d=1, SAME (pads 1 and 1), window 0
+    rng = press_canvas_slider(page, sc, "window", "Home")
+    expect(sc).to_have_attribute("data-painted", "0")
+    g = padding.geometry(7, 3, 2, 1, "SAME")
+    assert (g.before, g.after, g.o) == (1, 1, 4)
+    expect(detail).to_contain_text(_norm(g.formula))
+    expect(detail).to_contain_text("window 0 (output[0, 0]) starts at input row -1, column -1")
+    before = panel_pixels(sc, "input"), panel_pixels(sc, "output")
+
+    # window 0 -> 1 with the keyboard, drawn in the browser: s = 2 columns to the right
+    press_canvas_slider(page, sc, "window")
+    expect(rng).to_have_value("1")
+    expect(sc).to_have_attribute("data-painted", "1")
+    expect(detail).to_contain_text("window 1 (output[0, 1]) starts at input row -1, column 1")
+    assert panel_pixels(sc, "input") != before[0] and panel_pixels(sc, "output") != before[1]
+
+    # input size 7 -> 8 (a Python control: new frames): SAME pads 0 before, 1 after
     handle = press_slider(page, widget, "input size i")
     expect(handle).to_have_attribute("aria-valuenow", "8.0")
     g = padding.geometry(8, 3, 2, 1, "SAME")
     assert (g.before, g.after, g.o) == (0, 1, 4)
-    expect_norm_text(formula.locator("div").first, g.formula)
-    expect(status).to_contain_text("same_padding(8, 3, 2, 1) = (0, 1) ✓")
+    expect(detail).to_contain_text(_norm(g.formula))
+    expect(detail).to_contain_text("window 1 (output[0, 1]) starts at input row 0, column 2")
+    expect(detail).to_contain_text("same_padding(8, 3, 2, 1) = (0, 1) ✓")
     # asymmetric SAME: the widget calls the student's function with the smaller side, p = 0
-    expect(status).to_contain_text("SAME is asymmetric here")
-    expect(status).to_contain_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
-    src1 = driver.src_changes(img, src0)
+    expect(detail).to_contain_text("SAME is asymmetric here")
+    expect(detail).to_contain_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
 
     # click VALID: the floor drops the last row, the output has 3 cells
     widget.locator(".widget-toggle-buttons button", has_text="VALID").click()
     g = padding.geometry(8, 3, 2, 1, "VALID")
     assert g.o == 3 and g.dropped == (7,)
-    expect_norm_text(formula.locator("div").first, g.formula)
-    expect(formula).to_contain_text("The floor drops 1 row(s)/column(s)")
-    expect(status).to_have_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
+    expect(detail).to_contain_text(_norm(g.formula))
+    expect(detail).to_contain_text("The floor drops 1 row(s)/column(s)")
+    expect(detail).to_contain_text("conv_output_size(8, 3, 0, 2, 1) = 3 ✓ (true: 3)")
     expect(widget.locator(".widget-toggle-buttons button.mod-active")).to_have_text("VALID")
-    driver.src_changes(img, src1)
     shot(widget)
 
 
@@ -534,7 +713,10 @@ def training_explorer(page, widget, shot):
 
 
 SPECS = {
-    "01_filter_sliding": Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
+    "01_filter_sliding": (
+        Spec("FilterSlider(conv_fn=", filter_slider, "01_filter_slider.png"),
+        Spec("ChannelSum(conv_fn=", channel_sum, "01_channel_sum.png"),
+    ),
     "02_stride_padding": Spec("PaddingExplorer(size_fn=", padding_explorer,
                               "02_padding_explorer.png"),
     "03_pooling_flatten": Spec("PoolingExplorer(pool_fn=", pooling_explorer,
@@ -559,3 +741,19 @@ def specs_of(chapter: str) -> tuple:
     """The chapter's Specs as a tuple (empty if it has none)."""
     entry = SPECS.get(chapter, ())
     return (entry,) if isinstance(entry, Spec) else tuple(entry)
+
+
+# chapter -> its prediction check(s) (see Prediction); a chapter whose widgets ask questions
+# (convlab/chNN_*/widgets.py builds a Question) needs one (test_widgets_browser checks).
+PREDICTIONS = {
+    "01_filter_sliding": (Prediction("FilterSlider(conv_fn=", filter_slider_answer),
+                          Prediction("ChannelSum(conv_fn=", channel_sum_answer)),
+    "02_stride_padding": Prediction("PaddingExplorer(size_fn=", padding_explorer_answer,
+                                    slider="window"),
+}
+
+
+def predictions_of(chapter: str) -> tuple:
+    """The chapter's Predictions as a tuple (empty if it has none)."""
+    entry = PREDICTIONS.get(chapter, ())
+    return (entry,) if isinstance(entry, Prediction) else tuple(entry)
