@@ -262,3 +262,72 @@ def test_widget_bad_arguments_and_callback_errors(monkeypatch):
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
     w.step.value = 2
     assert "widget error" in w.status.value and "boom" in w.status.value
+
+
+# --- predict a gradient entry before it is shown (issue 20) --------------------------------------
+def tf_bias_gradient(params, images, labels):
+    """dL/d dense_b of the mean sparse softmax cross-entropy, by tf.GradientTape through the same
+    network in TensorFlow."""
+    tf = tensorflow()
+    b = tf.Variable(params["dense_b"])
+    with tf.GradientTape() as tape:
+        a = tf.nn.relu(tf.nn.conv2d(images, params["conv_w"], 1, "SAME") + params["conv_b"])
+        pooled = tf.nn.max_pool2d(a, 2, 2, "VALID")
+        logits = tf.reshape(pooled, (len(images), -1)) @ params["dense_w"] + b
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+    return tape.gradient(loss, b).numpy()
+
+
+def test_widget_asks_for_a_bias_gradient_entry_before_showing_it():
+    from convlab.widgets.predict import SESSION
+    w = TrainingExplorer(C.train_tiny_cnn, C.numeric_gradient, max_steps=3, **BACKWARD)
+    SESSION.reset()
+    for k in (0, 2):
+        w.step.value = k
+        rows = C.batch_rows(k, w.batch_size, len(w.data.images))
+        x, y = w.data.images[rows], w.data.labels[rows]
+        expected = tf_bias_gradient(w.params, x, y)
+        np.testing.assert_allclose(w.bias_gradient, expected, atol=1e-12)
+        assert "give the right bias gradient &#10003;" in w.gradient.status
+        for j in (0, 7):
+            w.gradient.move(**{"class": j})
+            q, f = w.gradient.question, w.gradient.frame
+            assert abs(q.answer - expected[j]) < 1e-12 and q.tol == 1e-3
+            assert f"Step {k + 1} trains on batch {k}" in q.text and f"dense_b[{j}]" in q.text
+            assert f"{int(np.sum(y == j))} of them {j}s" in q.text
+            assert q.hide == [{"panel": "grad", "row": 0, "col": j}]
+            p, share = (next(pn["values"] for pn in w.gradient.panels if pn["id"] == name)[0]
+                        for name in ("p", "share"))
+            assert abs(p[j] - share[j] - expected[j]) < 1e-5      # the panels give it away
+            assert f"data-q='g' style='color:#1b7837'>{expected[j]:.4f}<" in f["html"]
+    w.gradient.move(**{"class": 1})
+    answer = w.gradient.question.answer
+    assert w.gradient.submit(f"{answer + 5e-4:.6f}").right                 # within 1e-3
+    w.gradient.move(**{"class": 2})
+    assert not w.gradient.submit(f"{-w.gradient.question.answer + 0.1:.4f}").right
+    assert SESSION.as_dict() == {"right": 1, "asked": 2}
+
+
+def test_widget_shows_a_wrong_bias_gradient():
+    def db_summed(dout, x, w):               # the batch sum of dlogits/N is right; here x N
+        dx, dw, db = C.dense_backward(dout, x, w)
+        return dx, dw, db * len(x)
+
+    w = TrainingExplorer(C.train_tiny_cnn, max_steps=2, **dict(BACKWARD, dense_backward=db_summed))
+    assert "differs in" in w.gradient.status and "&#10007;" in w.gradient.status
+    grad_panel = next(p for p in w.gradient.panels if p["id"] == "grad")
+    assert len(grad_panel["marks"]) == 10
+    q = w.gradient.question
+    assert abs(q.student - 32 * q.answer) < 1e-9
+    verdict = w.gradient.submit(f"{q.student:.6f}")
+    assert not verdict.right and "disagrees with the reference" in verdict.html
+
+    def raises(logits, labels):
+        raise ValueError("no labels")
+
+    w = TrainingExplorer(C.train_tiny_cnn, max_steps=2,
+                         **dict(BACKWARD, softmax_cross_entropy=raises))
+    assert "The bias gradient" in w.gradient.status and "no labels" in w.gradient.status
+    assert w.gradient.question.student is None            # the course's gradient is shown
+    w = TrainingExplorer(max_steps=1)
+    assert "No softmax_cross_entropy or dense_backward given" in w.gradient.status

@@ -12,6 +12,13 @@ with their predicted class. When the two curves part, the status says at which s
 parameter's gradient (computed by backpropagation with the student's backward functions) disagrees
 most with the student's ``numeric_gradient`` of the loss at that step.
 
+Below, drawn in the browser (:mod:`convlab.widgets.canvas`): the batch the next step trains on,
+the mean softmax of each class over it, each class's share in it, and the gradient of the loss
+with respect to the dense layer's biases as the student's ``softmax_cross_entropy`` and
+``dense_backward`` compute it. A class slider picks an entry; before the entry is shown the
+widget asks for a prediction (it is the mean softmax minus the share: softmax minus one-hot,
+averaged), judged against the course's reference gradient.
+
 The biases start at small random values here (not Keras' zeros), so that no ReLU sits exactly at
 its kink at the start and the numeric check means what it says.
 """
@@ -25,7 +32,9 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
-from convlab.widgets.base import GuardedView, bad, failed, ok
+from convlab.widgets.base import BAD, OK, GuardedView, bad, failed, ok
+from convlab.widgets.canvas import Slider, StepCanvas, box, cell, frame, grid
+from convlab.widgets.predict import Question
 
 from . import compute, figures
 
@@ -33,6 +42,8 @@ PART_RTOL = 1e-4              # curves "part" when a step's losses differ by mor
 AGREE = 1e-5                  # a gradient agrees with the numeric one below this relative error
 CHECK_H = 1e-6                # the numeric check's step: smaller than 1e-5, so that fewer ReLU
                               # inputs lie within h of their kink (see the chapter's section 2)
+GRAD_TOL = 1e-3               # a predicted gradient entry is right within this (the panels show
+                              # the mean softmax and the shares to 3 significant digits)
 
 
 @dataclass(frozen=True)
@@ -108,8 +119,10 @@ class TrainingExplorer(GuardedView):
         self.next_button = W.Button(description="step +1")
         self.reset_button = W.Button(description="reset")
         self.diagnosis = W.HTML()
+        self.gradient = StepCanvas(name="TrainingExplorer")
+        self.bias_gradient = None             # dL/d dense_b shown for the next step's batch
         super().__init__([W.HBox([self.play, self.step, self.next_button, self.reset_button])],
-                         between=[self.diagnosis])
+                         between=[self.diagnosis], below=[self.gradient])
         self._redraw_on([self.step])
         self.next_button.on_click(lambda b: self._guard(self._next))
         self.reset_button.on_click(lambda b: self._guard(self._reset))
@@ -246,6 +259,7 @@ class TrainingExplorer(GuardedView):
                 self._report(k)
         if self.parted_at is None:
             self.diagnosis.value = ""
+        self._gradient_view(k)
         probabilities = compute.softmax(compute.tiny_cnn_logits(self.params, self.data.shown))
         self._show_figure(
             (k, self.error, self.parted_at),
@@ -285,3 +299,90 @@ class TrainingExplorer(GuardedView):
                    f"numeric_gradient: relative error {c.errors[c.name]:.2g}; at index {c.index} "
                    f"backprop gives {c.backprop:.6g}, numeric_gradient {c.numeric:.6g} (relative "
                    f"errors: {table}){note}.")
+
+    # --- predict a gradient entry ------------------------------------------------------------
+    def _bias_gradient(self, logits, labels, flat):
+        """dL/d dense_b by the student's softmax_cross_entropy and dense_backward (the course's
+        own where one is not given): (gradient (10,) or None, error message or None)."""
+        sce = self.backward["softmax_cross_entropy"] or compute.softmax_cross_entropy
+        dense_bw = self.backward["dense_backward"] or compute.dense_backward
+        w = self.params["dense_w"]
+        run = studentfn.call(sce, f"{studentfn.name_of(sce)}(logits {logits.shape}, labels)",
+                             logits.copy(), labels.copy())
+        if run.error:
+            return None, run.error
+        try:
+            d_logits = np.asarray(run.value[1], dtype=float)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None, (f"{studentfn.name_of(sce)} returned {type(run.value).__name__}; "
+                          f"expected (loss, dlogits)")
+        shown = f"{studentfn.name_of(dense_bw)}(dlogits {d_logits.shape}, x {flat.shape}, w {w.shape})"
+        run = studentfn.call(dense_bw, shown, d_logits.copy(), flat.copy(), w.copy())
+        if run.error:
+            return None, run.error
+        try:
+            db = np.asarray(run.value[2], dtype=float).reshape(compute.N_CLASSES)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None, f"{shown} did not return (dx, dw, db) with db of shape (10,)"
+        return db, None
+
+    def _gradient_view(self, k: int):
+        """The canvas below: the batch of step k + 1 at the parameters after k steps."""
+        rows = compute.batch_rows(k, self.batch_size, len(self.data.images))
+        x, labels = self.data.images[rows], self.data.labels[rows]
+        params = self.params
+        act = compute.relu(compute.conv2d(x, params["conv_w"], params["conv_b"], 1, "SAME"))
+        flat = compute.pool2d(act, 2).reshape(len(x), -1)
+        logits = compute.dense(flat, params["dense_w"], params["dense_b"])
+        p = compute.softmax(logits).mean(axis=0)
+        count = np.bincount(labels, minlength=compute.N_CLASSES)
+        share = count / len(labels)
+        reference = compute.softmax_cross_entropy(logits, labels)[1].sum(axis=0)
+        mine = [n for n in ("softmax_cross_entropy", "dense_backward") if self.backward[n]]
+        who = (f"your {' and '.join(mine)}" if mine else "the course's backward passes")
+        db, error = self._bias_gradient(logits, labels, flat)
+        student = error is None and bool(mine)
+        if error:
+            self.gradient.status = failed(error, "The bias gradient")
+            db = reference
+        elif not mine:
+            self.gradient.status = ("<div>No softmax_cross_entropy or dense_backward given: "
+                                    "showing the course's gradient.</div>")
+        else:
+            wrong = int((~np.isclose(db, reference, rtol=1e-6, atol=1e-9)).sum())
+            self.gradient.status = (
+                ok(f"{who} give the right bias gradient &#10003;") if not wrong
+                else bad(f"{who} give a bias gradient that differs in {wrong} of "
+                         f"{compute.N_CLASSES} entries &#10007; (outlined in red)"))
+        self.bias_gradient = db
+        wrong = np.flatnonzero(~np.isclose(db, reference, rtol=1e-6, atol=1e-9)) if student else []
+        scale = float(max(np.abs(db).max(), np.abs(reference).max(), 1e-3))
+        n = len(labels)
+        frames = []
+        for j in range(compute.N_CLASSES):
+            q = Question(
+                "g", f"Step {k + 1} trains on batch {k} ({n} digits, {int(count[j])} of them "
+                     f"{j}s). What is dL/d dense_b[{j}]?", float(reference[j]),
+                student=float(db[j]) if student else None, tol=GRAD_TOL,
+                hide=[cell("grad", 0, j)], name=who[0].upper() + who[1:],
+                explain=f"softmax minus one-hot, averaged over the batch: {p[j]:.4f} - "
+                        f"{share[j]:.4f} = {reference[j]:.4f}.")
+            agrees = j not in wrong
+            text = (f"class {j}: mean softmax {p[j]:.4f}, share in the batch {share[j]:.4f} "
+                    f"({int(count[j])}/{n}); dL/d dense_b[{j}] = <b class='convlab-grad' "
+                    f"data-q='g' style='color:{OK if agrees else BAD}'>{db[j]:.4f}</b>"
+                    + ("" if agrees else f" &#10007; (the reference gives "
+                                         f"<span data-q='g'>{reference[j]:.4f}</span>)"))
+            frames.append(frame(boxes=[box(panel, 0, j) for panel in ("p", "share", "grad")],
+                                html=text, questions=[q]))
+        cells = dict(cmap="viridis", limits=(0.0, 1.0), digits=3, show_values=True, cell_px=52)
+        self.gradient.show(
+            panels=[grid("p", p, f"mean softmax over batch {k}", **cells),
+                    grid("share", share, f"share of each class in batch {k}", **cells),
+                    grid("grad", db, f"dL/d dense_b ({who})", cmap="diverging",
+                         limits=(-scale, scale), digits=3, show_values=True, cell_px=52,
+                         marks=[(0, int(j)) for j in wrong])],
+            layout=[["p"], ["share"], ["grad"]],
+            sliders=[Slider("class", "class j", compute.N_CLASSES,
+                            labels=[str(j) for j in range(compute.N_CLASSES)])],
+            frames=frames)
