@@ -5,6 +5,9 @@
                answers), ``naive_conv2d`` and ``best_time`` for the speed comparison;
     mistakes   the mistake catalogue: ``conv_output_size``, ``same_padding``, ``conv2d``,
                ``receptive_field``;
-    figures    ``padding_figure`` (the widget's view);
-    widgets    ``PaddingExplorer``: the student's conv_output_size and same_padding at work.
+    figures    ``padding_figure`` (the padded grid, every window along one axis, the output, as
+               a matplotlib figure);
+    widgets    ``PaddingExplorer``: drawn in the browser, window by window, asking for the output
+               size and where the next window starts; the student's conv_output_size and
+               same_padding at work.
 """
