@@ -37,7 +37,8 @@ def stated_points(chapter):
     return (sum(h.meta(c)["points"] for c in tests), sum(bonus_points(c.source) for c in tests))
 
 
-@pytest.mark.parametrize("chapter,fn", [(CH, BONUS_FN), ("04_batch_norm", "batchnorm_backward")])
+@pytest.mark.parametrize("chapter,fn", [(CH, BONUS_FN), ("04_batch_norm", "batchnorm_backward"),
+                                        ("07_autoencoders", "relu_contractive_penalty")])
 def test_bonus_tests_are_marked_and_worth_nothing_in_nbgrader(chapter, fn):
     for cell in h.source_notebook(chapter).cells:
         m = h.meta(cell)
