@@ -3,6 +3,7 @@
 // draws, so moving a slider repaints at once, without a kernel round trip. Predictions are sent
 // to Python, which judges them and sends back the verdict.
 const NS = "convlab-sc";
+const SEND_DELAY = 120;    // ms the sliders must rest before Python hears of the new position
 
 function h(tag, cls, parent, text) {
   const e = document.createElement(tag);
@@ -10,6 +11,13 @@ function h(tag, cls, parent, text) {
   if (text !== undefined && text !== null) e.textContent = String(text);
   if (parent) parent.appendChild(e);
   return e;
+}
+
+function setHTML(el, html) {   // only when it changed: no style and layout work for nothing
+  if (el.__html !== html) {
+    el.innerHTML = html;
+    el.__html = html;
+  }
 }
 
 function fmt(v, digits) {
@@ -55,6 +63,7 @@ function render({ model, el }) {
   let index = model.get("index");
   let built = -1;          // the version the DOM was built for
   let timer = null;
+  let sendTimer = null;
   let predictState = null; // what the prediction box shows (rebuilt only when it changes)
 
   const sliders = () => model.get("sliders") || [];
@@ -80,8 +89,15 @@ function render({ model, el }) {
     if (i === index) return;
     index = i;
     paint();
-    model.set("index", i);
-    model.save_changes();
+    // tell Python once the slider rests (a key held down or a burst of presses sends one
+    // message): the frame is on screen first, and the kernel's busy/idle traffic stays off the
+    // path of the next press
+    clearTimeout(sendTimer);
+    sendTimer = setTimeout(() => {
+      if (model.get("index") === index) return;
+      model.set("index", index);
+      model.save_changes();
+    }, SEND_DELAY);
   }
 
   function build() {
@@ -114,7 +130,7 @@ function render({ model, el }) {
         canvas.style.height = rows * cs + "px";
         const ctx = canvas.getContext("2d");
         ctx.scale(dpr, dpr);
-        views[p.id] = { p, ctx, titleEl, cs, rows, cols };
+        views[p.id] = { p, ctx, canvas, titleEl, cs, rows, cols, base: null };
       }
     }
     sliders().forEach((spec, j) => {
@@ -167,12 +183,16 @@ function render({ model, el }) {
     predictState = null;
   }
 
-  function drawPanel(v, f, hidden) {
-    const { p, ctx, cs, rows, cols } = v;
-    const vals = (f.grids && f.grids[p.id]) || p.values;
-    const upto = f.upto && p.id in f.upto ? f.upto[p.id] : Infinity;
-    const title = (f.titles && f.titles[p.id]) || p.title;
-    if (v.titleEl.textContent !== title) v.titleEl.textContent = title;
+  // A panel's cells and grid lines, drawn once per (values, upto) into an offscreen canvas: a
+  // step then only copies it and draws what moves (boxes, marks, hidden cells).
+  function baseLayer(v, vals, upto) {
+    if (v.base && v.base.vals === vals && v.base.upto === upto) return v.base.canvas;
+    const { p, cs, rows, cols, canvas } = v;
+    const off = v.base ? v.base.canvas : document.createElement("canvas");
+    off.width = canvas.width;
+    off.height = canvas.height;
+    const ctx = off.getContext("2d");
+    ctx.setTransform(canvas.width / (cols * cs), 0, 0, canvas.height / (rows * cs), 0, 0);
     ctx.clearRect(0, 0, cols * cs, rows * cs);
     const font = Math.max(8, Math.floor(cs * 0.34));
     ctx.font = `${font}px sans-serif`;
@@ -181,13 +201,6 @@ function render({ model, el }) {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         const x = c * cs, y = r * cs;
-        if (hidden && hidden.has(r + "," + c)) {
-          ctx.fillStyle = "#fff3bf";
-          ctx.fillRect(x, y, cs, cs);
-          ctx.fillStyle = "#8a6d00";
-          ctx.fillText("?", x + cs / 2, y + cs / 2);
-          continue;
-        }
         const val = vals[r][c];
         if (r * cols + c > upto || val === null) {
           ctx.fillStyle = "#f3f3f3";
@@ -214,6 +227,32 @@ function render({ model, el }) {
     for (let r = 0; r <= rows; r++) { ctx.moveTo(0, r * cs + 0.5); ctx.lineTo(cols * cs, r * cs + 0.5); }
     for (let c = 0; c <= cols; c++) { ctx.moveTo(c * cs + 0.5, 0); ctx.lineTo(c * cs + 0.5, rows * cs); }
     ctx.stroke();
+    v.base = { vals, upto, canvas: off };
+    return off;
+  }
+
+  function drawPanel(v, f, hidden) {
+    const { p, ctx, cs, rows, cols } = v;
+    const vals = (f.grids && f.grids[p.id]) || p.values;
+    const upto = f.upto && p.id in f.upto ? f.upto[p.id] : Infinity;
+    const title = (f.titles && f.titles[p.id]) || p.title;
+    if (v.titleEl.textContent !== title) v.titleEl.textContent = title;
+    const base = baseLayer(v, vals, upto);
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, base.width, base.height);
+    ctx.drawImage(base, 0, 0);
+    ctx.restore();
+    ctx.font = `${Math.max(8, Math.floor(cs * 0.34))}px sans-serif`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const key of hidden || []) {
+      const [r, c] = key.split(",").map(Number);
+      ctx.fillStyle = "#fff3bf";
+      ctx.fillRect(c * cs, r * cs, cs, cs);
+      ctx.fillStyle = "#8a6d00";
+      ctx.fillText("?", c * cs + cs / 2, r * cs + cs / 2);
+    }
     ctx.lineWidth = 2;
     ctx.strokeStyle = "#b00020";
     const marks = (p.marks || []).concat((f.marks || []).filter((m) => m.panel === p.id)
@@ -296,8 +335,8 @@ function render({ model, el }) {
       s.valueEl.textContent = s.spec.labels ? s.spec.labels[pos[j]] : String(pos[j]);
     });
     if (toggle) toggle.checked = predicting;
-    statusEl.innerHTML = model.get("status") || "";
-    frameStatusEl.innerHTML = f.status || "";
+    setHTML(statusEl, model.get("status") || "");
+    setHTML(frameStatusEl, f.status || "");
     detailEl.innerHTML = f.html || "";
     if (predicting) {
       for (const q of open) {
@@ -323,7 +362,7 @@ function render({ model, el }) {
     const i = model.get("index");
     if (i !== index) { index = i; paint(); }
   };
-  const restatus = () => { statusEl.innerHTML = model.get("status") || ""; };
+  const restatus = () => setHTML(statusEl, model.get("status") || "");
   const handlers = [["change:version", rebuild], ["change:index", moved],
                     ["change:verdicts", repaint], ["change:predict", repaint],
                     ["change:score", repaint], ["change:status", restatus]];
@@ -332,6 +371,7 @@ function render({ model, el }) {
   paint();
   return () => {
     stop();
+    clearTimeout(sendTimer);
     for (const [event, fn] of handlers) model.off(event, fn);
   };
 }
