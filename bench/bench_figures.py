@@ -136,7 +136,8 @@ def widget_cases(with_tf: bool):
 
     cases = {}
     w1 = Wd.FilterSlider(conv_fn=conv2d_single)
-    cases["01 FilterSlider step"] = _stepper(w1.step)
+    # drawn in the browser now: a step costs the kernel nothing; a new kernel recomputes all frames
+    cases["01 FilterSlider next kernel (all frames)"] = _stepper(w1.kernel_picker)
     def conv_output_size(i, k, p=0, s=1, d=1):
         return padding.output_size(i, k, p, None, s, d)
 
