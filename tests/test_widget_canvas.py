@@ -55,6 +55,12 @@ def test_what_goes_to_the_browser_is_json_without_the_answers():
     assert sent
 
 
+def test_the_canvas_keeps_the_widget_traits_it_inherits():
+    c = filled_canvas()
+    c.layout.width = "600px"                      # every DOMWidget's Layout, untouched
+    assert c.rows == [["x"]] and c.layout.width == "600px"
+
+
 def test_show_rejects_what_it_cannot_draw():
     c = StepCanvas()
     with pytest.raises(ValueError, match="3 frames for 2 slider positions"):

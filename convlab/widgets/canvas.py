@@ -153,7 +153,9 @@ class StepCanvas(anywidget.AnyWidget):
     _css = STATIC / "stepcanvas.css"
 
     panels = T.List(T.Dict()).tag(sync=True)
-    layout = T.List(T.List()).tag(sync=True)
+    # not "layout": that is every DOMWidget's Layout model (the browser would try to render a list
+    # as one); ``show(layout=...)`` fills this
+    rows = T.List(T.List()).tag(sync=True)
     sliders = T.List(T.Dict()).tag(sync=True)
     frames = T.List(T.Dict()).tag(sync=True)
     index = T.Int(0).tag(sync=True)                 # flat frame index, row-major over sliders
@@ -162,7 +164,6 @@ class StepCanvas(anywidget.AnyWidget):
     predict = T.Bool(True).tag(sync=True)           # hide asked values until predicted
     verdicts = T.Dict().tag(sync=True)              # question key -> {right, html, counted}
     score = T.Dict().tag(sync=True)                 # the session's {right, asked}
-    title = T.Unicode("").tag(sync=True)
 
     def __init__(self, name: str = "widget", **kwargs):
         super().__init__(**kwargs)
@@ -202,7 +203,7 @@ class StepCanvas(anywidget.AnyWidget):
             # "id": the chapter's own key, as its HTML's data-q spans name it
             sent.append({**f, "questions": [{**q.to_json(), "id": i} for q, i in zip(qs, ids_of)]})
         with self.hold_sync():
-            self.panels, self.layout, self.sliders, self.frames = list(panels), \
+            self.panels, self.rows, self.sliders, self.frames = list(panels), \
                 [list(r) for r in layout], sliders, sent
             self.verdicts = {}
             self.index = self._flat({s["name"]: min(old.get(s["name"], 0), s["size"] - 1)

@@ -109,7 +109,7 @@ function render({ model, el }) {
     sliderViews = [];
     const panels = {};
     for (const p of model.get("panels") || []) panels[p.id] = p;
-    for (const row of model.get("layout") || []) {
+    for (const row of model.get("rows") || []) {
       const rowEl = h("div", NS + "-row", stageEl);
       for (const item of row) {
         const p = panels[item];
