@@ -232,7 +232,8 @@ def test_ch02_padding_one_is_not_same_at_stride_2():
     assert "i = 7, `\"SAME\"` pads (1, 1)" in text
     rows = ", ".join(str(r) for r in pad_1[:-1]) + f" and {pad_1[-1]}"
     rows_same = ", ".join(str(r) for r in same[:-1]) + f" and {same[-1]}"
-    assert f"with padding 1 the centres sit on rows and columns {rows}, with `\"SAME\"` on {rows_same}" in text
+    assert (f"with padding 1 the centres sit on rows and columns {rows}, with `\"SAME\"` on "
+            f"{rows_same}") in text
 
 
 def test_ch02_padding_one_demonstration_cell():

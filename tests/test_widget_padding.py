@@ -138,7 +138,8 @@ def test_widget_updates_on_every_control():
     w.d.value = 2
     assert "k_eff = k + (k - 1)(d - 1) = 3 + 2·1 = 5" in w.canvas.frame["html"]
     taps = [b for b in w.canvas.frame["boxes"] if b["color"] == view.TAP]
-    assert sorted((b["row"], b["col"]) for b in taps) == [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
+    assert sorted((b["row"], b["col"]) for b in taps) == \
+        [(r, c) for r in (0, 2, 4) for c in (0, 2, 4)]
     for slider, value in ((w.i, 12), (w.k, 5), (w.s, 3)):
         before = w.canvas.version
         slider.value = value
@@ -146,8 +147,9 @@ def test_widget_updates_on_every_control():
     assert w.geometry.o == good_size(12, 5, 1, 3, 2) == int(np.sqrt(len(w.canvas.frames)))
 
 
-@pytest.mark.parametrize("i,k,s,d,pad", [(8, 3, 2, 1, 1), (8, 3, 2, 1, "SAME"), (7, 3, 2, 1, "VALID"),
-                                         (9, 3, 1, 2, 2), (10, 4, 3, 1, "SAME")])
+@pytest.mark.parametrize("i,k,s,d,pad", [(8, 3, 2, 1, 1), (8, 3, 2, 1, "SAME"),
+                                         (7, 3, 2, 1, "VALID"), (9, 3, 1, 2, 2),
+                                         (10, 4, 3, 1, "SAME")])
 def test_output_cells_count_the_real_pixels_under_each_window(i, k, s, d, pad):
     mode = pad if isinstance(pad, str) else "explicit"
     w = PaddingExplorer(i=i, k=k, s=s, d=d, p=0 if isinstance(pad, str) else pad, mode=mode)
@@ -174,7 +176,8 @@ def test_predictions_ask_the_output_size_and_where_the_next_window_starts():
     assert v.right is False and "it is 4" in v.html and "ceil(8 / 2) = 4" in v.html
     q = w.canvas.question                                    # then: the next window
     assert "output[0, 1]" in q.text and q.answer == (0, 2)
-    assert w.canvas.submit("0, 2").right and (predict.SESSION.right, predict.SESSION.asked) == (1, 2)
+    assert w.canvas.submit("0, 2").right
+    assert (predict.SESSION.right, predict.SESSION.asked) == (1, 2)
     w.canvas.move(window=3)                                  # the end of a row: back left, s down
     assert "output[1, 0]" in w.canvas.question.text and w.canvas.question.answer == (2, 0)
     w.canvas.move(window=15)
