@@ -54,7 +54,7 @@ WIDGETS = {
     "FilterSlider": Entry("01_filter_sliding", "FilterSlider(conv_fn=", "step"),
     "ChannelSum": Entry("01_filter_sliding", "ChannelSum(conv_fn=", "step"),
     "PaddingExplorer": Entry("02_stride_padding", "PaddingExplorer(size_fn=", "window"),
-    "PoolingExplorer": Entry("03_pooling_flatten", "PoolingExplorer(pool_fn=", "window size", 0),
+    "PoolingExplorer": Entry("03_pooling_flatten", "PoolingExplorer(pool_fn=", "window"),
     "BatchNormExplorer": Entry("04_batch_norm", "BatchNormExplorer(bn_fn=", "batch size", 0),
     "TransposedConvExplorer": Entry("05_conv_variants", "TransposedConvExplorer(conv2d_transpose",
                                     "kernel size k", 0),

@@ -228,3 +228,19 @@ def test_readme_bonus_example_is_chapter_3s():
     bonus = sum(h.cells.bonus_points(c.source) for c in cells)
     assert f"`total {full:g} / {full:g} (+{bonus:g} of {bonus:g} bonus)`" in readme
     assert f"`Score: {full + bonus:.1f} / {full:.1f}`" in readme
+
+
+def test_widget_shift_claim():
+    """Shifting the photo's edge map one pixel right: how many 2x2 / stride 2 max-pooled outputs
+    stay the same (TensorFlow's pooling of the two maps)."""
+    from convlab.ch03_pooling_flatten.compute import feature_map
+    tf = tensorflow()
+    text = " ".join(markdown().split())
+    fmap, _ = feature_map("photo")
+    moved = np.zeros_like(fmap)
+    moved[:, 1:] = fmap[:, :-1]
+    pool = lambda m: tf.nn.max_pool2d(tf.constant(m[None, :, :, None]), 2, 2, "VALID").numpy()
+    same = np.isclose(pool(fmap), pool(moved))
+    assert same.sum() < same.size / 2
+    assert (f"with 2x2 windows and stride 2, only {same.sum()} of the {same.size} outputs stay "
+            f"the same") in text

@@ -5,6 +5,7 @@
     feature_map(name)                             an edge-detector output (ReLU of Sobel x) to pool
     window_at(fmap, size, stride, mode, padding, index)   one window: where it is, what it keeps
     run_pool_fn(fn, fmap, size, stride, mode, padding)    a (student's) pool2d's answer, or why not
+    shift_right(fmap, pixels)                     the map moved right, zeros coming in at the left
     keras_shapes(input_shape, layers)             what Keras says for a chapter-3 layer list (the
                                                   oracle of cnn_shapes' tests)
 """
@@ -123,6 +124,18 @@ def window_at(fmap, size=2, stride=None, mode="max", padding="VALID", index: int
         argmax = (rows[0] + int(i), cols[0] + int(j))
     return Window(int(index), row, col, rows, cols, values.copy(), float(out[row, col]), argmax,
                   (oh, ow))
+
+
+def shift_right(fmap, pixels: int) -> np.ndarray:
+    """The 2-D ``fmap`` moved ``pixels`` columns to the right: zeros come in at the left and the
+    last columns fall off (the same scene, one pixel later, for the translation-invariance test)."""
+    fmap = validate.array(fmap, "feature map", ndim=2, layout="(H, W)")
+    if isinstance(pixels, bool) or not isinstance(pixels, numbers.Integral) or pixels < 0:
+        raise ValueError(f"pixels must be a non-negative integer; got {pixels!r}")
+    out = np.zeros_like(fmap)
+    if pixels < fmap.shape[1]:
+        out[:, pixels:] = fmap[:, :fmap.shape[1] - pixels]
+    return out
 
 
 def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> studentfn.Run:

@@ -299,42 +299,76 @@ def padding_explorer(page, widget, shot):
 
 
 # --- chapter 3: PoolingExplorer -------------------------------------------------------------------
+def pooling_answer(text: str):
+    """PoolingExplorer's defaults (photo, 2x2 windows, stride 2, max, VALID, no shift), pooled here
+    with the course's reference pooling: the output size, the kept input cell, or a value."""
+    fmap, _ = pooling.feature_map("photo")
+    m = re.match(r"The input is (\d+)x(\d+)\. With (\d+)x\d+ windows, stride (\d+) and "
+                 r"(VALID|SAME) padding", text)
+    if m:
+        h, w, k, s = map(int, m.groups()[:4])
+        return tuple(int(d) for d in pooling.pool(np.zeros((1, h, w, 1)), k, s, "max",
+                                                   m.group(5)).shape[1:3])
+    r, c = _output_cell(text)
+    window = fmap[2 * r:2 * r + 2, 2 * c:2 * c + 2]
+    if text.startswith("Which input cell will max pooling keep"):
+        i, j = np.unravel_index(int(np.argmax(window)), window.shape)
+        return (2 * r + int(i), 2 * c + int(j))
+    assert text.startswith(f"What will output[{r}, {c}] be"), text
+    return float(pooling.pool(fmap[None, :, :, None], 2, 2, "max", "VALID")[0, r, c, 0])
+
+
 def pooling_explorer(page, widget, shot):
-    info, status = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
-    img = widget.locator("img.widget-image")
+    info = widget.locator(".widget-html-content").first
+    sc = canvas(widget)
+    detail, frame_status = sc.locator(".convlab-sc-detail"), sc.locator(".convlab-sc-frame-status")
     fmap, _ = pooling.feature_map("photo")  # defaults: photo, 2x2, stride 2, max, VALID
     h, w = fmap.shape
-    win = pooling.window_at(fmap, 2, 2, "max", "VALID", 0)
-    oh, ow = win.n_out
-    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow}. Window 0 keeps the maximum (green "
-                                 f"cell): {win.kept:.4g}; the other 3 value(s) are thrown away.")
-    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+    oh, ow = pooling.window_at(fmap, 2, 2, "max", "VALID", 0).n_out
+    set_predicting(sc, False)                           # see every value
+    rng = press_canvas_slider(page, sc, "window", "Home")
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow}.")
+    expect(sc.locator(".convlab-sc-status")).to_contain_text(
+        f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
+    expect(detail).to_contain_text("window 0: output[0, 0] from input rows 0..1, columns 0..1")
+    expect(frame_status).to_contain_text("pool2d agrees with the true pooled map on all 1 cells")
+    before = panel_pixels(sc, "input"), panel_pixels(sc, "output")
 
-    # window size 2 -> 3 with the keyboard: stride 2 < size 3, the windows overlap
+    # window 0 -> 1 with the keyboard: drawn in the browser, the next output cell fills in
+    press_canvas_slider(page, sc, "window")
+    win = pooling.window_at(fmap, 2, 2, "max", "VALID", 1)
+    expect(rng).to_have_value("1")
+    expect(detail).to_contain_text("window 1: output[0, 1] from input rows 0..1, columns 2..3")
+    ties = int(np.sum(win.values == win.kept))
+    where = f"input[{win.argmax[0]}, {win.argmax[1]}]" if ties == 1 else f"{ties} cells tie"
+    expect(detail.locator(".convlab-kept")).to_have_text(f"{where} = {win.kept:.4g}")
+    expect(frame_status).to_contain_text("pool2d agrees with the true pooled map on all 2 cells")
+    assert panel_pixels(sc, "input") != before[0] and panel_pixels(sc, "output") != before[1]
+
+    # window size 2 -> 3 (a Python control: new frames): stride 2 < 3, the windows overlap
     handle = press_slider(page, widget, "window size")
     expect(handle).to_have_attribute("aria-valuenow", "3.0")
-    win = pooling.window_at(fmap, 3, 2, "max", "VALID", 0)
-    oh, ow = win.n_out
+    oh, ow = pooling.window_at(fmap, 3, 2, "max", "VALID", 0).n_out
     assert (oh, ow) == ((h - 3) // 2 + 1, (w - 3) // 2 + 1)
-    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow} (overlapping windows: stride < size). "
-                                 f"Window 0 keeps the maximum (green cell): {win.kept:.4g}; "
-                                 f"the other 8 value(s) are thrown away.")
-    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
-    src1 = driver.src_changes(img, src0)
+    expect(info).to_contain_text(f"{h}x{w} -> {oh}x{ow} (overlapping windows: stride < size).")
+    expect(sc.locator(".convlab-sc-status")).to_contain_text(
+        f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
 
-    # click avg: the same window now keeps the mean of its 9 cells
+    # click avg: the same window keeps the mean of its 9 cells
     widget.locator(".widget-toggle-buttons button", has_text="avg").click()
-    avg = pooling.window_at(fmap, 3, 2, "avg", "VALID", 0)
-    assert abs(avg.kept - fmap[0:3, 0:3].mean()) < 1e-12 and f"{avg.kept:.4g}" != f"{win.kept:.4g}"
-    expect(info).to_contain_text(f"Window 0 keeps the mean of the 9 real cells: {avg.kept:.4g}; "
-                                 f"the other 8 value(s) are thrown away.")
-    expect(status).to_have_text(f"pool2d matches the true pooled map ✓ ({oh}x{ow})")
-    expect(widget.locator(".widget-toggle-buttons button.mod-active", has_text="avg")) \
-        .to_have_count(1)
-    driver.src_changes(img, src1)
+    avg = pooling.window_at(fmap, 3, 2, "avg", "VALID", 1)
+    assert abs(avg.kept - fmap[0:3, 2:5].mean()) < 1e-12
+    expect(detail).to_contain_text(f"Average pooling keeps the mean of the 9 real cells: "
+                                   f"{avg.kept:.4g}")
+
+    # shift the input one pixel right: how many pooled values survive (translation invariance)
+    press_slider(page, widget, "shift right")
+    moved = pooling.shift_right(fmap, 1)
+    same = np.isclose(pooling.pool(moved[None, :, :, None], 3, 2, "avg", "VALID"),
+                      pooling.pool(fmap[None, :, :, None], 3, 2, "avg", "VALID"))
+    expect(info).to_contain_text(f"Shifted 1 px right, {int(same.sum())} of {same.size} output "
+                                 f"values are the same as before the shift.")
+    expect(sc.locator(".convlab-sc-panel[data-panel='before']")).to_have_count(1)
     shot(widget)
 
 
@@ -748,6 +782,7 @@ def specs_of(chapter: str) -> tuple:
 PREDICTIONS = {
     "01_filter_sliding": (Prediction("FilterSlider(conv_fn=", filter_slider_answer),
                           Prediction("ChannelSum(conv_fn=", channel_sum_answer)),
+    "03_pooling_flatten": Prediction("PoolingExplorer(pool_fn=", pooling_answer, slider="window"),
     "02_stride_padding": Prediction("PaddingExplorer(size_fn=", padding_explorer_answer,
                                     slider="window"),
 }
