@@ -57,11 +57,12 @@ WIDGETS = {
     "PoolingExplorer": Entry("03_pooling_flatten", "PoolingExplorer(pool_fn=", "window"),
     "BatchNormExplorer": Entry("04_batch_norm", "BatchNormExplorer(bn_fn=", "batch size", 0),
     "TransposedConvExplorer": Entry("05_conv_variants", "TransposedConvExplorer(conv2d_transpose",
-                                    "kernel size k", 0),
-    "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "dilation d", 0),
-    "ParamCalculator": Entry("05_conv_variants", "ParamCalculator(param_fn=", "kernel size k", 0),
+                                    "step"),
+    "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "layers"),
+    "ParamCalculator": Entry("05_conv_variants", "ParamCalculator(param_fn=", "kind"),
     "CNNExplorer": Entry("06_cnn_classifier", "CNNExplorer(model, data)", "test image", 0),
     "ThresholdExplorer": Entry("07_autoencoders", "ThresholdExplorer(split.x_val", "threshold", 1),
+    "TrainingExplorer": Entry("08_backprop", "TrainingExplorer(train_fn=", "class"),
 }
 
 _INSTALL_CANVAS = """(root) => {

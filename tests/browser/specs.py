@@ -410,7 +410,60 @@ def batchnorm_explorer(page, widget, shot):
     shot(widget)
 
 
-# --- chapter 5: TransposedConvExplorer ------------------------------------------------------------
+# --- chapter 5: TransposedConvExplorer, DilationExplorer, ParamCalculator (canvas) -------------------
+TRANSPOSED_DEFAULTS = dict(i=4, k=3, s=2)         # the notebook's TransposedConvExplorer(...)
+DILATION_DEFAULTS = dict(i=7, k=3, d=2)           # the notebook's DilationExplorer(...)
+
+
+def transposed_answer(text: str) -> int:
+    """The footprint count the question asks for, after input pixels 0 .. (a, b) have scattered,
+    from the course's reference step counts (the notebook's i = 4, s = 2)."""
+    from convlab.ch05_conv_variants import compute
+    m = re.match(r"Input pixel \((\d+), (\d+)\) scatters its (\d+)x\d+ footprint .* How many "
+                 r"footprints cover output\[(\d+), (\d+)\] now\?$", text)
+    assert m, text
+    a, b, k, r, c = map(int, m.groups())
+    i, s = TRANSPOSED_DEFAULTS["i"], TRANSPOSED_DEFAULTS["s"]
+    return int(compute.scatter_steps(i, k, s)[a * i + b][r, c])
+
+
+def dilation_answer(text: str) -> int:
+    """How many input cells reach one output of L stacked k x k layers with dilation d: from the
+    course's reference dilated kernel, paths counted through L layers."""
+    from convlab.ch05_conv_variants import compute
+    m = re.match(r"(\d+) layers? of (\d+)x\d+ taps with dilation (\d+)", text)
+    assert m, text
+    layers, k, d = map(int, m.groups())
+    kernel = variants.dilated_kernel(np.ones((k, k, 1, 1)), d)[:, :, 0, 0]
+    return int((compute.stacked_reach(kernel, layers)[-1] > 0).sum())
+
+
+_KERAS_LAYER = re.compile(r"^(?:How many parameters does|Is) (\w+)\((.*)\) (?:have|possible) on "
+                          r"(\d+) input channels(?: with a bias)?\?$")
+
+
+def param_answer(text: str):
+    """The parameter count of the Keras layer the question names (built by Keras on the stated
+    channels), or "impossible" where Keras refuses it."""
+    from convlab.testing import keras
+    m = _KERAS_LAYER.match(text)
+    assert m, text
+    name, arguments, c_in = m.group(1), m.group(2), int(m.group(3))
+    args, kwargs = [], {}
+    for part in arguments.split(", "):
+        key, _, value = part.rpartition("=")
+        value = {"True": True, "False": False}.get(value, value)
+        value = int(value) if isinstance(value, str) else value
+        (kwargs.__setitem__(key, value) if key else args.append(value))
+    try:
+        layer = getattr(keras().layers, name)(*args, **kwargs)
+        layer.build((None, 8, 8, c_in))
+    except ValueError:
+        return "impossible"
+    assert text.startswith("How many"), text
+    return int(layer.count_params())
+
+
 def _transposed_info(i: int, k: int, s: int) -> tuple:
     """(formula line, checkerboard line) the widget must show, from the course's footprint
     counts."""
@@ -428,20 +481,39 @@ def _transposed_info(i: int, k: int, s: int) -> tuple:
 
 
 def transposed_explorer(page, widget, shot):
-    info, status = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
+    from convlab.ch05_conv_variants import compute
+    info = widget.locator(".widget-html-content").first
     formula, board = info.locator("div").nth(0), info.locator("div").nth(1)
-    img = widget.locator("img.widget-image")
+    sc = canvas(widget)
+    status, detail = sc.locator(".convlab-sc-status"), sc.locator(".convlab-sc-detail")
+    frame_status = sc.locator(".convlab-sc-frame-status")
     ok = "your conv2d_transpose matches the footprint counts ✓"
     f, b = _transposed_info(4, 3, 2)  # the notebook's i=4, k=3, s=2: a checkerboard
     assert "checkerboard." in b and "not a multiple" in b
     expect_norm_text(formula, f)
     expect_norm_text(board, b)
     expect(status).to_have_text(ok)
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+    set_predicting(sc, False)                           # see every value
+    rng = press_canvas_slider(page, sc, "step", "Home")
+    expect(rng).to_have_value("0")
+    expect(detail).to_contain_text("step 0: input pixel (0, 0) adds the kernel at output (0, 0)")
+    before = panel_pixels(sc, "output")
 
-    # kernel size 3 -> 4 with the keyboard: k a multiple of s, the checkerboard is gone
+    # step 0 -> 1 with the keyboard: pixel (0, 1) scatters; its footprint overlaps the first one
+    press_canvas_slider(page, sc, "step")
+    expect(rng).to_have_value("1")
+    steps = compute.scatter_steps(4, 3, 2)
+    window = steps[1][0:3, 2:5]
+    r, c = np.unravel_index(int(np.argmax(window)), window.shape)
+    assert (int(r), int(c) + 2, int(window.max())) == (0, 2, 2)      # the overlap: 2 footprints
+    expect(detail).to_contain_text("step 1: input pixel (0, 1) adds the kernel at output (0, 2); "
+                                   "output[0, 2] is covered 2 time(s) so far")
+    expect(detail.locator(".convlab-yours")).to_have_text("2")
+    expect(frame_status).to_contain_text("conv2d_transpose agrees with the footprint counts after "
+                                         "step 1.")
+    assert panel_pixels(sc, "output") != before
+
+    # kernel size 3 -> 4 (a Python control: new frames): k a multiple of s, no checkerboard
     handle = press_slider(page, widget, "kernel size k")
     expect(handle).to_have_attribute("aria-valuenow", "4.0")
     f, b = _transposed_info(4, 4, 2)
@@ -449,7 +521,7 @@ def transposed_explorer(page, widget, shot):
     expect_norm_text(formula, f)
     expect_norm_text(board, b)
     expect(status).to_have_text(ok)
-    src1 = driver.src_changes(img, src0)
+    expect(detail).to_contain_text("step 1: input pixel (0, 1) adds the kernel at output (0, 2)")
 
     # stride 2 -> 3: k = 4 is no multiple of 3, the checkerboard is back
     handle = press_slider(page, widget, "stride s")
@@ -459,11 +531,9 @@ def transposed_explorer(page, widget, shot):
     expect_norm_text(formula, f)
     expect_norm_text(board, b)
     expect(status).to_have_text(ok)
-    driver.src_changes(img, src1)
     shot(widget)
 
 
-# --- chapter 5: DilationExplorer ---------------------------------------------------------------
 def _dilation_info(i: int, k: int, d: int) -> tuple:
     """(k_eff line, VALID line, SAME line) the widget must show, from the course's dilated kernel
     and chapter 2's output-size and SAME-padding functions."""
@@ -483,10 +553,10 @@ def _dilation_info(i: int, k: int, d: int) -> tuple:
 
 
 def dilation_explorer(page, widget, shot):
-    info, status = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
+    info = widget.locator(".widget-html-content").first
     lines = [info.locator("div").nth(n) for n in (0, 2, 3)]
-    img = widget.locator("img.widget-image")
+    sc = canvas(widget)
+    status, detail = sc.locator(".convlab-sc-status"), sc.locator(".convlab-sc-detail")
 
     def check(i, k, d):
         *texts, k_eff = _dilation_info(i, k, d)
@@ -496,28 +566,45 @@ def dilation_explorer(page, widget, shot):
             f"your dilate_kernel matches the true dilated kernel ✓ ({k_eff}x{k_eff})")
         return texts
 
+    def expect_layers(layers, k, d):
+        """The frame of ``layers`` stacked layers: the cells that reach one output."""
+        k_eff = k + (k - 1) * (d - 1)
+        span = layers * (k_eff - 1) + 1
+        reached = dilation_answer(f"{layers} layers of {k}x{k} taps with dilation {d}")
+        assert reached == (layers * (k - 1) + 1) ** 2
+        expect(detail).to_contain_text(f"receptive field {span}x{span}; {reached} of its "
+                                       f"{span * span} cells reach the output")
+
     texts = check(7, 3, 2)  # the notebook's i=7, k=3, d=2: the chapter's example, o = 3
     assert texts[1].endswith("floor((7 - 5)/1) + 1 = 3")
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+    set_predicting(sc, False)                           # see every value
+    rng = press_canvas_slider(page, sc, "layers", "Home")
+    expect(rng).to_have_value("0")
+    expect_layers(1, 3, 2)
+    before = panel_pixels(sc, "reach")
 
-    # dilation 2 -> 3 with the keyboard: the taps spread to a 7x7 span, VALID keeps 1 output
+    # 1 -> 2 layers with the keyboard: 25 of the 81 cells reach the output, the rest are holes
+    press_canvas_slider(page, sc, "layers")
+    expect(rng).to_have_value("1")
+    expect_layers(2, 3, 2)
+    expect(detail.locator(".convlab-holes")).to_have_text(str(81 - 25))
+    assert panel_pixels(sc, "reach") != before
+
+    # dilation 2 -> 3 (a Python control: new frames): a 7x7 span, VALID keeps 1 output
     handle = press_slider(page, widget, "dilation d")
     expect(handle).to_have_attribute("aria-valuenow", "3.0")
     texts = check(7, 3, 3)
     assert texts[0].endswith("= 7") and texts[1].endswith("= 1")
-    src1 = driver.src_changes(img, src0)
+    expect_layers(2, 3, 3)
 
     # input size 7 -> 6: the dilated kernel no longer fits, VALID has no output, SAME still 6
     handle = press_slider(page, widget, "input size i", "ArrowLeft")
     expect(handle).to_have_attribute("aria-valuenow", "6.0")
     texts = check(6, 3, 3)
     assert texts[1].startswith("VALID: no output")
-    driver.src_changes(img, src1)
     shot(widget)
 
 
-# --- chapter 5: ParamCalculator -------------------------------------------------------------------
 def _param_cell(widget, kind: str, column: str):
     return widget.locator(f".convlab-param-table tr[data-kind='{kind}'] td.convlab-{column}")
 
@@ -550,9 +637,18 @@ def _expect_costs(widget, c_in, c_out, k, groups, m, size, use_bias):
 
 
 def param_calculator(page, widget, shot):
-    status = widget.locator(".widget-html-content").nth(1)
-    img = widget.locator("img.widget-image")
+    sc = canvas(widget)
+    status = sc.locator(".convlab-sc-status")
     ok = "your param_count agrees on all 5 kinds ✓"
+    set_predicting(sc, False)                           # see every value
+    rng = press_canvas_slider(page, sc, "kind", "Home")
+    expect(rng).to_have_value("0")
+    expect(widget.locator(".convlab-param-table tr[data-kind]")).to_have_count(1)
+    before = panel_pixels(sc, "params")
+    rng = press_canvas_slider(page, sc, "kind", "End")  # every row of the table
+    expect(rng).to_have_value("4")
+    expect(widget.locator(".convlab-param-table tr[data-kind]")).to_have_count(5)
+    assert panel_pixels(sc, "params") != before
     # defaults: c_in 16, c_out 32, k 3, 4 groups, m 1, 32x32, no bias: the chapter's numbers
     rows = _expect_costs(widget, 16, 32, 3, 4, 1, 32, False)
     assert [rows[k][0] for k in ("standard", "depthwise", "pointwise", "separable")] == \
@@ -560,8 +656,6 @@ def param_calculator(page, widget, shot):
     expect(_param_cell(widget, "separable", "params")).to_have_text("3·3·16·1 + 16·32 = 656")
     expect(_param_cell(widget, "separable", "madds")).to_have_text("671,744")
     expect(status).to_have_text(ok)
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
 
     # kernel size 3 -> 4 with the keyboard: every k x k count grows by 16/9, pointwise stays
     handle = press_slider(page, widget, "kernel size k")
@@ -570,14 +664,12 @@ def param_calculator(page, widget, shot):
     assert (rows["standard"][0], rows["pointwise"][0]) == (8192, 512)
     expect(_param_cell(widget, "standard", "params")).to_have_text("4·4·16·32 = 8,192")
     expect(status).to_have_text(ok)
-    src1 = driver.src_changes(img, src0)
 
     # groups 4 -> 5: 5 divides neither 16 nor 32; param_count must raise ValueError
     handle = press_slider(page, widget, "groups")
     expect(handle).to_have_attribute("aria-valuenow", "5.0")
     _expect_costs(widget, 16, 32, 4, 5, 1, 32, False)
     expect(status).to_have_text(ok)
-    src2 = driver.src_changes(img, src1)
 
     # tick "bias": one bias per output channel (c_in·m for the depthwise layer)
     widget.locator(".widget-checkbox input[type=checkbox]").check()
@@ -585,7 +677,6 @@ def param_calculator(page, widget, shot):
     assert rows["standard"][0] == 8192 + 32 and rows["depthwise"][0] == 4 * 4 * 16 + 16
     expect(_param_cell(widget, "standard", "params")).to_have_text("4·4·16·32 + 32 = 8,224")
     expect(status).to_have_text(ok)
-    driver.src_changes(img, src2)
     shot(widget)
 
 
@@ -723,6 +814,24 @@ def _expect_training_step(status, k: int, losses):
     assert abs(keras_loss - losses[k - 1]) < 2e-4, (keras_loss, losses[k - 1])
 
 
+def training_answer(text: str) -> float:
+    """dL/d dense_b[j] for the batch the question names, at the parameters after that many steps
+    of the course's reference training (the widget's defaults: 256 digits drawn with seed 0,
+    batch 32, lr 0.01): the mean over the batch of softmax minus one-hot."""
+    from convlab.ch08_backprop import compute
+    from convlab.ch08_backprop.widgets import setup
+    m = re.match(r"Step (\d+) trains on batch (\d+) .* What is dL/d dense_b\[(\d)\]\?$", text)
+    assert m, text
+    step, batch, j = map(int, m.groups())
+    assert step == batch + 1, text
+    run = setup(0, 256)
+    params = run.start if batch == 0 else compute.train_tiny_cnn(
+        run.images, run.labels, run.start, batch, 32, 0.01)[1]
+    rows = compute.batch_rows(batch, 32, len(run.images))
+    logits = compute.tiny_cnn_logits(params, run.images[rows])
+    return float(compute.softmax_cross_entropy(logits, run.labels[rows])[1].sum(axis=0)[j])
+
+
 def training_explorer(page, widget, shot):
     status = widget.locator(".widget-html-content").first
     img = widget.locator("img.widget-image")
@@ -780,6 +889,10 @@ def specs_of(chapter: str) -> tuple:
 # chapter -> its prediction check(s) (see Prediction); a chapter whose widgets ask questions
 # (convlab/chNN_*/widgets.py builds a Question) needs one (test_widgets_browser checks).
 PREDICTIONS = {
+    "05_conv_variants": (Prediction("DilationExplorer(dilate_fn=", dilation_answer, slider="layers"),
+                         Prediction("TransposedConvExplorer(conv2d_transpose", transposed_answer),
+                         Prediction("ParamCalculator(param_fn=", param_answer, slider="kind")),
+    "08_backprop": Prediction("TrainingExplorer(train_fn=", training_answer, slider="class"),
     "01_filter_sliding": (Prediction("FilterSlider(conv_fn=", filter_slider_answer),
                           Prediction("ChannelSum(conv_fn=", channel_sum_answer)),
     "03_pooling_flatten": Prediction("PoolingExplorer(pool_fn=", pooling_answer, slider="window"),
