@@ -294,6 +294,14 @@ def _related(errors: list, test_source: str, message: str, graded: list) -> list
             if (e.grade_id in words or e.grade_id in missing if e.grade_id else helper_missing)]
 
 
+def hidden_key(chapter: str) -> str:
+    """The key the hidden tests of ``chapter`` draw their inputs from here: derived from the
+    course secret where this process can read it (plain `nbgrader autograde`, the formgrader),
+    else the chapter key handed to it (nbgrader's process under `python -m autograder
+    autograde` gets the key and never the secret: autograder/nbgrader_run.py)."""
+    return hidden.chapter_key(chapter) or os.environ.get(hidden.KEY_ENV, "").strip()
+
+
 def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdicts:
     """Run every test cell of the trusted source against the submission. grade_id -> Verdict;
     ``.cell_errors``: the submission's cells that raised when the grader ran them."""
@@ -350,7 +358,7 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
     try:
         # the hidden tests draw their inputs from the chapter's key (autograder/hidden.py), in
         # this process only: the sandbox never sees it
-        with use_hidden_key(hidden.chapter_key(chapter)):
+        with use_hidden_key(hidden_key(chapter)):
             for cell in cells.test_cells(source_nb):
                 gid = cells.grade_id(cell)
                 if cells.in_kernel_only(cell):

@@ -8,6 +8,16 @@
 
 ``--isolation off`` grades without bubblewrap (``CONVLAB_ISOLATION=off``, refused with
 ``CI=true``), to measure what isolating student code costs: compare with ``--isolation on``.
+On a machine other work is loading, two runs minutes apart differ by more than isolation costs;
+two measures are less sensitive to that:
+
+    python bench/stress_grading.py [CHAPTER] [N] --isolation paired   the same submission graded
+        N times each way, interleaved on/off/off/on/...: the median of the paired differences
+        (wall seconds; CPU time is not comparable here: a sandbox's processes are not reaped by
+        their starter, so their CPU time is missing from getrusage(RUSAGE_CHILDREN))
+    python bench/stress_grading.py --startup K     K start-ups of a sandboxed Python next to K
+        unsandboxed ones, interleaved: what bubblewrap itself adds per process (a submission
+        starts two: nbgrader's kernel and the re-check's sandbox)
 
 With --workers, the N submissions go through ``autograder.pipeline.grade_many`` (a process pool)
 into one gradebook (SQLite in a scratch course unless CONVLAB_DB_URL names another), and the wall
@@ -20,6 +30,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,9 +44,16 @@ def main() -> int:
     ap.add_argument("chapter", nargs="?", default="01_filter_sliding")
     ap.add_argument("n", nargs="?", type=int, default=20)
     ap.add_argument("--workers", type=int, default=0, help="grade N students W at a time")
-    ap.add_argument("--isolation", choices=("on", "off"), default="on",
-                    help="run student code isolated by bubblewrap (on, the default) or not")
+    ap.add_argument("--isolation", choices=("on", "off", "paired"), default="on",
+                    help="run student code isolated by bubblewrap (on, the default) or not; "
+                         "paired: both, interleaved on one submission")
+    ap.add_argument("--startup", type=int, default=0, metavar="K",
+                    help="only time K sandbox start-ups against K plain ones")
     args = ap.parse_args()
+    if args.startup:
+        return startup_cost(args.startup)
+    if args.isolation == "paired":
+        return paired(args.chapter, args.n)
     if args.isolation == "off":
         os.environ["CONVLAB_ISOLATION"] = "off"      # inherited by workers and nbgrader's children
     else:
@@ -85,6 +103,77 @@ def main() -> int:
           f"wall {wall:.1f} s = {60 * n / wall:.1f} submissions/minute; gradebook integrity: "
           f"{integrity}")
     return 0 if full == n else 1
+
+
+def _set_isolation(on: bool) -> None:
+    if on:
+        os.environ.pop("CONVLAB_ISOLATION", None)
+    else:
+        os.environ["CONVLAB_ISOLATION"] = "off"
+
+
+def _order(n: int) -> list:
+    """on, off, off, on, on, off, ...: each way as often first as second (a drift cancels)."""
+    return [(i % 2 == 0) == (k == 0) for i in range(n) for k in range(2)]
+
+
+def _differences(label: str, on: list, off: list) -> str:
+    diffs = [a - b for a, b in zip(on, off)]
+    return (f"{label}: on median {statistics.median(on):.2f}, off median "
+            f"{statistics.median(off):.2f}; paired difference median {statistics.median(diffs):+.2f}"
+            f" (min {min(diffs):+.2f}, max {max(diffs):+.2f})")
+
+
+def paired(chapter: str, n: int) -> int:
+    """Grade one submission of the reference solution 2n times, isolation on and off
+    interleaved; print each grading and the paired differences (wall seconds)."""
+    reference = paths.REPO / "solutions" / chapter / f"{chapter}.ipynb"
+    root = paths.scratch_course(db_url=os.environ.get("CONVLAB_DB_URL"))
+    runs = {True: [], False: []}
+    wrong = 0
+    try:
+        nbgrader_run.generate(root, chapter)
+        intake.submit(root, chapter, "paired", reference)
+        for i, on in enumerate(_order(n)):
+            _set_isolation(on)
+            r = pipeline.grade_submission(root, chapter, "paired")
+            runs[on].append(r.seconds)
+            wrong += bool(r.error or r.score != r.max_score)
+            print(f"grading {i + 1:>2}/{2 * n} isolation {'on ' if on else 'off'}: "
+                  f"{r.score:g}/{r.max_score:g}, wall {r.seconds:.2f} s"
+                  + (f"  <-- {r.error[:80]}" if r.error else ""), flush=True)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"\n{chapter}, one submission graded {n} times each way, interleaved "
+          f"({wrong} gradings without full marks):")
+    print("  " + _differences("wall seconds", runs[True], runs[False]))
+    return 0 if wrong == 0 else 1
+
+
+def startup_cost(k: int) -> int:
+    """Start a Python that imports nothing, k times in a sandbox and k times plain,
+    interleaved; print the medians and the paired difference (wall seconds)."""
+    from autograder import isolation
+
+    _set_isolation(True)
+    if not isolation.enabled():
+        print("isolation is not available here:", isolation.describe())
+        return 1
+    times = {True: [], False: []}
+    for on in _order(k):
+        _set_isolation(on)
+        start = time.monotonic()
+        with isolation.SandboxCommand([sys.executable, "-c", "pass"]) as box:
+            proc = box.popen(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            proc.wait(timeout=60)
+        times[on].append(time.monotonic() - start)
+        if proc.returncode != 0:
+            print(f"the {'sandboxed' if on else 'plain'} Python failed: exit {proc.returncode}")
+            return 1
+    _set_isolation(True)
+    print(f"start-up of a Python (-c pass), {k} times each way, interleaved:")
+    print("  " + _differences("wall seconds", times[True], times[False]))
+    return 0
 
 
 if __name__ == "__main__":

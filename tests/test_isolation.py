@@ -528,40 +528,32 @@ def test_configure_nbgrader_swaps_only_the_execute_preprocessor():
         isolation.configure_nbgrader(c)
 
 
-@pytest.mark.nbgrader
-def test_nbgrader_autograde_in_the_isolated_kernel(bwrap, tmp_path_factory, grader_server):
-    """Chapter 1 through real `nbgrader autograde` with the isolated kernel configured: correct
-    code keeps full marks (TensorFlow's hidden tests run in the sandbox), and an attack cell in
-    the same submission finds nothing."""
-    import nbharness as h
-    from autograder import intake, nbgrader_run, paths, pipeline
+# Real `nbgrader autograde` with this isolated kernel (nbgrader_config.py configures it) is
+# tested on tests/test_attacks.py's attacked class: the honest student keeps full marks there
+# (TensorFlow's hidden tests pass in the sandboxed kernel, and the re-check agrees), and the
+# attacks that read solutions/, write into the course root, connect to 127.0.0.1 and print the
+# environment are refused inside nbgrader's kernel; the probe above runs in the same kernel
+# through nbclient (test_grading_kernel_through_nbclient).
+
+
+def test_the_recheck_in_nbgraders_process_uses_the_secret_key(monkeypatch, tmp_path):
+    """`python -m autograder autograde` starts nbgrader without the course secret and with the
+    chapter's key; the re-check inside nbgrader's process must draw the hidden inputs from that
+    key (not fall back to the public seeds), like the kernel beside it."""
+    from autograder import hidden, nbgrader_run, recheck
 
     chapter = "01_filter_sliding"
-    root = paths.scratch_course(tmp_path_factory.mktemp("course"))
-    with open(root / "nbgrader_config.py", "a") as f:
-        f.write("from autograder import isolation\nisolation.configure_nbgrader(c)\n")
-    nbgrader_run.generate(root, chapter)
-    nb = h.release_notebook(chapter)
-    solutions = {h.meta(c)["grade_id"]: c.source for c in h.source_notebook(chapter).cells
-                 if h.meta(c).get("solution")}
-    for cell in nb.cells:
-        if h.meta(cell).get("grade_id") in solutions:
-            cell.source = solutions[h.meta(cell)["grade_id"]]
-    solutions_here = root / "solutions" / chapter / f"{chapter}.ipynb"
-    nb.cells.append(nbformat.v4.new_code_cell(
-        PROBE + f"\nprint(json.dumps(probe({str(solutions_here)!r}, {str(root)!r}, "
-                f"{grader_server})))"))
-    work = tmp_path_factory.mktemp("work")
-    nbformat.write(nb, work / f"{chapter}.ipynb")
-    intake.submit(root, chapter, "mallory", work / f"{chapter}.ipynb")
-    result = pipeline.grade_submission(root, chapter, "mallory", timeout=900, recheck=False)
-    assert not result.error, result.error
-    assert result.max_score > 0 and result.score == result.max_score, result.as_dict()
-    graded = nbformat.read(root / "grading" / "autograded" / "mallory" / chapter /
-                           f"{chapter}.ipynb", as_version=4)
-    found = json.loads("".join(o.get("text", "") for o in graded.cells[-1].outputs))
-    assert found["read_solutions"] in ("FileNotFoundError", "PermissionError"), found
-    assert found["write_course_root"] != "written" and \
-        not (root / "written-by-student.txt").exists()
-    assert found["connect"] == "ConnectionRefusedError" and found["pids"] == [1, 2], found
-    assert not {k for k in found["environ"] if k.startswith("CONVLAB_DB")}
+    monkeypatch.setenv("HOME", str(tmp_path))             # no ~/.config/convlab/secret
+    monkeypatch.delenv(hidden.SECRET_FILE_ENV, raising=False)
+    monkeypatch.setenv(hidden.SECRET_ENV, "a course secret")
+    key = hidden.chapter_key(chapter)
+    assert key and recheck.hidden_key(chapter) == key       # the instructor's own process
+    nbgraders = {**nbgrader_run.child_env(), hidden.KEY_ENV: key}   # as nbgrader_run.autograde
+    for name in list(os.environ):
+        monkeypatch.delenv(name)
+    for name, value in nbgraders.items():
+        monkeypatch.setenv(name, value)
+    assert hidden.chapter_key(chapter) == ""                # no secret in nbgrader's process
+    assert recheck.hidden_key(chapter) == key
+    monkeypatch.delenv(hidden.KEY_ENV)
+    assert recheck.hidden_key(chapter) == ""                # no secret anywhere: public seeds
