@@ -60,6 +60,7 @@ def browser(tmp_path_factory):
 @pytest.fixture
 def page(lab, browser):
     p = browser.page()
+    driver.watch_page_errors(p)
     try:
         yield p
     finally:

@@ -195,6 +195,17 @@ class Browser:
             self._pw.stop()
 
 
+def watch_page_errors(page):
+    """Collect the page's uncaught JavaScript errors (a widget's front end failing) for
+    :func:`page_errors`."""
+    page.convlab_page_errors = []
+    page.on("pageerror", lambda exc: page.convlab_page_errors.append(str(exc)))
+
+
+def page_errors(page) -> list:
+    return list(getattr(page, "convlab_page_errors", []))
+
+
 # --- notebooks ---------------------------------------------------------------------------------
 def wait_idle(page, timeout=T_START):
     """The status bar's kernel status says Idle (the toolbar indicator says so too early)."""

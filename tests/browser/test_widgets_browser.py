@@ -71,6 +71,8 @@ def test_solved_chapter_widget(chapter, lab, page, screenshots):
         assert driver.errors(page) == []
         # a callback error would be printed into the widget's log (an Output widget): none
         expect(widget.locator(".widget-output .jp-OutputArea-output")).to_have_count(0)
+    # nor may a widget's front end fail (an uncaught JavaScript error)
+    assert driver.page_errors(page) == [], driver.page_errors(page)
 
 
 FLIPPED = """def conv2d_single(image, kernel):
