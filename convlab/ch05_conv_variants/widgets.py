@@ -128,10 +128,11 @@ class TransposedConvExplorer(CanvasView):
         frames = [self._frame(n, i, k, s, shown[n], steps[n], student) for n in range(i * i)]
         self.canvas.status = status
         self.canvas.show(
-            panels=[grid("input", np.ones((i, i)), f"input, {i}x{i} (ones)", limits=(0, 1),
-                         show_values=False),
-                    grid("kernel", np.ones((k, k)), f"kernel, {k}x{k} (ones)", limits=(0, 1),
-                         show_values=False),
+            # viridis: the ones (pixels scattered so far, the kernel) yellow, the rest dark
+            panels=[grid("input", np.ones((i, i)), f"input, {i}x{i}: ones scattered so far",
+                         cmap="viridis", limits=(0, 1), show_values=False),
+                    grid("kernel", np.ones((k, k)), f"kernel, {k}x{k} (ones)", cmap="viridis",
+                         limits=(0, 1), show_values=False),
                     grid("output", shown[0], title, cmap="viridis", limits=limits,
                          show_values=o <= 12, digits=2)],
             layout=[["input", "scatters", "kernel", "→", "output"]],
