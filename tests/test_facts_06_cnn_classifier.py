@@ -120,7 +120,7 @@ def test_cifar_row_layout():
     images = cnn.cifar_rows_to_images(rows)
     assert images.shape == (2, 32, 32, 3)
     assert images[0, 0, 1, 2] * 255 == rows[0, 2 * 1024 + 1] % 256
-    assert "flat\nrow of 3,072 bytes" in text and "`(N, 3, 32, 32)`" in text and 3 * 32 * 32 == 3072
+    assert "flat row of 3,072 bytes" in flat(text) and "`(N, 3, 32, 32)`" in text and 3 * 32 * 32 == 3072
 
 
 def test_stated_point_totals_match_the_tests():
@@ -172,3 +172,136 @@ def test_training_run_writes_tensorboard_logs(tmp_path, monkeypatch):
     monkeypatch.delenv("CONVLAB_RUNS")
     assert cnn.runs_root() == REPO / "runs"
     assert "--logdir runs" in (REPO / "Makefile").read_text()
+
+
+# --- issue 17: definitions, the errata box, the symmetry argument, plain versus residual --------
+def flat(text):
+    """The text with every run of white space as one space (claims may wrap anywhere)."""
+    return " ".join(text.split())
+
+
+def test_cross_entropy_is_defined_with_a_line_of_code_that_matches_keras():
+    import re
+    import numpy as np
+    text = markdown()
+    assert "L = -\\sum_{k=0}^{9} t_k \\log p_k = -\\log p_y" in text
+    line = re.search(r"`(-np\.mean\(np\.log\(p\[np\.arange\(len\(y\)\), y\]\)\))`", text).group(1)
+    rng = np.random.default_rng(6)
+    logits = rng.normal(size=(7, 10))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = rng.integers(0, 10, 7)
+    expected = float(np.mean(keras().losses.sparse_categorical_crossentropy(y, p)))
+    assert np.isclose(eval(line, {"np": np, "p": p, "y": y}), expected, rtol=1e-5)
+    assert np.isclose(cnn.cross_entropy(p, y), expected, rtol=1e-5)
+    one_hot = cnn.one_hot(y)
+    assert np.isclose(float(np.mean(keras().losses.categorical_crossentropy(one_hot, p))), expected,
+                      rtol=1e-6), "sparse and one-hot cross-entropy give the same number"
+    # chapters 3 and 4 define ReLU, softmax, dropout and the initialisers this chapter uses
+    assert "chapter 3" in flat(text) and "Glorot uniform, chapter 4" in flat(text)
+
+
+def test_errata_mnist_tutorial_optimizer_loss_and_keep_prob():
+    import math
+    import numpy as np
+    from convlab.testing import tensorflow
+    tf, k = tensorflow(), keras()
+    text = flat(markdown())
+    assert "## 6. Errata for the source article" in markdown()
+    assert not hasattr(tf.compat.v1.train, "DradientDescentOptimizer")
+    assert hasattr(tf.compat.v1.train, "GradientDescentOptimizer") and hasattr(k.optimizers, "SGD")
+    right = cnn.tutorial_loss_versus_logits([[0.0, 200.0, 0.0]], [1])
+    wrong = cnn.tutorial_loss_versus_logits([[200.0, 0.0, 0.0]], [1])
+    assert math.isnan(right.tutorial) and math.isnan(wrong.tutorial)
+    assert right.from_logits == 0.0 and np.isclose(wrong.from_logits, 200.0)
+    assert np.isclose(wrong.keras_probabilities, -math.log(1e-7), rtol=1e-3)
+    assert f"-log(1e-7) ≈ {-math.log(1e-7):.1f}" in text and "for a confidently right prediction too" in text
+    kept, scale = cnn.dropout_kept(0.2)
+    assert abs(kept - 0.8) < 0.01 and np.isclose(scale, 1 / 0.8)
+    assert "`keep_prob = 0.8` is `Dropout(0.2)`, which keeps about 80% of the values and scales them by 1 / 0.8 = 1.25" in text
+
+
+def test_errata_autoencoder_guide_inception_and_cifar():
+    text = flat(markdown())
+    with_reductions, without = cnn.inception_parameters(), cnn.inception_parameters(reductions=False)
+    assert (with_reductions, without) == (163696, 393472)
+    assert f"{fmt(with_reductions)} parameters instead of {fmt(without)} without the reductions" in text
+    assert "**1x1 convolutions before the 3x3 and 5x5 convolutions**" in text
+    classes, per_class, train, test = 10, 6000, 50000, 10000
+    assert classes * per_class == train + test == 60000
+    assert ("CIFAR-10 has **60,000** images (10 classes of 6,000; 50,000 for training, 10,000 for "
+            "testing)") in text
+
+
+def test_errata_cifar_counts_when_downloaded():
+    import numpy as np
+    import pytest
+    data = cnn.load_cifar10(verbose=False)
+    if data is None:
+        pytest.skip("CIFAR-10 not downloaded (the counts are checked against its archive then)")
+    assert len(data.x_train) == 50000 and len(data.x_test) == 10000
+    counts = np.bincount(np.concatenate([data.y_train, data.y_test]))
+    assert counts.tolist() == [6000] * 10
+
+
+def test_symmetry_argument_and_the_three_runs():
+    """Section 3: ReLU's slope at 0 is 0 in TensorFlow; zero filters under ReLU get exactly no
+    gradient (nor does the dense layer above), and the model predicts one class; zero filters
+    under tanh, below a random dense layer, get different gradients and learn; Glorot learns."""
+    import numpy as np
+    from convlab.testing import tensorflow
+    tf = tensorflow()
+    z = tf.constant([0.0, -1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        out = tf.reduce_sum(tf.nn.relu(z))
+    assert tape.gradient(out, z).numpy().tolist() == [0.0, 0.0, 1.0]
+    text = flat(markdown())
+    assert "TensorFlow takes the derivative at 0 to be 0" in text
+    digits = cnn.digits_data()
+    dead = cnn.symmetry_experiment(digits, "zeros", epochs=1, activation="relu")
+    assert dead.gradient_norm == 0 and dead.filter_spread == 0 and np.all(dead.filters == 0)
+    assert dead.dense_change == 0 and dead.classes_predicted == 1
+    assert "the dense weights do not move, and the network predicts one class for every image" in text
+    tanh = cnn.symmetry_experiment(digits, "zeros", epochs=1, activation="tanh")
+    assert tanh.gradient_spread > 0 and tanh.filter_spread > 0
+    assert tanh.classes_predicted == 10 and tanh.accuracy > 0.5
+    glorot = cnn.symmetry_experiment(digits, "glorot_uniform", epochs=1, activation="relu")
+    assert glorot.filter_spread > 0 and glorot.accuracy > 0.5
+    assert "With zero filters and tanh the same start learns" in text
+
+
+def test_glorot_and_relu_halve_the_mean_square():
+    """Section 5: Glorot uniform on a 3x3 convolution from 8 to 8 channels has variance
+    2 / (fan_in + fan_out) = 1 / fan_in, so a ReLU layer halves the mean square of the signal
+    (away from the borders)."""
+    import numpy as np
+    k = keras()
+    k.utils.set_random_seed(3)
+    fan = 3 * 3 * 8
+    assert np.isclose(2 / (fan + fan), 1 / fan)
+    x = np.maximum(np.random.default_rng(3).normal(size=(16, 40, 40, 8)), 0).astype(np.float32)
+    ratios = []
+    for _ in range(5):
+        conv = k.layers.Conv2D(8, 3, padding="valid", activation="relu")
+        y = np.asarray(conv(x))
+        ratios.append(np.mean(y ** 2) / np.mean(x ** 2))
+    assert 0.35 < np.mean(ratios) < 0.65, ratios
+    assert "variance 1/fan_in here, chapter 4" in flat(markdown())
+
+
+def test_plain_and_residual_stacks_as_the_text_says():
+    import math
+    depth = cnn.depth_experiment(cnn.digits_8x8(), blocks=6, epochs=4, seed=0)
+    text = flat(markdown())
+    assert depth.layers == 13 and depth.parameters["plain"] == depth.parameters["residual"]
+    assert "6 blocks of two 3x3 convolutions (8 filters, `SAME`)" in text
+    assert "13 convolutions and the same parameters in both" in text
+    plain, residual = depth.loss["plain"], depth.loss["residual"]
+    assert len(plain) == len(residual) == 4
+    assert residual[-1] < plain[-1], (plain, residual)
+    assert all(abs(v - math.log(10)) < 0.02 for v in plain), plain
+    assert f"ln 10 ≈ {math.log(10):.2f}" in text
+    assert "the residual stack's training loss falls below the plain stack's within the 4 epochs" in text
+    assert 100 <= 1 / depth.signal["plain"] < 1000, depth.signal
+    assert "start hundreds of times weaker than its stem's" in text
+    assert 0.5 < depth.signal["residual"] < 5, depth.signal

@@ -22,7 +22,8 @@ CLASSES = 10
 
 @dataclass
 class Data:
-    """Images (N, 28, 28, 1) float32 in [0, 1] and integer labels, split into train and test."""
+    """Images (N, H, W, C) float32 in [0, 1] (28x28x1 for the classifier) and integer labels,
+    split into train and test."""
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
@@ -63,6 +64,18 @@ def digits_data(test_fraction: float = 0.2, seed: int = 0, limit: int | None = N
     x, y = x[order], y[order]
     n_test = int(round(len(x) * test_fraction))
     return Data(x[n_test:], y[n_test:], x[:n_test], y[:n_test], DIGITS_SOURCE)
+
+
+def digits_8x8(test_fraction: float = 0.2, seed: int = 0) -> Data:
+    """scikit-learn's digits at their own size, (N, 8, 8, 1) in [0, 1] (for quick deep stacks),
+    shuffled and split like :func:`digits_data`."""
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    x = (d.images / 16.0)[..., None].astype(np.float32)
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(round(len(x) * test_fraction))
+    x, y = x[order], d.target.astype(np.int64)[order]
+    return Data(x[n_test:], y[n_test:], x[:n_test], y[:n_test], "scikit-learn digits, 8x8")
 
 
 def _load_mnist():
@@ -171,8 +184,9 @@ def load_cifar10(verbose: bool = True) -> Data | None:
 
 
 def cifar_pipeline(x, y, batch_size: int = 64, seed: int = 0, shuffle_buffer: int = 10_000):
-    """The seed article's hand-written input loop as ``tf.data``: (image, one-hot label) pairs,
-    shuffled with a buffer of ``shuffle_buffer`` examples, in batches of ``batch_size``."""
+    """The autoencoder guide's hand-written CIFAR-10 input loop as ``tf.data``: (image, one-hot
+    label) pairs, shuffled with a buffer of ``shuffle_buffer`` examples, in batches of
+    ``batch_size``."""
     from convlab.testing import tensorflow
     tf = tensorflow()
     x = np.asarray(x, np.float32)
@@ -230,50 +244,181 @@ def layer_counts(model) -> dict:
     return counts
 
 
+# --- cross-entropy, and the MNIST tutorial's loss ---------------------------------------------
+def cross_entropy(probabilities, labels) -> float:
+    """The mean cross-entropy -1/N sum_n log p[n, y_n] of class probabilities (N, K) against the
+    integer labels (N,): what Keras' "sparse_categorical_crossentropy" computes (Keras clips the
+    probabilities to [1e-7, 1 - 1e-7] first, so it stays finite where this is inf)."""
+    p = np.asarray(probabilities, dtype=float)
+    labels = np.asarray(labels, dtype=int)
+    validate.require(p.ndim == 2 and labels.shape == (len(p),),
+                     f"probabilities must be (N, K) with one label each; got {p.shape} and "
+                     f"labels {labels.shape}")
+    with np.errstate(divide="ignore"):
+        return float(-np.mean(np.log(p[np.arange(len(p)), labels])))
+
+
+@dataclass
+class LossComparison:
+    tutorial: float          # -reduce_sum(ys * log(softmax(logits))), as the MNIST tutorial has it
+    from_logits: float       # the same sum, computed from the logits (log-sum-exp)
+    keras_probabilities: float   # Keras' loss on the softmax probabilities (clipped at 1e-7)
+
+
+def tutorial_loss_versus_logits(logits, labels) -> LossComparison:
+    """The MNIST tutorial's loss -reduce_sum(ys * log(softmax(logits))) next to the same sum
+    computed from the logits (tf.nn.softmax_cross_entropy_with_logits) and to Keras' loss on the
+    probabilities, in float32 as the tutorial trained. A softmax probability that rounds to 0
+    makes log(0) = -inf, and 0 * -inf = nan for every wrong class whose probability is 0."""
+    from convlab.testing import keras, tensorflow
+    tf, k = tensorflow(), keras()
+    logits = tf.constant(np.asarray(logits, np.float32))
+    ys = tf.constant(one_hot(labels, int(logits.shape[-1])))
+    tutorial = -tf.reduce_sum(ys * tf.math.log(tf.nn.softmax(logits)))
+    stable = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(ys, logits))
+    clipped = tf.reduce_sum(k.losses.categorical_crossentropy(ys, tf.nn.softmax(logits)))
+    return LossComparison(float(tutorial), float(stable), float(clipped))
+
+
+def dropout_kept(rate: float, n: int = 100_000, seed: int = 0) -> tuple:
+    """Keras' Dropout(rate) on n ones while training: (the share of values kept, the value the
+    kept ones are scaled to). rate is the probability to DROP; the MNIST tutorial's keep_prob is
+    1 - rate."""
+    from convlab.testing import keras
+    k = keras()
+    out = np.asarray(k.layers.Dropout(rate, seed=seed)(np.ones((1, n), np.float32), training=True))
+    return float(np.mean(out > 0)), float(out.max())
+
+
+def inception_parameters(input_shape=(28, 28, 192), filters=(64, 96, 128, 16, 32, 32),
+                         reductions: bool = True) -> int:
+    """Parameters of an Inception module (Keras' count) with or without the 1x1 reductions
+    before its 3x3 and 5x5 convolutions; default: GoogLeNet's module 3a."""
+    from convlab.testing import keras
+    k = keras()
+    f1, r3, f3, r5, f5, pp = filters
+    x = k.Input(tuple(input_shape))
+
+    def conv(t, f, size):
+        return k.layers.Conv2D(f, size, padding="same", activation="relu")(t)
+    b3 = conv(conv(x, r3, 1), f3, 3) if reductions else conv(x, f3, 3)
+    b5 = conv(conv(x, r5, 1), f5, 5) if reductions else conv(x, f5, 5)
+    pool = conv(k.layers.MaxPooling2D(3, strides=1, padding="same")(x), pp, 1)
+    return int(k.Model(x, k.layers.Concatenate()([conv(x, f1, 1), b3, b5, pool])).count_params())
+
+
 # --- the symmetry experiment ------------------------------------------------------------------
 @dataclass
 class SymmetryResult:
     initializer: str
+    activation: str
     filter_spread: float          # largest difference between two first-layer filters
     gradient_spread: float        # same for their gradients (first batch)
-    gradient_norm: float
+    gradient_norm: float          # largest entry of the filters' first gradient
+    dense_change: float           # largest change of a dense weight during training
     accuracy: float
+    classes_predicted: int        # how many different classes the trained model predicts
     seconds: float
     filters: np.ndarray = field(repr=False, default=None)
 
 
-def symmetry_experiment(data: Data, initializer: str, epochs: int = 2, seed: int = 0,
-                        filters: int = 8) -> SymmetryResult:
-    """A small CNN (conv 5x5 x ``filters``, ReLU, pool, dense 10) whose convolution starts from
-    ``initializer`` ("zeros" like the seed article, or "glorot_uniform"). Returns how different
-    the filters (and their first gradients) are, and the test accuracy after training."""
+def symmetry_experiment(data: Data, initializer: str, epochs: int = 1, seed: int = 0,
+                        filters: int = 8, activation: str = "relu") -> SymmetryResult:
+    """A small CNN (conv 5x5 x ``filters`` with ``activation``, pool, dense 10) whose
+    convolution's filters start from ``initializer`` ("zeros" like the autoencoder guide's CIFAR-10
+    classifier, or "glorot_uniform") with zero biases. Only the filters: the dense layer on top
+    keeps Keras' default (Glorot uniform), so that what is shown is what zero filters do. Returns
+    how different the filters (and their first gradients) are, and what the trained model
+    predicts."""
     from convlab.testing import keras, tensorflow
     tf, k = tensorflow(), keras()
     k.utils.set_random_seed(seed)
     model = k.Sequential([
         k.Input(data.x_train.shape[1:]),
-        k.layers.Conv2D(filters, 5, padding="same", activation="relu",
+        k.layers.Conv2D(filters, 5, padding="same", activation=activation,
                         kernel_initializer=initializer, bias_initializer="zeros"),
         k.layers.MaxPooling2D(4), k.layers.Flatten(),
-        k.layers.Dense(CLASSES, activation="softmax", kernel_initializer=initializer)])
+        k.layers.Dense(CLASSES, activation="softmax")])
     conv = model.layers[0]
     with tf.GradientTape() as tape:
         p = model(data.x_train[:64], training=True)
-        loss = k.losses.sparse_categorical_crossentropy(data.y_train[:64], p)
-        loss = tf.reduce_mean(loss)
+        loss = tf.reduce_mean(k.losses.sparse_categorical_crossentropy(data.y_train[:64], p))
     grad = tape.gradient(loss, conv.kernel).numpy()
+    dense = model.layers[-1]
+    dense_before = dense.kernel.numpy()
     start = time.monotonic()
-    model.compile(optimizer=k.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=k.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
     model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=64, verbose=0)
-    acc = float(model.evaluate(data.x_test, data.y_test, verbose=0)[1])
+    predicted = np.asarray(model(data.x_test, training=False)).argmax(axis=1)
     w = conv.kernel.numpy()
 
     def spread(a):
         flat = a.reshape(-1, a.shape[-1])
         return float(np.max(np.abs(flat - flat[:, :1])))
-    return SymmetryResult(initializer, spread(w), spread(grad), float(np.abs(grad).max()), acc,
-                          time.monotonic() - start, w)
+    return SymmetryResult(initializer, activation, spread(w), spread(grad),
+                          float(np.abs(grad).max()),
+                          float(np.abs(dense.kernel.numpy() - dense_before).max()),
+                          float(np.mean(predicted == data.y_test)),
+                          len(np.unique(predicted)), time.monotonic() - start, w)
+
+
+# --- plain and residual stacks of the same depth ----------------------------------------------
+@dataclass
+class DepthResult:
+    blocks: int                   # two 3x3 convolutions each, after one stem convolution
+    layers: int                   # convolutions per stack: 1 + 2 * blocks
+    parameters: dict              # {"plain": n, "residual": n}: the same
+    loss: dict                    # {"plain": [per epoch], "residual": [...]}: training loss
+    accuracy: dict                # the same for the training accuracy
+    signal: dict                  # root mean square of the last feature maps / the stem's, new
+    seconds: float
+
+
+def depth_experiment(data: Data, blocks: int = 6, filters: int = 8, epochs: int = 4,
+                     seed: int = 0, learning_rate: float = 3e-3) -> DepthResult:
+    """Two stacks of the same depth on the same images: a stem Conv2D(filters, 3x3, ReLU), then
+    ``blocks`` blocks of Conv2D 3x3 -> ReLU -> Conv2D 3x3, each followed by ReLU (plain) or by
+    ReLU(block + its input) (residual: an identity shortcut), then global average pooling and
+    Dense(10, softmax). No BatchNormalization, Keras' default (Glorot uniform) initialisation.
+    Both are trained side by side as the two outputs of one Keras model (one loss each, the
+    same batches, Adam: the two sets of weights never interact), seeded by ``seed``."""
+    from convlab.testing import keras
+    k = keras()
+    L = k.layers
+    blocks = validate.positive_int(blocks, "blocks")
+    filters = validate.positive_int(filters, "filters")
+    epochs = validate.positive_int(epochs, "epochs")
+    k.utils.set_random_seed(seed)
+    x = k.Input(data.x_train.shape[1:])
+
+    def conv(t, activation=None):
+        return L.Conv2D(filters, 3, padding="same", activation=activation)(t)
+
+    def stack(residual: bool, name: str):
+        stem = t = conv(x, "relu")
+        for _ in range(blocks):
+            z = conv(conv(t, "relu"))
+            t = L.ReLU()(L.Add()([z, t]) if residual else z)
+        head = L.Dense(CLASSES, activation="softmax", name=name)(L.GlobalAveragePooling2D()(t))
+        return stem, t, head
+    names = ("plain", "residual")
+    parts = {name: stack(name == "residual", name) for name in names}
+    model = k.Model(x, [parts[n][2] for n in names])
+    probe = k.Model(x, [t for n in names for t in parts[n][:2]])
+    maps = [np.asarray(m) for m in probe(data.x_train[:256])]
+    rms = lambda a: float(np.sqrt(np.mean(np.square(a))))
+    signal = {n: rms(maps[2 * i + 1]) / rms(maps[2 * i]) for i, n in enumerate(names)}
+    params = {n: int(sum(l.count_params() for l in k.Model(x, parts[n][2]).layers)) for n in names}
+    start = time.monotonic()
+    model.compile(optimizer=k.optimizers.Adam(learning_rate),
+                  loss=["sparse_categorical_crossentropy"] * 2,
+                  metrics=[["accuracy"], ["accuracy"]])
+    history = model.fit(data.x_train, (data.y_train, data.y_train), epochs=epochs, batch_size=64,
+                        verbose=0).history
+    return DepthResult(blocks, 1 + 2 * blocks, params,
+                       {n: [float(v) for v in history[f"{n}_loss"]] for n in names},
+                       {n: [float(v) for v in history[f"{n}_accuracy"]] for n in names},
+                       signal, time.monotonic() - start)
 
 
 # --- looking inside a model (the widget) ------------------------------------------------------

@@ -159,3 +159,23 @@ def confusion_figure(cm, images=None, true=None, pred=None, title: str = "") -> 
         a.set_title(f"{int(true[i])} -> {int(pred[i])}", fontsize=8)
         _bare(a)
     return fig
+
+
+def depth_figure(result, title: str = "") -> Figure:
+    """Chapter 6: training loss and accuracy per epoch of the plain and the residual stack
+    (a :class:`convlab.ch06_cnn_classifier.compute.DepthResult`)."""
+    fig = Figure(figsize=(9.6, 3.0), layout="constrained")
+    axes = fig.subplots(1, 2)
+    for ax, (key, values) in zip(axes, (("training loss", result.loss),
+                                        ("training accuracy", result.accuracy))):
+        for name, style in (("plain", "-o"), ("residual", "-s")):
+            ax.plot(range(1, len(values[name]) + 1), values[name], style,
+                    label=f"{name} ({result.layers} convolutions)")
+        ax.set_xlabel("epoch")
+        ax.set_title(key, fontsize=9)
+        ax.legend(fontsize=8)
+    axes[0].axhline(np.log(10), color="gray", lw=0.8, ls=":")
+    axes[0].text(1, np.log(10), " ln 10: chance", fontsize=7, va="bottom", color="gray")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig

@@ -17,7 +17,7 @@ def _conv(k, c, f, bias=True):
 
 
 def build_mnist_cnn() -> list:
-    """Mistakes in the seed's MNIST network, as (explanation, total parameters)."""
+    """Mistakes in the MNIST tutorial's network, as (explanation, total parameters)."""
     def total(k=5, pad_same=True, bias=True, second_pool=True, hidden=True):
         side = 28 if pad_same else 28 - k + 1
         side //= 2
@@ -29,10 +29,12 @@ def build_mnist_cnn() -> list:
         return _conv(k, 1, 32, bias) + _conv(k, 32, 64, bias) + head
     return [
         (mistake("build_mnist_cnn.valid_padding",
-         "the convolutions use VALID padding; the seed network pads SAME (28 -> 14 -> 7)."),
+         "the convolutions use VALID padding; the MNIST tutorial's network pads SAME "
+         "(28 -> 14 -> 7)."),
          lambda: total(pad_same=False)),
         (mistake("build_mnist_cnn.kernels_3x3",
-         "the kernels are 3x3; the seed network uses 5x5 kernels."), lambda: total(k=3)),
+         "the kernels are 3x3; the MNIST tutorial's network uses 5x5 kernels."),
+         lambda: total(k=3)),
         (mistake("build_mnist_cnn.no_bias",
          "the layers have no bias (use_bias=False); Keras' default, with bias, is expected."),
          lambda: total(bias=False)),
