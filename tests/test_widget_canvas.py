@@ -69,6 +69,15 @@ def test_show_rejects_what_it_cannot_draw():
     with pytest.raises(ValueError, match="unknown panel 'y'"):
         c.show(panels=[grid("x", [[1.0]])], layout=[["x"]], sliders=[Slider("s", "s", 1)],
                frames=[frame(questions=[Question("q", "?", 1.0, hide=[cell("y", 0, 0)])])])
+    with pytest.raises(ValueError, match="grid 'x' has shape \\(2, 2\\); the panel has \\(1, 1\\)"):
+        c.show(panels=[grid("x", [[1.0]])], layout=[["x"]], sliders=[Slider("s", "s", 1)],
+               frames=[frame(grids={"x": np.ones((2, 2))})])
+    with pytest.raises(ValueError, match="upto of unknown panel"):
+        c.show(panels=[grid("x", [[1.0]])], layout=[["x"]], sliders=[Slider("s", "s", 1)],
+               frames=[frame(upto={"out": 0})])
+    with pytest.raises(ValueError, match="unknown panel 'y'"):
+        c.show(panels=[grid("x", [[1.0]])], layout=[["x"]], sliders=[Slider("s", "s", 1)],
+               frames=[frame(boxes=[box("y", 0, 0)])])
     with pytest.raises(ValueError, match="cmap"):
         grid("x", [[1.0]], cmap="jet")
     with pytest.raises(ValueError, match="2 labels for 3"):

@@ -111,13 +111,15 @@ def cell(panel: str, row: int, col: int) -> dict:
 def frame(*, boxes=(), grids=None, titles=None, upto=None, html: str = "", status: str = "",
           questions: Sequence[Question] = (), marks=()) -> dict:
     """What one slider position draws over the panels: ``boxes``; ``grids`` {panel id: values}
-    replacing a panel's values (same shape); ``titles`` {panel id: title}; ``upto`` {panel id:
-    k}: only the first k + 1 cells (row by row) are filled; ``html`` a line below the panels
-    (spans with ``data-q="<question key>"`` are hidden until that question is answered);
-    ``status`` a status line; ``questions`` asked in turn, before their values are shown;
-    ``marks``: :func:`cell` s outlined in red in this frame (a wrong value of the student's)."""
+    replacing a panel's values (same shape; 1-D values are one row, as in :func:`grid`);
+    ``titles`` {panel id: title}; ``upto`` {panel id: k}: only the first k + 1 cells (row by row)
+    are filled; ``html`` a line below the panels (spans with ``data-q="<question key>"`` are
+    hidden until that question is answered); ``status`` a status line; ``questions`` asked in
+    turn, before their values are shown; ``marks``: :func:`cell` s outlined in red in this frame
+    (a wrong value of the student's)."""
     return {"boxes": list(boxes), "marks": list(marks),
-            "grids": {k: jsonable(v) for k, v in (grids or {}).items()},
+            "grids": {k: jsonable(np.atleast_2d(np.asarray(v, dtype=float)))
+                      for k, v in (grids or {}).items()},
             "titles": dict(titles or {}), "upto": {k: int(v) for k, v in (upto or {}).items()},
             "html": html, "status": status, "questions": list(questions)}
 
@@ -182,7 +184,8 @@ class StepCanvas(anywidget.AnyWidget):
         n = int(np.prod([s["size"] for s in sliders])) if sliders else 1
         if len(frames) != n:
             raise ValueError(f"{len(frames)} frames for {n} slider positions")
-        ids = {p["id"] for p in panels}
+        shapes = {p["id"]: tuple(p["shape"]) for p in panels}
+        ids = set(shapes)
         for row in layout:
             for item in row:
                 if not isinstance(item, str):
@@ -194,6 +197,20 @@ class StepCanvas(anywidget.AnyWidget):
             # keys unique per show() and frame: a chapter names a question within its frame only
             qs = [dataclasses.replace(q, key=f"{self._prefix}{n}:{q.key}") for q in f["questions"]]
             ids_of = [q.key for q in f["questions"]]
+            # what the browser would fail on (a missing panel, a grid of another shape): say so
+            for what in ("grids", "titles", "upto"):
+                unknown = set(f[what]) - ids
+                if unknown:
+                    raise ValueError(f"frame {n}: {what} of unknown panel(s) {sorted(unknown)}")
+            for panel, values in f["grids"].items():
+                shape = np.shape(values)
+                if shape != shapes[panel]:
+                    raise ValueError(f"frame {n}: grid {panel!r} has shape {shape}; the panel "
+                                     f"has {shapes[panel]}")
+            for b in [*f["boxes"], *f["marks"]]:
+                if b.get("panel") not in ids:
+                    raise ValueError(f"frame {n}: a box or mark on unknown panel "
+                                     f"{b.get('panel')!r}")
             for q in qs:
                 for h in q.hide:
                     if h.get("panel") not in ids:
