@@ -165,7 +165,8 @@ def widget_cases(with_tf: bool):
     rng = np.random.default_rng(0)
     x_hat = split.x_val + 0.3 * rng.standard_normal(split.x_val.shape) * (1 + 3 * split.y_val[:, None])
     w7 = Wd.ThresholdExplorer(split.x_val, x_hat, split.y_val, synthetic=split.synthetic)
-    cases["07 ThresholdExplorer threshold"] = _stepper(w7.threshold)
+    # the threshold slider is drawn by the browser (canvas frames); the target recall rebuilds them
+    cases["07 ThresholdExplorer target recall"] = _stepper(w7.target)
     return cases
 
 

@@ -61,7 +61,7 @@ WIDGETS = {
     "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "layers"),
     "ParamCalculator": Entry("05_conv_variants", "ParamCalculator(param_fn=", "kind"),
     "CNNExplorer": Entry("06_cnn_classifier", "CNNExplorer(model, data)", "test image", 0),
-    "ThresholdExplorer": Entry("07_autoencoders", "ThresholdExplorer(split.x_val", "threshold", 1),
+    "ThresholdExplorer": Entry("07_autoencoders", "ThresholdExplorer(split.x_val", "threshold"),
     "TrainingExplorer": Entry("08_backprop", "TrainingExplorer(train_fn=", "class"),
 }
 

@@ -8,10 +8,11 @@ from matplotlib.figure import Figure
 from convlab.figures import fixed_margins, set_dynamic
 
 
-def threshold_figure(errors, labels, threshold: float, precision, recall, point=None,
+def threshold_figure(errors, labels, threshold, precision, recall, point=None,
                      title: str = "", chosen=None, fig: Figure | None = None) -> Figure:
     """Chapter 7: histograms of the reconstruction error for normal and fraud transactions (log
-    scale, the threshold as a line) and the precision-recall curve with the current point.
+    scale, the threshold as a line; ``threshold`` None: no line) and the precision-recall curve
+    with the current point.
     ``point``: (recall, precision) at the threshold; ``chosen``: an optional second threshold.
     ``fig``: a figure this function returned before; if it shows the same errors, labels, curve
     (the same objects), title and chosen threshold, only its threshold line and point are moved
@@ -32,7 +33,8 @@ def threshold_figure(errors, labels, threshold: float, precision, recall, point=
     for cls, colour, name in ((0, "#4575b4", "normal"), (1, "#d73027", "fraud")):
         density, _ = np.histogram(positive[labels == cls], bins=bins, density=True)
         ax.stairs(density, bins, fill=True, color=colour, alpha=0.7, label=name)  # one artist
-    line = ax.axvline(threshold, color="k", lw=2, label=f"threshold {threshold:.3g}")
+    line = ax.axvline(np.nan if threshold is None else threshold, color="k", lw=2,
+                      label=_line_label(threshold))
     if chosen is not None:
         ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=f"chosen {chosen:.3g}")
     ax.set_xscale("log")
@@ -56,11 +58,16 @@ def threshold_figure(errors, labels, threshold: float, precision, recall, point=
     return new
 
 
-def _threshold_marks(line, dot, legend, threshold: float, point) -> None:
+def _line_label(threshold) -> str:
+    return "no threshold" if threshold is None else f"threshold {threshold:.3g}"
+
+
+def _threshold_marks(line, dot, legend, threshold, point) -> None:
     """threshold_figure's moving parts: the threshold line (and its legend entry) and the point
     on the precision-recall curve."""
-    line.set_xdata([threshold, threshold])
-    label = f"threshold {threshold:.3g}"
+    line.set_xdata([np.nan, np.nan] if threshold is None else [threshold, threshold])
+    line.set_visible(threshold is not None)
+    label = _line_label(threshold)
     line.set_label(label)
     legend.get_texts()[2].set_text(label)
     shown = point is not None and bool(np.all(np.isfinite(point)))

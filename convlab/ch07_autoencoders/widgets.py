@@ -1,14 +1,24 @@
-"""Chapter 7: where to put the threshold on the reconstruction error.
+"""Chapter 7: where to put the threshold on the reconstruction error, drawn in the browser
+(:mod:`convlab.widgets.canvas`).
 
     ThresholdExplorer(x, x_hat, labels, error_fn=reconstruction_error,
                       choose_fn=choose_threshold, synthetic=True)
 
 The errors are computed with the student's own ``error_fn`` (per-row error) from the validation
-inputs and their reconstructions. A threshold slider (log scale) moves the decision line; the
-status shows precision, recall, the confusion matrix and the cost of missed frauds versus false
-alarms (both costs are sliders). The figure shows the errors of normal and fraud transactions and
-the precision-recall curve with the current point. With ``choose_fn``, a target-recall slider and
-a button put the threshold where the student's ``choose_threshold`` says.
+inputs and their reconstructions. The task: reach a target recall with the fewest false alarms.
+The threshold slider (drawn by the browser, no kernel round trip) runs over the frauds' errors,
+largest first: flagging every error >= the k-th largest catches k frauds, and any threshold
+between two fraud errors only adds false alarms. Each position shows the confusion matrix,
+precision, recall and the cost of missed frauds versus false alarms (both costs are Python
+sliders), and says how far the task is.
+
+Predict, then check: before anything is flagged the widget asks where the threshold will land
+for the target recall (the rank of the fraud whose error it is) and the recall that gives; at
+every other position, how many frauds the threshold catches, before the counts are shown. The
+answers come from the reference computations (:mod:`convlab.widgets.predict`); where the
+student's ``error_fn`` or ``choose_fn`` disagrees, the verdict says so. With ``choose_fn``, a
+button puts the slider where the student's ``choose_threshold`` says. The figure below (errors by
+class, the precision-recall curve) does not move with the slider: it would show the answers.
 """
 from __future__ import annotations
 
@@ -18,14 +28,26 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
-from convlab.widgets.base import SLIDER, GuardedView, failed, ok
+from convlab.figures import to_png
+from convlab.widgets.base import SLIDER, failed, ok
+from convlab.widgets.canvas import CanvasView, Slider, cell, frame, grid
+from convlab.widgets.predict import Question
 
 from . import compute, figures
 
+STRIP = 10              # fraud errors per row of the strip
 
-class ThresholdExplorer(GuardedView):
+
+def frauds_needed(n_frauds: int, target_recall: float) -> int:
+    """How many of ``n_frauds`` frauds reach ``target_recall``: the smallest k with
+    k / n_frauds >= target_recall (compared as the exercise does, not by rounding)."""
+    return int(np.argmax(np.arange(1, n_frauds + 1) / n_frauds >= target_recall)) + 1
+
+
+class ThresholdExplorer(CanvasView):
     def __init__(self, x, x_hat, labels, error_fn=None, choose_fn=None, synthetic: bool = False,
-                 missed_fraud_cost: float = 100.0, false_alarm_cost: float = 1.0):
+                 missed_fraud_cost: float = 100.0, false_alarm_cost: float = 1.0,
+                 target_recall: float = 0.8):
         validate.callable_or_none(error_fn, "error_fn")
         validate.callable_or_none(choose_fn, "choose_fn")
         x = validate.array(x, "x", ndim=2, layout="(N, D)")
@@ -39,102 +61,174 @@ class ThresholdExplorer(GuardedView):
         self.x, self.x_hat, self.labels = x, x_hat, labels.astype(int)
         self.error_fn, self.choose_fn = error_fn, choose_fn
         self.title = "SYNTHETIC data" if synthetic else "validation"
-        self.threshold = W.FloatLogSlider(value=1.0, base=10, min=-3, max=3, step=0.02,
-                                          description="threshold", readout_format=".3g", **SLIDER)
         self.missed = W.FloatLogSlider(value=missed_fraud_cost, base=10, min=0, max=4, step=0.1,
                                        description="cost of a missed fraud", **SLIDER)
         self.alarm = W.FloatLogSlider(value=false_alarm_cost, base=10, min=-1, max=2, step=0.1,
                                       description="cost of a false alarm", **SLIDER)
-        self.target = W.FloatSlider(value=0.8, min=0.05, max=1.0, step=0.05,
+        self.target = W.FloatSlider(value=target_recall, min=0.05, max=1.0, step=0.05,
                                     description="target recall", **SLIDER)
         self.use_choice = W.Button(description="threshold from choose_fn",
                                    disabled=choose_fn is None)
-        self.metrics = W.HTML()
-        self.errors = None
-        self.chosen = None
-        self.point = None
-        super().__init__([self.threshold, W.HBox([self.missed, self.alarm]),
-                          W.HBox([self.target, self.use_choice])], between=[self.metrics])
+        self.figure = W.Image(format="png")
+        self.errors = self.reference = self.chosen = None
+        self.thresholds = []
+        self._source = self._choice = ""
+        super().__init__([W.HBox([self.missed, self.alarm]), W.HBox([self.target, self.use_choice])],
+                         below=[self.figure])
         self._guard(self._compute_errors)
-        self._redraw_on([self.threshold, self.missed, self.alarm, self.target])
+        self._redraw_on([self.missed, self.alarm, self.target], self._load)
         self.use_choice.on_click(lambda button: self._guard(self._apply_choice))
-        self._guard(self._draw)
+        self._guard(self._load)
+
+    # --- the student's functions -----------------------------------------------------------
+    @property
+    def target_recall(self) -> float:
+        """The target recall as shown (two decimals), whatever the slider's float steps made it."""
+        return round(float(self.target.value), 2)
+
+    @property
+    def n_frauds(self) -> int:
+        return int(self.labels.sum())
 
     def _compute_errors(self):
+        self.reference = compute.reconstruction_error(self.x, self.x_hat)
         if self.error_fn is None:
-            self.errors = compute.reconstruction_error(self.x, self.x_hat)
+            self.errors, self.error_name = self.reference, "reconstruction_error"
             self._source = "<div>No error function given: showing the true mean squared error.</div>"
-        else:
-            name = studentfn.name_of(self.error_fn)
-            run = studentfn.call(self.error_fn, f"{name}(x, x_hat)", self.x.copy(), self.x_hat.copy())
-            value, err = run.value, run.error
-            if err is None:
-                try:
-                    value = compute.check_errors(value, len(self.x))
-                except ValueError as exc:
-                    err = f"{name}: {exc}"
-            if err is not None:
-                self.errors = None
-                self._source = failed(err, "Your error function")
-                return
-            self.errors = value
-            self._source = ok(f"errors computed by your {html.escape(name)}")
-        self._curve = compute.pr_curve(self.errors, self.labels)   # the same for every threshold
-        lo, hi = np.log10(max(self.errors.min(), 1e-9)), np.log10(max(self.errors.max(), 1e-9))
-        self.threshold.min, self.threshold.max = np.floor(lo) - 0.1, np.ceil(hi) + 0.1
-        self.threshold.value = float(np.quantile(self.errors, 0.99))
+            return
+        name = self.error_name = studentfn.name_of(self.error_fn)
+        run = studentfn.call(self.error_fn, f"{name}(x, x_hat)", self.x.copy(), self.x_hat.copy())
+        value, err = run.value, run.error
+        if err is None:
+            try:
+                value = compute.check_errors(value, len(self.x))
+            except ValueError as exc:
+                err = f"{name}: {exc}"
+        if err is not None:
+            self.errors = None
+            self._source = failed(err, "Your error function")
+            return
+        self.errors = value
+        self._source = ok(f"errors computed by your {html.escape(name)}")
+
+    def _student_choice(self):
+        """(threshold, None) from the student's choose_fn for the target recall, or (None, error)."""
+        name = studentfn.name_of(self.choose_fn)
+        run = studentfn.call(self.choose_fn, f"{name}(errors, labels, {self.target_recall:.2f})",
+                             self.errors.copy(), self.labels.copy(), self.target_recall)
+        if run.error is not None:
+            return None, run.error
+        try:
+            return float(run.value), None
+        except (TypeError, ValueError):
+            return None, f"expected a number (the threshold); got {type(run.value).__name__}"
 
     def _apply_choice(self):
         if self.errors is None:
             return
-        run = studentfn.call(self.choose_fn, f"{studentfn.name_of(self.choose_fn)}(errors, labels, "
-                             f"{self.target.value:.2f})", self.errors.copy(), self.labels.copy(),
-                             float(self.target.value))
-        value, err = run.value, run.error
-        if err is None:
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                err = f"expected a number (the threshold); got {type(value).__name__}"
+        value, err = self._student_choice()
         if err is not None:
             self.chosen = None
             self._choice = failed(err, "Your choose function")
         else:
             self.chosen = value
             op = compute.operating_point(self.errors, self.labels, value)
-            self._choice = (f"<div>choose_fn(target recall {self.target.value:.2f}) = {value:.4g}: "
+            self._choice = (f"<div>choose_fn(target recall {self.target_recall:.2f}) = {value:.4g}: "
                             f"recall {op.recall:.3f}, precision {op.precision:.3f}</div>")
-            self.threshold.value = value              # redraws
-        self._draw()
+        self._load()
+        if self.chosen is not None:
+            # the position that flags the same frauds: the lowest fraud error >= the choice
+            self.canvas.move(threshold=int(np.sum(np.asarray(self.thresholds[1:]) >= self.chosen)))
 
-    def _draw(self):
-        choice = getattr(self, "_choice", "")
+    # --- frames ------------------------------------------------------------------------------
+    def _load(self):
+        self.canvas.status = self._source + self._choice
         if self.errors is None:
-            self.status.value = self._source + choice
-            self.metrics.value = "<div>Nothing to show until the error function works.</div>"
+            self.canvas.show(panels=[grid("frauds", [[np.nan]], "no errors to show")],
+                             layout=[["frauds"]], sliders=[Slider("threshold", "threshold", 1)],
+                             frames=[frame(html="<div>Nothing to show until the error function "
+                                                "works.</div>")])
+            self.figure.value = b""
             return
-        t = float(self.threshold.value)
-        op = compute.operating_point(self.errors, self.labels, t)
-        self.point = (op.recall, op.precision)
-        cost = op.cost(self.missed.value, self.alarm.value)
-        self.status.value = self._source + choice
-        p = "n/a (nothing flagged)" if op.tp + op.fp == 0 else f"{op.precision:.3f}"
-        self.metrics.value = (
-            f"<div><b>{html.escape(self.title)}</b>: flag errors &ge; {t:.4g}: "
-            f"precision {p}, recall {op.recall:.3f}; cost {cost:,.0f} = {op.fn} missed frauds "
-            f"&times; {self.missed.value:.3g} + {op.fp} false alarms &times; {self.alarm.value:.3g}</div>"
-            "<table style='border-collapse:collapse'>"
-            "<tr><td></td><td><b>flagged</b></td><td><b>not flagged</b></td></tr>"
-            f"<tr><td><b>fraud</b></td><td>TP {op.tp}</td><td>FN {op.fn}</td></tr>"
-            f"<tr><td><b>normal</b></td><td>FP {op.fp}</td><td>TN {op.tn}</td></tr></table>")
-        # the costs do not change the figure; for the same errors and chosen threshold,
-        # threshold_figure moves the line and the point in the figure shown, and only those
-        # are redrawn
-        self._show_figure((t, self.chosen, id(self.errors)), self._threshold_figure)
+        errors, labels, n, r = self.errors, self.labels, self.n_frauds, self.target_recall
+        fraud_errors = np.sort(errors[labels == 1])[::-1]
+        levels = np.unique(fraud_errors)[::-1]                       # distinct, largest first
+        above_all = float(errors.max()) * 1.5 + 1e-12                 # flags nothing
+        self.thresholds = [above_all] + [float(t) for t in levels]
+        need = frauds_needed(n, r)
+        best = compute.operating_point(errors, labels, float(fraud_errors[need - 1]))
+        columns = min(n, STRIP)
+        strip = np.full(int(np.ceil(n / columns)) * columns, np.nan)
+        strip[:n] = fraud_errors
+        strip = strip.reshape(-1, columns)
+        frames = [self._frame(k, t, best, need, r) for k, t in enumerate(self.thresholds)]
+        self.canvas.show(
+            panels=[grid("frauds", strip, "the frauds' errors, largest first (row by row)",
+                         cmap="viridis", show_values=True, digits=3),
+                    grid("confusion", [[0, n], [0, len(labels) - n]],
+                         "confusion: fraud [TP FN], normal [FP TN]", cmap="gray",
+                         show_values=True, digits=6, cell_px=70)],
+            layout=[["frauds"], ["confusion"]],
+            sliders=[Slider("threshold", "threshold", len(self.thresholds),
+                            labels=[f"{t:.4g}" for t in self.thresholds])],
+            frames=frames)
+        self._figure()
 
-    def _threshold_figure(self):
-        precision, recall = self._curve
-        self._fig = figures.threshold_figure(
-            self.errors, self.labels, float(self.threshold.value), precision, recall, self.point,
-            self.title, self.chosen, fig=getattr(self, "_fig", None))
-        return self._fig
+    def _frame(self, k: int, t: float, best, need: int, r: float) -> dict:
+        """Position ``k``: flag every error >= ``t`` (k = 0: nothing flagged)."""
+        n = self.n_frauds
+        op = compute.operating_point(self.errors, self.labels, t)
+        truth = compute.operating_point(self.reference, self.labels, t)
+        cost = op.cost(self.missed.value, self.alarm.value)
+        p = "n/a (nothing flagged)" if op.tp + op.fp == 0 else f"{op.precision:.3f}"
+        hide = (lambda s: f"<span data-q='caught'>{s}</span>") if k else (lambda s: s)
+        if op.recall < r:
+            task = f"not reached yet: recall {op.recall:.3f} &lt; {r:.2f}; lower the threshold"
+        elif op.fp == best.fp:
+            task = (f"&#10003; done: recall {op.recall:.3f} &ge; {r:.2f} with {op.fp:,} false "
+                    f"alarms, the fewest possible")
+        else:
+            task = (f"reached with {op.fp:,} false alarms; a higher threshold reaches it with "
+                    f"{best.fp:,}")
+        body = (f"<div><b>{html.escape(self.title)}</b>: flag errors &ge; {t:.4g}: precision "
+                f"{hide(p)}, recall {hide(f'{op.recall:.3f}')}; cost {hide(f'{cost:,.0f}')} = "
+                f"{hide(op.fn)} missed frauds &times; {self.missed.value:.3g} + {op.fp} false "
+                f"alarms &times; {self.alarm.value:.3g}</div>"
+                f"<div><b>Task</b>: reach recall &ge; {r:.2f} with the fewest false alarms: "
+                f"{hide(task)}</div>")
+        if k == 0:
+            questions = self._landing_questions(need, r)
+        else:
+            questions = [Question(
+                "caught", f"Flag every error ≥ {t:.4g}: how many of the {n} frauds are caught?",
+                truth.tp, student=op.tp, name=self.error_name,
+                hide=[cell("confusion", 0, 0), cell("confusion", 0, 1)],
+                explain=f"the frauds' errors &ge; {t:.4g} in the strip: recall {truth.tp}/{n}")]
+        return frame(grids={"confusion": [[op.tp, op.fn], [op.fp, op.tn]]}, html=body,
+                     questions=questions)
+
+    def _landing_questions(self, need: int, r: float) -> list:
+        """Before anything is flagged: where the threshold lands for the target recall."""
+        n = self.n_frauds
+        student = None
+        if self.choose_fn is not None:
+            value, err = self._student_choice()
+            if err is None and np.isfinite(value):
+                student = int(np.sum(self.errors[self.labels == 1] >= value))
+        return [Question("lands", f"Target recall {r:.2f} with {n} frauds: to reach it with the "
+                                  f"fewest false alarms, flag every error ≥ the error of which "
+                                  f"fraud? Its rank (1 = the largest error).",
+                         need, student=student,
+                         name=studentfn.name_of(self.choose_fn) if self.choose_fn else "Your function",
+                         explain=f"the smallest k with k / {n} &ge; {r:.2f}; a lower threshold "
+                                 f"only adds false alarms"),
+                Question("recall", f"Target recall {r:.2f} with {n} frauds: flagging down to "
+                                   f"that fraud, which recall do you reach?", need / n,
+                         explain=f"{need} of {n} frauds: {need}/{n}")]
+
+    def _figure(self):
+        precision, recall = compute.pr_curve(self.errors, self.labels)
+        self._fig = figures.threshold_figure(self.errors, self.labels, self.chosen, precision,
+                                             recall, None, self.title, None,
+                                             fig=getattr(self, "_fig", None))
+        self.figure.value = to_png(self._fig)

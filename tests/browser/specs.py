@@ -729,67 +729,79 @@ def cnn_explorer(page, widget, shot):
 # --- chapter 7: ThresholdExplorer -----------------------------------------------------------------
 # The reconstruction errors come from an autoencoder trained in the kernel, so the counts at a
 # given threshold are not reproducible here. Exact here: the class totals of the validation split
-# (convlab.fraud, the notebook's data), and every shown number from the shown counts.
-_METRICS = re.compile(
+# (convlab.fraud, the notebook's data), how many frauds a target recall needs, and every shown
+# number from the shown counts.
+_THRESHOLD_DETAIL = re.compile(
     r"^(?P<title>.+): flag errors ≥ (?P<t>\S+): precision (?P<p>\S+|n/a \(nothing flagged\)), "
     r"recall (?P<r>\S+); cost (?P<cost>[\d,]+) = (?P<fn>\d+) missed frauds × 100 \+ "
-    r"(?P<fp>\d+) false alarms × 1 flagged not flagged fraud TP (?P<tp>\d+) FN (?P=fn) "
-    r"normal FP (?P=fp) TN (?P<tn>\d+)$")
+    r"(?P<fp>\d+) false alarms × 1 Task: reach recall ≥ (?P<target>\S+) with the fewest false "
+    r"alarms: (?P<task>.+)$")
 
 
-def _metrics(metrics, title: str, frauds: int, normals: int) -> dict:
-    """Parse the metrics shown and check them against each other and the class totals (inner_text:
-    the confusion table's cells are separate words)."""
-    text = _norm(metrics.inner_text())
-    m = _METRICS.match(text)
+def threshold_answer(text: str):
+    """ThresholdExplorer's first questions name the target recall and the number of frauds: the
+    rank of the fraud whose error the threshold is (the course's choose_threshold on the ranks),
+    and the recall that gives."""
+    m = re.match(r"Target recall (\S+) with (\d+) frauds: (to reach it|flagging down)", text)
     assert m, text
-    tp, fp, fn, tn = (int(m.group(k)) for k in ("tp", "fp", "fn", "tn"))
+    target, n = float(m.group(1)), int(m.group(2))
+    ranks = np.arange(n, 0, -1.0)                   # rank 1 has the largest "error"
+    need = n + 1 - int(fraud.recall_threshold(ranks, np.ones(n, int), target))
+    return need if m.group(3) == "to reach it" else need / n
+
+
+def _threshold_detail(sc, title: str, frauds: int, normals: int) -> dict:
+    """Parse the frame's text and check it against itself and the class totals."""
+    text = _norm(sc.locator(".convlab-sc-detail").inner_text())
+    m = _THRESHOLD_DETAIL.match(text)
+    assert m, text
+    tp_fn = int(m.group("fn"))
+    fp = int(m.group("fp"))
     assert m.group("title") == title, text
-    assert (tp + fn, fp + tn) == (frauds, normals), text
-    op = fraud.Operating(float(m.group("t")), tp, fp, fn, tn)
-    p = "n/a (nothing flagged)" if tp + fp == 0 else f"{op.precision:.3f}"
-    assert (m.group("p"), m.group("r")) == (p, f"{op.recall:.3f}"), text
-    assert m.group("cost") == f"{op.cost(100.0, 1.0):,.0f}", text
-    return dict(t=float(m.group("t")), tp=tp, fp=fp, recall=m.group("r"), precision=p)
+    recall = float(m.group("r"))
+    tp = frauds - tp_fn
+    assert m.group("r") == f"{tp / frauds:.3f}", text
+    p = "n/a (nothing flagged)" if tp + fp == 0 else f"{tp / (tp + fp):.3f}"
+    assert m.group("p") == p, text
+    assert m.group("cost") == f"{tp_fn * 100 + fp:,.0f}", text
+    assert fp <= normals, text
+    return dict(t=float(m.group("t")), tp=tp, fp=fp, recall=recall, task=m.group("task"))
 
 
 def threshold_explorer(page, widget, shot):
-    status, metrics = widget.locator(".widget-html-content").nth(0), \
-        widget.locator(".widget-html-content").nth(1)
-    img = widget.locator("img.widget-image")
+    sc = canvas(widget)
+    status = sc.locator(".convlab-sc-status")
     split = fraud.prepare(fraud.load_creditcard())  # the notebook's data and validation split
     title = "SYNTHETIC data" if split.synthetic else "validation"
     frauds = int(split.y_val.sum())
     normals = len(split.y_val) - frauds
-    ok = "errors computed by your reconstruction_error"
-    expect(status).to_have_text(ok)
-    expect(metrics).to_contain_text(f"{title}: flag errors ≥ ")
-    before = _metrics(metrics, title, frauds, normals)  # the 99% quantile of the errors
-    src0 = img.get_attribute("src")
-    assert src0, "the figure has no image"
+    need = threshold_answer(f"Target recall 0.80 with {frauds} frauds: to reach it")
+    expect(status).to_contain_text("errors computed by your reconstruction_error")
+    set_predicting(sc, False)                           # see every count
+    rng = press_canvas_slider(page, sc, "threshold", "Home")
+    expect(rng).to_have_value("0")
+    start = _threshold_detail(sc, title, frauds, normals)
+    assert (start["tp"], start["fp"]) == (0, 0) and "not reached yet" in start["task"], start
+    before = panel_pixels(sc, "confusion")
 
-    # threshold one step up (10^0.02) with the keyboard: a higher threshold flags no more rows
-    press_slider(page, widget, "threshold")
-    driver.text_changes(metrics, metrics.text_content())
-    after = _metrics(metrics, title, frauds, normals)
-    assert after["t"] > before["t"], (before, after)
-    assert after["tp"] + after["fp"] <= before["tp"] + before["fp"], (before, after)
-    src1 = driver.src_changes(img, src0)
+    # one step right with the keyboard: the threshold drops to the largest fraud error
+    press_canvas_slider(page, sc, "threshold")
+    expect(rng).to_have_value("1")
+    expect(sc).to_have_attribute("data-painted", "1")
+    one = _threshold_detail(sc, title, frauds, normals)
+    assert one["tp"] == 1 and one["t"] < start["t"], one
+    assert panel_pixels(sc, "confusion") != before
 
-    # click "threshold from choose_fn" (target recall 0.80): the largest threshold catching
-    # at least ceil(0.8 x frauds) of the frauds
-    need = int(np.argmax(np.arange(1, frauds + 1) / frauds >= 0.8)) + 1
+    # the student's choose_threshold (target recall 0.80) moves the slider: the task is done
     widget.locator("button", has_text="threshold from choose_fn").click()
     expect(status).to_contain_text(re.compile(r"choose_fn\(target recall 0\.80\) = \S+: recall "))
-    m = re.search(r"choose_fn\(target recall 0\.80\) = (\S+): recall (\S+), precision (\S+)$",
+    expect(rng).to_have_value(re.compile(r"^\d+$"))
+    expect(sc.locator(".convlab-sc-detail")).to_contain_text("the fewest possible")
+    chosen = _threshold_detail(sc, title, frauds, normals)
+    assert chosen["tp"] == need and chosen["task"].startswith("✓ done"), (chosen, need)
+    m = re.search(r"choose_fn\(target recall 0\.80\) = (\S+): recall (\S+), precision (\S+)",
                   _norm(status.text_content()))
-    assert m, status.text_content()
-    expect(metrics).to_contain_text(f"flag errors ≥ {m.group(1)}:")
-    chosen = _metrics(metrics, title, frauds, normals)
-    assert chosen["tp"] >= need, (chosen, need)
-    assert (m.group(2), m.group(3)) == (chosen["recall"], chosen["precision"]), m.group(0)
-    assert _norm(status.text_content()).startswith(ok)
-    driver.src_changes(img, src1)
+    assert m and m.group(2) == f"{chosen['recall']:.3f}", status.text_content()
     shot(widget)
 
 
@@ -889,6 +901,8 @@ def specs_of(chapter: str) -> tuple:
 # chapter -> its prediction check(s) (see Prediction); a chapter whose widgets ask questions
 # (convlab/chNN_*/widgets.py builds a Question) needs one (test_widgets_browser checks).
 PREDICTIONS = {
+    "07_autoencoders": Prediction("ThresholdExplorer(split.x_val", threshold_answer,
+                                  slider="threshold"),
     "05_conv_variants": (Prediction("DilationExplorer(dilate_fn=", dilation_answer, slider="layers"),
                          Prediction("TransposedConvExplorer(conv2d_transpose", transposed_answer),
                          Prediction("ParamCalculator(param_fn=", param_answer, slider="kind")),
