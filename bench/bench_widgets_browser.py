@@ -55,7 +55,7 @@ WIDGETS = {
     "ChannelSum": Entry("01_filter_sliding", "ChannelSum(conv_fn=", "step"),
     "PaddingExplorer": Entry("02_stride_padding", "PaddingExplorer(size_fn=", "window"),
     "PoolingExplorer": Entry("03_pooling_flatten", "PoolingExplorer(pool_fn=", "window"),
-    "BatchNormExplorer": Entry("04_batch_norm", "BatchNormExplorer(bn_fn=", "batch size", 0),
+    "BatchNormExplorer": Entry("04_batch_norm", "BatchNormExplorer(bn_fn=", "example"),
     "TransposedConvExplorer": Entry("05_conv_variants", "TransposedConvExplorer(conv2d_transpose",
                                     "step"),
     "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "layers"),

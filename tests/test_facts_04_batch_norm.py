@@ -240,3 +240,23 @@ def test_ch04_errata_statistics_per_channel():
     fresh = k.layers.BatchNormalization(dtype="float64")
     np.testing.assert_allclose(np.asarray(fresh(maps, training=False)), maps / math.sqrt(1.001))
     assert "a fresh layer called with `training=False` only divides by $\\sqrt{1 + \\epsilon}$" in text
+
+
+def test_ch04_cross_entropy_definition():
+    """The experiment's loss, defined where first used: the text's line against Keras."""
+    import re
+    k = keras()
+    text = flat(markdown())
+    assert "$L = -\\ln p_y$" in text
+    line = re.search(r"`(loss = -np\.log\(p\[np\.arange\(len\(y\)\), y\]\)\.mean\(\))`", text).group(1)
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0.0, 3.0, (32, 10))
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    y = rng.integers(0, 10, 32)
+    ns = {"np": np, "p": p, "y": y}
+    exec(line, ns)
+    theirs = float(np.mean(k.losses.sparse_categorical_crossentropy(y, p)))
+    assert abs(ns["loss"] - theirs) < 1e-6
+    ns = {"np": np, "p": np.full((5, 10), 0.1), "y": np.arange(5)}
+    exec(line, ns)
+    assert abs(ns["loss"] - math.log(10)) < 1e-12 and "guesses uniformly, $p_y = 1/10$, has loss $\\ln 10$" in text

@@ -112,3 +112,44 @@ def test_widget_rejects_bad_arguments_and_shows_internal_errors():
     w.z = np.ones((1, 8))                                 # fewer rows than the batch: a widget bug
     w.beta.value = 1.0
     assert "widget error" in w.status.value
+
+
+def test_widget_asks_for_y_and_the_moving_mean_before_showing_them():
+    """The prediction view: each y[k, 0] and, at the first example, the moving mean after one
+    training step; the answers are Keras' (BatchNormalization with momentum 0.99, training=True)."""
+    from convlab.widgets import predict
+    from convlab.widgets.canvas import cell
+    predict.SESSION.reset()
+    w = BatchNormExplorer(bn_fn=batchnorm.normalize, gamma=1.5, beta=-0.5, batch_size=16)
+    x = batchnorm.draw_batch(w.z, 16, 0)
+    k = keras()
+    layer = k.layers.BatchNormalization(dtype="float64")
+    layer.build(x.shape)
+    layer.set_weights([np.full(8, 1.5), np.full(8, -0.5), np.zeros(8), np.ones(8)])
+    y = np.asarray(layer(x, training=True))
+    assert len(w.canvas.frames) == 8 and w.canvas.sliders[0]["name"] == "example"
+    q = w.canvas.question
+    assert q.text.startswith("Batch of 16 (seed 0), gamma 1.5, beta -0.5: what will y[0, 0] be?")
+    assert q.answer == pytest.approx(y[0, 0]) and q.hide == [cell("y", 0, 0)]
+    assert w.canvas.submit(f"{y[0, 0] + 0.5:.4f}").right is False
+    q = w.canvas.question
+    assert "moving mean" in q.text and q.answer == pytest.approx(layer.moving_mean.numpy()[0])
+    assert w.canvas.submit(f"{layer.moving_mean.numpy()[0]:.5f}").right is True
+    assert (predict.SESSION.right, predict.SESSION.asked) == (1, 2)
+    w.canvas.move(example=5)
+    assert w.canvas.question.answer == pytest.approx(y[5, 0])
+    assert "x[5, 0] = " in w.canvas.question.text
+    # the student's wrong y is shown, and predicting it is judged wrong
+    v = BatchNormExplorer(bn_fn=unbiased, batch_size=8)
+    q = v.canvas.question
+    assert q.student is not None and not np.isclose(q.student, q.answer)
+    verdict = v.canvas.submit(f"{q.student:.6f}")
+    assert verdict.right is False and "unbiased gives" in verdict.html
+    # a batch of 2 shows 2 examples; a failing function shows the true y
+    w.batch_size.value = 2
+    assert len(w.canvas.frames) == 2
+
+    def stub(x, gamma, beta, eps=1e-3):
+        raise NotImplementedError()
+    s = BatchNormExplorer(bn_fn=stub)
+    assert s.canvas.question.student is None and s.canvas.panels[1]["title"] == "y: unit 0, true batch norm"

@@ -7,6 +7,12 @@ A layer's pre-activations on the digits data (raw pixels through a dense layer) 
 and the spread of the batch mean over many batches of that size (small batches: noisy
 statistics). The student's ``bn_fn(x, gamma, beta) -> (y, batch_mean, batch_var)`` is called on
 the batch; its answer is compared with the true one.
+
+Below the histograms, a view drawn in the browser (:mod:`convlab.widgets.canvas`) steps through
+the first examples of the batch: unit 0's input x and the student's output y, each value asked for
+before it is shown (predict, then check: y = gamma (x - mean) / sqrt(var + eps) + beta with the
+batch's statistics), and, at the first example, the moving mean after one training step with
+Keras' momentum 0.99. Predictions are judged against the reference batch norm.
 """
 from __future__ import annotations
 
@@ -17,10 +23,15 @@ import numpy as np
 
 from convlab import validate
 from convlab.widgets.base import SLIDER, GuardedView, bad, failed, ok
+from convlab.widgets.canvas import Slider, StepCanvas, box, cell, frame, grid
+from convlab.widgets.predict import Question
 
 from . import compute, figures
 
 BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512)
+SHOWN = 8               # examples of the batch the prediction view steps through
+EPS = 1e-3              # Keras' epsilon, as batchnorm_train's default
+MOMENTUM = 0.99         # Keras' momentum
 
 
 class BatchNormExplorer(GuardedView):
@@ -44,8 +55,9 @@ class BatchNormExplorer(GuardedView):
         self.draw_count = 0
         self.seed = 0
         self.last = None
+        self.canvas = StepCanvas(name="BatchNormExplorer")
         super().__init__([W.HBox([self.gamma, self.beta]),
-                          W.HBox([self.batch_size, self.new_batch])])
+                          W.HBox([self.batch_size, self.new_batch])], below=[self.canvas])
         self._redraw_on([self.gamma, self.beta, self.batch_size])
         self.new_batch.on_click(self._on_new_batch)
         self._guard(self._draw)
@@ -81,7 +93,53 @@ class BatchNormExplorer(GuardedView):
             x, y, spread, self.z[:, 0].mean(), g, b, compute.SATURATED,
             2.0 * float(self.z[:, 0].std())))
         self.last = {"x": x, "y": y, "spread": spread}
+        self._show_predictions(x, y, true_y, true_mean, true_var, g, b)
         self.draw_count += 1
+
+    # --- predict, then check (drawn in the browser) ---------------------------------------------
+    def _show_predictions(self, x, y, true_y, true_mean, true_var, g, b):
+        """Unit 0 of the first examples of the batch: x, and y from the student's function (the
+        true y if it failed), each y asked for before it is shown."""
+        n = len(x)
+        m = min(SHOWN, n)
+        shown = true_y if y is None else y
+        name = "batchnorm_train" if self.bn_fn is None else getattr(self.bn_fn, "__name__",
+                                                                      "Your function")
+        mean, var = float(true_mean[0]), float(true_var[0])
+        where = f"Batch of {n} (seed {self.seed}), gamma {g:g}, beta {b:g}"
+        moving = (1.0 - MOMENTUM) * mean            # from Keras' start, a moving mean of 0
+        frames = []
+        for k in range(m):
+            questions = [Question(
+                "y", f"{where}: what will y[{k}, 0] be? (x[{k}, 0] = {x[k, 0]:.4g}; unit 0's "
+                     f"batch mean {mean:.4g}, batch variance {var:.4g}, eps {EPS:g})",
+                float(true_y[k, 0]), student=None if y is None else float(y[k, 0]),
+                hide=[cell("y", 0, k)], name=name,
+                explain="y = gamma (x - mean) / sqrt(variance + eps) + beta.")]
+            if k == 0:
+                questions.append(Question(
+                    "moving", f"{where}: one training step with Keras' momentum {MOMENTUM:g}, "
+                              f"from a moving mean of 0. What will unit 0's moving mean be after "
+                              f"it? (its batch mean is {mean:.4g})",
+                    moving, tol=max(0.01 * abs(moving), 1e-4), name=name,
+                    explain=f"{MOMENTUM:g} · 0 + {1 - MOMENTUM:.2g} · {mean:.4g}: Keras keeps 99% "
+                            f"of the old average."))
+            frames.append(frame(
+                boxes=[box("x", 0, k), box("y", 0, k)],
+                html=(f"{where}. Example {k}: x[{k}, 0] = {x[k, 0]:.4g} -> y[{k}, 0] = "
+                      f"<b class='convlab-y' data-q='y'>{float(shown[k, 0]):.4g}</b>"
+                      + (f"; after one training step the moving mean is <b data-q='moving'>"
+                         f"{moving:.4g}</b>" if k == 0 else "") + "."),
+                questions=questions))
+        limits = (float(min(x[:m, 0].min(), shown[:m, 0].min())),
+                  float(max(x[:m, 0].max(), shown[:m, 0].max())))
+        self.canvas.show(
+            panels=[grid("x", x[:m, 0], "x: unit 0", cmap="diverging", show_values=True,
+                         digits=3, cell_px=52, limits=limits),
+                    grid("y", shown[:m, 0], f"y: unit 0, from {name}" if y is not None
+                         else "y: unit 0, true batch norm", cmap="diverging",
+                         show_values=True, digits=3, cell_px=52, limits=limits)],
+            layout=[["x"], ["y"]], sliders=[Slider("example", "example", m)], frames=frames)
 
     @staticmethod
     def _verdict(run, true_y, true_mean, true_var) -> str:

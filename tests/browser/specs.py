@@ -385,6 +385,22 @@ def _batch_line(z, n: int, seed: int) -> str:
             f"{spread.std():.2f}.")
 
 
+def batchnorm_answer(text: str) -> float:
+    """BatchNormExplorer's prediction view: y[k, 0] of the batch the question names, or unit 0's
+    moving mean after one step with Keras' momentum 0.99 from 0, by the reference batch norm."""
+    m = re.match(r"Batch of (\d+) \(seed (\d+)\), gamma (\S+), beta (\S+?): ", text)
+    assert m, text
+    n, seed, gamma, beta = int(m.group(1)), int(m.group(2)), float(m.group(3)), float(m.group(4))
+    z = batchnorm.digits_preactivations(8, seed=0)
+    y, mean, _ = batchnorm.normalize(batchnorm.draw_batch(z, n, seed), np.full(8, gamma),
+                                     np.full(8, beta))
+    k = re.search(r"what will y\[(\d+), 0\] be\?", text)
+    if k:
+        return float(y[int(k.group(1)), 0])
+    assert "moving mean" in text and "momentum 0.99" in text, text
+    return float(0.99 * 0.0 + 0.01 * mean[0])
+
+
 def batchnorm_explorer(page, widget, shot):
     status = widget.locator(".widget-html-content").first
     img = widget.locator("img.widget-image")
@@ -909,6 +925,7 @@ PREDICTIONS = {
     "08_backprop": Prediction("TrainingExplorer(train_fn=", training_answer, slider="class"),
     "01_filter_sliding": (Prediction("FilterSlider(conv_fn=", filter_slider_answer),
                           Prediction("ChannelSum(conv_fn=", channel_sum_answer)),
+    "04_batch_norm": Prediction("BatchNormExplorer(bn_fn=", batchnorm_answer, slider="example"),
     "03_pooling_flatten": Prediction("PoolingExplorer(pool_fn=", pooling_answer, slider="window"),
     "02_stride_padding": Prediction("PaddingExplorer(size_fn=", padding_explorer_answer,
                                     slider="window"),
