@@ -128,7 +128,9 @@ def answer_prediction(page, sc, prediction: Prediction, right: bool):
         buttons.filter(has_text=re.compile(rf"^\s*{re.escape(str(said))}\s*$")).click()
     else:
         box = form.locator("input.convlab-sc-answer")
-        box.fill(show_value(said))
+        box.click()
+        # key by key, as a person types: JupyterLab's notebook shortcuts must not take them
+        box.press_sequentially(show_value(said))
         box.press("Enter")
     verdict = sc.locator(".convlab-sc-verdict")
     if right:
