@@ -305,3 +305,13 @@ def test_plain_and_residual_stacks_as_the_text_says():
     assert 100 <= 1 / depth.signal["plain"] < 1000, depth.signal
     assert "start hundreds of times weaker than its stem's" in text
     assert 0.5 < depth.signal["residual"] < 5, depth.signal
+
+
+def test_widget_text_matches_the_widget_defaults():
+    import inspect
+    from convlab.ch06_cnn_classifier.widgets import CNNExplorer
+    defaults = {n: p.default for n, p in inspect.signature(CNNExplorer).parameters.items()}
+    text = flat(markdown())
+    assert defaults["gallery"] == 30 and "its slider: the first 30 of the test set" in text
+    assert defaults["max_maps"] == 8 and "(the first eight channels of each)" in text
+    assert "**Your task:** find a digit the network gets wrong, and the feature map that explains it" in text

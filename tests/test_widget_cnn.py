@@ -94,42 +94,94 @@ def test_symmetry_experiment_zero_filters_never_learn(data):
 
 
 # --- the view, driven as a person would, from Python -----------------------------------------
+def test_widget_asks_for_the_prediction_before_showing_it(data):
+    from convlab.widgets.predict import SESSION
+    model = small_model()
+    w = CNNExplorer(model, data)
+    predicted = np.asarray(model(data.x_test)).argmax(axis=1)     # independently of the widget
+    assert len(data.x_test) <= 30 and w.gallery == list(range(len(data.x_test)))   # all of them
+    assert w.wrong == [i for i in w.gallery if predicted[i] != data.y_test[i]] and w.wrong
+    q = w.canvas.question
+    assert q.text == "Which class will the network predict for test image 0?"
+    assert q.answer == str(predicted[0]) and q.choices == [str(c) for c in range(10)]
+    assert {h["panel"] for h in q.hide} == {"probs"} and len(q.hide) == 10
+    assert "data-q='pred'" in w.canvas.frame["html"] and f"true class {data.y_test[0]}" in w.canvas.frame["html"]
+    assert np.allclose(w.canvas.frame["grids"]["probs"][0], np.asarray(model(data.x_test[:1]))[0], atol=1e-5)
+    assert "<b>Task:</b> find a test image the network gets wrong" in w.status
+    assert f"({len(w.wrong)} of the {len(w.gallery)} on the slider are)" in w.status
+    SESSION.reset()
+    wrong_choice = str((predicted[0] + 1) % 10)
+    verdict = w.canvas.submit(wrong_choice)
+    assert verdict.right is False and f"it is {predicted[0]}" in verdict.html
+    assert SESSION.as_dict() == {"right": 0, "asked": 1} and w.canvas.question is None
+    w.canvas.move(image=1)
+    assert w.canvas.question.text.endswith("test image 1?")
+    assert w.canvas.submit(str(predicted[1])).right is True
+    assert SESSION.as_dict() == {"right": 1, "asked": 2} and w.canvas.score == SESSION.as_dict()
+
+
+def test_widget_task_counts_the_wrong_digits_found(data):
+    w = CNNExplorer(small_model(), data)
+    first_wrong = w.wrong[0]
+    w.canvas.move(image=w.gallery.index(first_wrong))
+    assert w.found == []                       # not before its class has been predicted
+    w.canvas.submit(w.canvas.question.answer)
+    assert w.found == [first_wrong] and f"Found 1 of {len(w.wrong)}" in w.status
+    assert f"#{first_wrong}" in w.status
+    right = next(i for i in w.gallery if i not in w.wrong) if len(w.wrong) < len(w.gallery) else None
+    if right is not None:
+        w.canvas.move(image=w.gallery.index(right))
+        w.canvas.submit(w.canvas.question.answer)
+        assert w.found == [first_wrong]
+
+
+def test_gallery_adds_wrong_images_when_few_are_among_the_first():
+    from convlab.ch06_cnn_classifier.widgets import EXTRA_WRONG, gallery_indices
+    labels = np.arange(100) % 10
+    predicted = labels.copy()
+    predicted[[50, 60, 70]] = 9                  # true class 0: wrong
+    assert gallery_indices(predicted, labels, 10, 0) == list(range(10)) + [50, 60, 70]
+    predicted[[1, 2, 3]] = 0                     # true classes 1, 2, 3: wrong
+    assert gallery_indices(predicted, labels, 10, 42) == list(range(10)) + [42]
+    assert gallery_indices(None, labels, 5, 7) == [0, 1, 2, 3, 4, 7]
+    assert EXTRA_WRONG >= 3
+
+
 def test_widget_updates_on_every_control(data):
     w = CNNExplorer(small_model(), data)
     assert w.figure.value[:4] == b"\x89PNG"
-    assert "predicted" in w.status.value and f"true {data.y_test[0]}" in w.status.value
     before = w.figure.value
-    w.index.value = 3
-    assert w.figure.value != before and "test image 3" in w.status.value
+    w.canvas.move(image=3)
+    assert w.figure.value != before and w.current == 3
+    assert [m.shape for _, m in w.inspection.maps] == [(26, 26, 4), (11, 11, 6)]
     before = w.figure.value
     w.view.value = "filters"
-    assert w.figure.value != before and "4 filters of 3x3x1" in w.status.value
-    assert not w.index.continuous_update and w.index.max == len(data.x_test) - 1
+    assert w.figure.value != before and "4 filters of 3x3x1" in w.status
 
 
 def test_widget_takes_the_students_builder(data):
     w = CNNExplorer(small_model, data)
-    assert "predicted" in w.status.value
+    assert "Task" in w.status and w.canvas.question is not None
 
     def build_mnist_cnn():
         raise NotImplementedError()
     w = CNNExplorer(build_mnist_cnn, data)
-    assert "No model to show" in w.status.value and "build_mnist_cnn is not implemented yet" in w.status.value
-    assert w.figure.value[:4] == b"\x89PNG"                     # the image is still shown
-    w.index.value = 2
-    assert "not implemented yet" in w.status.value
+    assert "No model to show" in w.status and "build_mnist_cnn is not implemented yet" in w.status
+    assert w.figure.value[:4] == b"\x89PNG" and w.canvas.question is None   # images still shown
+    w.canvas.move(image=2)
+    assert "not implemented yet" in w.status
     k = keras()
     wrong = lambda: k.Sequential([k.Input((28, 28, 1)), k.layers.Flatten(), k.layers.Dense(4)])
-    assert "output shape" in CNNExplorer(wrong, data).status.value
-    assert "No model given" in CNNExplorer(None, data).status.value
+    assert "output shape" in CNNExplorer(wrong, data).status
+    assert "No model given" in CNNExplorer(None, data).status
 
 
 def test_widget_callback_errors_are_shown(data, monkeypatch):
     w = CNNExplorer(small_model(), data)
-    monkeypatch.setattr("convlab.ch06_cnn_classifier.figures.cnn_prediction_figure",
+    monkeypatch.setattr("convlab.ch06_cnn_classifier.figures.feature_maps_figure",
                         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")))
-    w.index.value = 1
-    assert "widget error" in w.status.value and "boom" in w.status.value
+    w.canvas.move(image=1)
+    assert "widget error" in w.status and "boom" in w.status
 
 
 def test_widget_bad_arguments(data):
@@ -141,3 +193,5 @@ def test_widget_bad_arguments(data):
         CNNExplorer(small_model(), data, view="maps")
     with pytest.raises(ValueError, match="index must be"):
         CNNExplorer(small_model(), data, index=10_000)
+    with pytest.raises(ValueError, match="gallery"):
+        CNNExplorer(small_model(), data, gallery=0)

@@ -179,3 +179,32 @@ def depth_figure(result, title: str = "") -> Figure:
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
+
+
+def feature_maps_figure(maps, title: str = "", max_maps: int = 8) -> Figure:
+    """Chapter 6: up to ``max_maps`` feature maps of each conv layer for one image (``maps``:
+    [(layer name, (H, W, C))]), each map scaled to its own range, one row per layer; no class
+    probabilities (the widget asks for the prediction before it shows them)."""
+    from matplotlib import colormaps
+    maps = [(name, np.asarray(fmap, dtype=float)) for name, fmap in maps]
+    fig = Figure(figsize=(9.6, 0.5 + 1.3 * max(1, len(maps))))
+    magma = colormaps["magma"].with_extremes(bad="white")
+    if not maps:
+        ax = fig.add_subplot(1, 1, 1)
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no feature maps to show", ha="center", va="center", fontsize=9)
+    for r, (name, fmap) in enumerate(maps, start=1):
+        ax = fig.add_subplot(len(maps), 1, r)
+        mosaic = _mosaic(fmap, max_maps, gap=max(1, fmap.shape[1] // 14))
+        ax.imshow(mosaic, cmap=magma, vmin=0, vmax=1, interpolation="nearest")
+        _bare(ax)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
+        ax.set_xticks([(fmap.shape[1] + max(1, fmap.shape[1] // 14)) * c + fmap.shape[1] / 2 - 0.5
+                       for c in range(min(max_maps, fmap.shape[2]))])
+        ax.set_xticklabels([f"channel {c}" for c in range(min(max_maps, fmap.shape[2]))],
+                           fontsize=6)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig

@@ -1,11 +1,14 @@
-"""Chapter 6: look inside a CNN classifier.
+"""Chapter 6: look inside a CNN classifier, with a task and a prediction before each answer.
 
     CNNExplorer(model, data)            # a trained model (or the student's build_mnist_cnn)
 
-A slider picks a test image; the view shows the network's prediction, the class probabilities as
-bars and the feature maps of every conv layer for that image. A second view ("filters") shows the
-learned filters of the first conv layer. The status line says when the model is missing, not
-implemented yet, or has the wrong output shape, instead of a blank.
+The canvas (drawn in the browser) shows one test image of a gallery and the network's ten class
+probabilities; its slider moves through the gallery. Before the probabilities and the predicted
+class are shown, the widget asks which class the network will predict (choices 0-9); the session
+score counts the answers. The task, in the status line: find a digit the network gets wrong, then
+the feature map below (every conv layer's maps for that image, rendered in the kernel) that
+explains it. The view "filters" shows the learned filters of the first conv layer instead. The
+status line says when the model is missing, not implemented yet, or has the wrong output shape.
 """
 from __future__ import annotations
 
@@ -15,19 +18,36 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import validate
-from convlab.widgets.base import GuardedView, bad, ok
+from convlab.figures import to_png
+from convlab.widgets.base import bad, ok
+from convlab.widgets.canvas import CanvasView, Slider, cell, frame, grid
+from convlab.widgets.predict import Question
 
 from . import compute, figures
 
 VIEWS = ("prediction", "filters")
+EXTRA_WRONG = 6          # wrong images added to the gallery when few are among its first ones
 
 
-class CNNExplorer(GuardedView):
+def gallery_indices(predicted, labels, size: int, index: int) -> list:
+    """The test images on the slider: the first ``size``, ``index``, and, if fewer than 3 of
+    them are wrong, up to EXTRA_WRONG of the first wrong ones after them (so the task has an
+    answer), in test-set order."""
+    chosen = set(range(min(size, len(labels)))) | {int(index)}
+    if predicted is not None:
+        wrong = np.flatnonzero(np.asarray(predicted) != np.asarray(labels))
+        if np.sum(np.isin(wrong, sorted(chosen))) < 3:
+            chosen |= {int(i) for i in wrong[:EXTRA_WRONG]}
+    return sorted(chosen)
+
+
+class CNNExplorer(CanvasView):
     """``model``: a Keras classifier with 10 outputs, or a function that builds one (optional).
-    ``data``: a :class:`convlab.ch06_cnn_classifier.compute.Data` (default: the offline digits)."""
+    ``data``: a :class:`convlab.ch06_cnn_classifier.compute.Data` (default: the offline digits).
+    ``gallery``: how many test images the slider offers (from the first; wrong ones added)."""
 
     def __init__(self, model=None, data=None, index: int = 0, view: str = "prediction",
-                 max_maps: int = 8):
+                 max_maps: int = 8, gallery: int = 30):
         if model is not None and not callable(model) and not hasattr(model, "layers"):
             raise ValueError(f"model must be a Keras model or a function that builds one; "
                              f"got {type(model).__name__}")
@@ -41,46 +61,111 @@ class CNNExplorer(GuardedView):
                          f"index must be between 0 and {len(data.x_test) - 1}; got {index}")
         self.data = data
         self.max_maps = validate.positive_int(max_maps, "max_maps")
+        self.gallery_size = validate.positive_int(gallery, "gallery")
+        self.start = int(index)
         self.model, self.model_error = compute.resolve_model(model)
-        self.index = W.IntSlider(value=int(index), min=0, max=len(data.x_test) - 1,
-                                 description="test image", continuous_update=False,
-                                 style={"description_width": "initial"})
         self.view = W.ToggleButtons(options=list(VIEWS), value=view, description="view")
+        self.figure = W.Image(format="png")
         self.inspection = None
-        super().__init__([W.HBox([self.index, self.view])])
-        self._redraw_on([self.index, self.view])
-        self._guard(self._draw)
+        self.found = []                       # wrong test images whose class was predicted
+        super().__init__([self.view], below=[self.figure], name="CNNExplorer")
+        self._redraw_on([self.view], self._draw_below)
+        self.canvas.observe(lambda change: self._guard(self._draw_below), names="index")
+        self.canvas.observe(lambda change: self._guard(self._answered), names="verdicts")
+        self._guard(self._load)
 
-    def _draw(self):
-        i = int(self.index.value)
-        image, label = self.data.x_test[i], int(self.data.y_test[i])
+    # --- the canvas: computed once --------------------------------------------------------
+    def _load(self):
+        x, y = self.data.x_test, self.data.y_test
+        self.probabilities = None
+        if self.model is not None:
+            self.probabilities = np.asarray(self.model.predict(x, verbose=0), dtype=float)
+        predicted = None if self.probabilities is None else self.probabilities.argmax(axis=1)
+        self.gallery = gallery_indices(predicted, y, self.gallery_size, self.start)
+        self.wrong = [] if predicted is None else [i for i in self.gallery if predicted[i] != y[i]]
+        frames = []
+        for i in self.gallery:
+            label = int(y[i])
+            if predicted is None:
+                frames.append(frame(grids={"image": x[i][..., 0],
+                                           "probs": np.zeros(compute.CLASSES)},
+                                    html=f"test image {i}: true class {label}"))
+                continue
+            p, c = self.probabilities[i], int(predicted[i])
+            mark = "&#10003;" if c == label else "&#10007; wrong"
+            question = Question(
+                "pred", f"Which class will the network predict for test image {i}?", str(c),
+                choices=[str(k) for k in range(compute.CLASSES)],
+                hide=[cell("probs", 0, k) for k in range(compute.CLASSES)],
+                explain="The network predicts the class of highest probability (its softmax).",
+                name="the network")
+            frames.append(frame(grids={"image": x[i][..., 0], "probs": p},
+                                html=(f"test image {i}: true class {label}; the network predicts "
+                                      f"<b data-q='pred'>{c} ({p[c]:.0%}) {mark}</b>"),
+                                questions=[question]))
+        probs0 = (np.zeros(compute.CLASSES) if self.probabilities is None
+                  else self.probabilities[self.gallery[0]])
+        self.canvas.show(
+            panels=[grid("image", x[self.gallery[0]][..., 0], "test image", limits=(0.0, 1.0),
+                         show_values=False),
+                    grid("probs", probs0, "class probabilities 0 ... 9", cmap="viridis",
+                         limits=(0.0, 1.0), show_values=True, digits=2)],
+            layout=[["image", "→", "probs"]],
+            sliders=[Slider("image", "test image", len(self.gallery),
+                            labels=[f"#{i}" for i in self.gallery])],
+            frames=frames)
+        self.canvas.move(image=self.gallery.index(self.start))
+        self._draw_below()
+
+    # --- the task, and the maps below: follow the slider ----------------------------------
+    @property
+    def current(self) -> int:
+        """The test-set index of the image shown."""
+        return self.gallery[self.canvas.position["image"]]
+
+    def _answered(self):
+        """A wrong image counts as found once its class has been predicted (and so shown)."""
+        i = self.current
+        asked = [q.key for q in self.canvas.questions]
+        if (i in self.wrong and i not in self.found
+                and any(self.canvas.verdicts.get(k, {}).get("right") is not None for k in asked)):
+            self.found.append(i)
+            self.canvas.status = self._task()
+
+    def _task(self) -> str:
+        if self.model is None:
+            return bad(f"<b>No model to show:</b> {html.escape(self.model_error)} "
+                       f"(showing the images only)")
+        n = len(self.gallery)
+        line = (f"<b>Task:</b> find a test image the network gets wrong ({len(self.wrong)} of "
+                f"the {n} on the slider are), then the feature map below that explains it: a "
+                f"channel that fires on a stroke the true digit lacks, or stays dark where it "
+                f"should fire. Predict each class before you see it.")
+        if self.found:
+            line += (f" <b>Found {len(self.found)} of {len(self.wrong)}</b> (after predicting): "
+                     + ", ".join(f"#{i}" for i in self.found) + ".")
+        return ok(line) if self.found else f"<div>{line}</div>"
+
+    def _draw_below(self):
+        i = self.current
         if self.model is None:
             self.inspection = None
-            self.status.value = bad(f"<b>No model to show:</b> {html.escape(self.model_error)} "
-                                    f"(showing the image only)")
-            self._show_figure(None, lambda: figures.cnn_prediction_figure(
-                image, np.zeros(compute.CLASSES), [], label, title=f"{self.data.source}: #{i}"))
+            self.canvas.status = self._task()
+            self.figure.value = to_png(figures.feature_maps_figure(
+                [], title=f"{self.data.source}: test image {i} (no model)"))
             return
         if self.view.value == "filters":
             kernel = compute.first_filters(self.model)
             if kernel is None:
-                self.status.value = bad("The model has no Conv2D layer: no filters to show.")
+                self.canvas.status = bad("The model has no Conv2D layer: no filters to show.")
                 return
-            self.status.value = (f"<div>First conv layer: {kernel.shape[-1]} filters of "
-                                 f"{kernel.shape[0]}x{kernel.shape[1]}x{kernel.shape[2]} "
-                                 f"(blue negative, red positive).</div>")
-            self._show_figure(None, lambda: figures.filters_figure(kernel))
+            self.canvas.status = (f"<div>First conv layer: {kernel.shape[-1]} filters of "
+                                  f"{kernel.shape[0]}x{kernel.shape[1]}x{kernel.shape[2]} "
+                                  f"(blue negative, red positive).</div>")
+            self.figure.value = to_png(figures.filters_figure(kernel))
             return
-        found = compute.inspect(self.model, image)
-        self.inspection = found
-        right = found.prediction == label
-        line = (f"test image {i}: predicted <b>{found.prediction}</b> "
-                f"({found.probabilities[found.prediction]:.0%}), true {label} "
-                + ("&#10003;" if right else "&#10007;"))
-        self.status.value = ok(line) if right else bad(line)
-        # the same layout every time: cnn_prediction_figure updates the figure shown in place
-        self._prediction_fig = figures.cnn_prediction_figure(
-            image, found.probabilities, found.maps, label,
-            title=f"{self.data.source}: test image {i}", max_maps=self.max_maps,
-            fig=getattr(self, "_prediction_fig", None))
-        self._show_figure(None, lambda: self._prediction_fig)
+        self.inspection = compute.inspect(self.model, self.data.x_test[i])
+        self.canvas.status = self._task()
+        self.figure.value = to_png(figures.feature_maps_figure(
+            self.inspection.maps, title=f"{self.data.source}: feature maps of test image {i}",
+            max_maps=self.max_maps))
