@@ -60,7 +60,7 @@ WIDGETS = {
                                     "step"),
     "DilationExplorer": Entry("05_conv_variants", "DilationExplorer(dilate_fn=", "layers"),
     "ParamCalculator": Entry("05_conv_variants", "ParamCalculator(param_fn=", "kind"),
-    "CNNExplorer": Entry("06_cnn_classifier", "CNNExplorer(model, data)", "test image", 0),
+    "CNNExplorer": Entry("06_cnn_classifier", "CNNExplorer(model, data)", "image"),
     "ThresholdExplorer": Entry("07_autoencoders", "ThresholdExplorer(split.x_val", "threshold"),
     "TrainingExplorer": Entry("08_backprop", "TrainingExplorer(train_fn=", "class"),
 }
