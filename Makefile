@@ -13,7 +13,7 @@ LAB_PORT ?= 8888
 # `git pull` + `make lab` brings new chapters without touching finished work.
 WORKSPACE ?= workspace
 
-.PHONY: help setup lab test test-fast generate check bench tensorboard data clean-grading
+.PHONY: help setup lab test test-fast generate check bench tensorboard data clean-grading hub hub-stop
 
 help:
 	@echo "make lab        set up (first time only) and open the course in JupyterLab"
@@ -24,6 +24,8 @@ help:
 	@echo "make tensorboard  show the training runs' TensorBoard logs (runs/) at http://127.0.0.1:6006"
 	@echo "make data       download MNIST and CIFAR-10 (checksums verified) for the full-data runs"
 	@echo "make bench      print execution and autograding times, conv2d speeds, widget latency in a browser, report build time"
+	@echo "make hub STUDENTS=students.csv [HUB_PORT=8000] [INSTRUCTOR=instructor]   (root, Debian) a class on this"
+	@echo "                machine's JupyterHub: accounts, shared environment, nbgrader exchange; make hub-stop"
 
 setup: $(STAMP)
 
@@ -73,3 +75,15 @@ data: $(STAMP)
 # nbgrader's working folders, the gradebook and its backups: everything grading wrote
 clean-grading:
 	rm -rf grading
+
+# A class on this machine's JupyterHub (README, "Teaching on JupyterHub"; as root). The shared
+# environment is built with the system Python outside any home; when this repository's .venv is
+# installed its packages are copied by hard links instead of downloaded again (hub/setup.py).
+HUB_PORT ?= 8000
+INSTRUCTOR ?= instructor
+hub:
+	@test -n "$(STUDENTS)" || (echo "usage: sudo make hub STUDENTS=students.csv [HUB_PORT=8000] [INSTRUCTOR=instructor]"; exit 2)
+	/usr/bin/python3 hub/setup.py up --students "$(STUDENTS)" --port $(HUB_PORT) --instructor $(INSTRUCTOR) $(if $(wildcard $(STAMP)),--env-from $(abspath $(VENV)),)
+
+hub-stop:
+	/usr/bin/python3 hub/setup.py stop

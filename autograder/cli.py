@@ -7,11 +7,15 @@
                                        exit status 0 only at full marks
     collect CHAPTER FOLDER_OR_ZIP [--submitted-at T | --times CSV] [--allow-new-students]
                                        take in an LMS export (Canvas, Moodle or <id>.ipynb files)
+    collect CHAPTER --exchange         take in what students submitted to nbgrader's exchange
+                                       (a JupyterHub class); a submission made by another
+                                       account than the student it names is refused
     autograde CHAPTER [--student ID] [--workers N]
                                        grade submissions in grading/submitted (instructors);
                                        a log of each run in grading/logs/
     feedback CHAPTER                   HTML feedback without hidden tests -> grading/feedback
-                                       (what is missing or stale; lists whom it skipped)
+                                       (what is missing or stale; lists whom it skipped), and
+                                       released through nbgrader's exchange when the course uses one
     export [--chapter CH] [--format gradebook|canvas|nbgrader] [--to FILE]
                                        grades as CSV, one row per student (grading/exports/)
     report CHAPTER | --all [--to DIR]  what the class got wrong: diagnosed mistakes per exercise,
@@ -158,7 +162,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("collect", help="take in an LMS export (Canvas, Moodle, or notebooks "
                                        "named by student id); prints what it took and why not")
     p.add_argument("chapter")
-    p.add_argument("source", help="a folder or a .zip: Canvas <name>_[LATE_]<lms id>_<sub id>_"
+    p.add_argument("source", nargs="?", help="a folder or a .zip: Canvas <name>_[LATE_]<lms id>_<sub id>_"
                                   "<file>.ipynb, Moodle <Full Name>_<lms id>_assignsubmission_"
                                   "file_/<file>.ipynb, or <student-id>[_...].ipynb; the lms id "
                                   "is the class list's lms_user_id column")
@@ -172,6 +176,10 @@ def main(argv=None) -> int:
                    help="the time column of --times (default submitted_at)")
     p.add_argument("--allow-new-students", action="store_true",
                    help="take files of ids that are not in the class list (default: refuse)")
+    p.add_argument("--exchange", action="store_true",
+                   help="collect from nbgrader's exchange (Exchange.root, the course_id) instead "
+                        "of an LMS export; each submission's files must belong to the student "
+                        "it names")
     p = sub.add_parser("autograde", help=f"grade submissions in {paths.SUBMITTED}")
     p.add_argument("chapter")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
@@ -317,7 +325,17 @@ def main(argv=None) -> int:
 
     if args.command == "collect":
         options = {"allow_new_students": args.allow_new_students}
+        if bool(args.source) == args.exchange:
+            parser.error("collect: give an LMS export (folder or .zip) or --exchange")
+        if args.exchange and (args.submitted_at or args.times):
+            parser.error("collect --exchange: the submission times come from the exchange")
         try:
+            if args.exchange:
+                from autograder import exchange
+
+                report = exchange.collect(root, args.chapter, **options)
+                print(report.table())
+                return 0 if report.taken else 1
             if args.submitted_at:
                 options["submitted_at"] = intake.parse_time(args.submitted_at)
             if args.times:
@@ -338,6 +356,15 @@ def main(argv=None) -> int:
         print(f"feedback for {len(made)} student(s) written to {paths.FEEDBACK}/<student>/"
               f"{args.chapter}/" + (f": {', '.join(made)}" if made else " (all up to date)")
               + (f"; {len(skipped)} skipped" if skipped else ""))
+        from autograder import exchange
+
+        if exchange.course_folder(root) is not None:
+            released, not_released = exchange.release_feedback(root, args.chapter)
+            for student, why in not_released:
+                print(f"not released {student}: {why}")
+            print(f"feedback released through nbgrader's exchange for {len(released)} "
+                  f"student(s)" + (f": {', '.join(released)}" if released else "")
+                  + " (students fetch it in the Assignment List)")
         return 0
 
     if args.command == "export":

@@ -375,17 +375,28 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
         row.submitted_at = when
         if due and when and when > due:
             row.late_by = (when - due).total_seconds()
-        candidates.setdefault(student, []).append((when, row, data))
+        candidates.setdefault(student, []).append((when, row, data, {}))
 
+    keep_latest(root, chapter, candidates)
+    report.write_log()
+    return report
+
+
+def keep_latest(root: Path, chapter: str, candidates: dict) -> None:
+    """Of each student's files take the latest (unless what was collected before is newer) into
+    the submitted folder, archive the others, and set each row's status. ``candidates``:
+    {student: [(time, Row, notebook bytes, {other file name: bytes})]} (the LMS collect has no
+    other files; nbgrader's exchange has the submission's secret)."""
+    paths = CoursePaths(root)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     archive = root / ARCHIVE / chapter
     for student, files in candidates.items():
         files.sort(key=lambda f: (f[0] or dt.datetime.min, f[1].file))
-        *older, (when, row, data) = files
+        *older, (when, row, data, extras) = files
         target = paths.submitted(chapter, student)
         before = _existing_time(target.parent) if target.is_file() else None
         if before is not None and when is not None and before > when:
-            older.append((when, row, data))       # what was collected earlier is newer
+            older.append((when, row, data, extras))   # what was collected earlier is newer
             row = None
         elif target.is_file():
             keep = archive / student / f"{stamp}_previous_{chapter}.ipynb"
@@ -396,10 +407,12 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             _write_time(target.parent, when)
+            for name, content in extras.items():
+                (target.parent / name).write_bytes(content)
             if older:
                 row.reason = (row.reason + "; " if row.reason else "") + \
                     f"latest of {len(older) + 1} files"
-        for t, r, d in older:
+        for t, r, d, _ in older:
             r.status = "archived"
             r.reason = (r.reason + "; " if r.reason else "") + "an earlier file " + (
                 "(a later one was taken)" if row is not None
@@ -407,8 +420,6 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
             keep = archive / student / f"{stamp}_{Path(r.file).name}"
             keep.parent.mkdir(parents=True, exist_ok=True)
             keep.write_bytes(d)
-    report.write_log()
-    return report
 
 
 def due_date(db_url: str, chapter: str) -> dt.datetime | None:
