@@ -173,8 +173,12 @@ def isolation_class(attacked_class):
     return attacked_class
 
 
+def _graded_path(root, sid):
+    return root / "grading" / "autograded" / sid / CH / f"{CH}.ipynb"
+
+
 def _graded_text(root, sid):
-    return (root / "grading" / "autograded" / sid / CH / f"{CH}.ipynb").read_text()
+    return _graded_path(root, sid).read_text()
 
 
 @pytest.mark.nbgrader
@@ -220,37 +224,67 @@ def test_isolation_attacks_leave_the_grader_and_the_class_untouched(isolation_cl
         assert "TrustedRecheckFailed" in _graded_text(root, r.student), name
 
 
-THREE_PATHS = ["honest", *(n for n in ISOLATION_THROUGH_PLAIN_NBGRADER), *FOOLS_THE_KERNEL]
+# Each of the two other paths grades an attack that fools nbgrader's kernel (so its re-check must
+# run), isolation attacks, and the sleeper (leaves a process behind; its notebook is the honest
+# one, so it also shows honest work keeping full marks there): every attack of
+# ISOLATION_THROUGH_PLAIN_NBGRADER and FOOLS_THE_KERNEL goes through one path or both.
+PLAIN_NBGRADER = ["reads solutions/ and executes it", "leaves a process behind",
+                  "the course's check helpers replaced"]
+FORMGRADER = ["writes into the course root, the package and the gradebook",
+              "leaves a process behind", "calls TensorFlow instead of implementing"]
+
+
+def test_the_other_paths_share_the_attacks():
+    both = set(PLAIN_NBGRADER) | set(FORMGRADER)
+    assert both >= set(ISOLATION_THROUGH_PLAIN_NBGRADER) | set(FOOLS_THE_KERNEL)
+    for path in (PLAIN_NBGRADER, FORMGRADER):
+        assert set(path) & set(FOOLS_THE_KERNEL) and "leaves a process behind" in path
+        assert set(path) & (set(ISOLATION_ATTACKS) - {"leaves a process behind"})
+        assert ISOLATION_ATTACKS["leaves a process behind"][1] == "honest"
 
 
 @pytest.mark.nbgrader
 def test_plain_nbgrader_and_the_formgraders_api_give_the_same_scores(isolation_class):
-    """`nbgrader autograde` and nbgrader's Python API (what the formgrader's autograde button
-    calls) run the configuration's re-check and isolation too: the same scores as the pipeline,
-    the same refusals, no hang on a process left behind."""
+    """`nbgrader autograde` (one command for several students, as an instructor grades a class)
+    and nbgrader's Python API (what the formgrader's autograde button calls) run the
+    configuration's re-check and isolation too: the same scores as the pipeline, the same
+    refusals, no hang on a process left behind."""
     cls = isolation_class
     root = cls["root"]
-    sids = [cls["intruders"].get(n, n) for n in THREE_PATHS]
+    plain = [cls["intruders"][n] for n in PLAIN_NBGRADER]
+    api_sids = [cls["intruders"][n] for n in FORMGRADER]
     url = gradebook.url(root)
     env = {"GRADER_API_TOKEN": cls["token"]}
-    for sid in sids:
-        proc = nbgrader_run.run_nbgrader(["autograde", CH, "--student", sid, "--force"], root,
-                                         timeout=600, check=False, env=env)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    plain = gradebook.class_records(url)
+    others = sorted(p.name for p in (root / "grading" / "submitted").iterdir()
+                    if p.name not in plain)
+    graded_at = {sid: _graded_path(root, sid).stat().st_mtime_ns for sid in [*plain, *others]
+                 if _graded_path(root, sid).is_file()}
+    proc = nbgrader_run.run_nbgrader(
+        ["autograde", CH, "--force", f"--CourseDirectory.student_id_exclude={','.join(others)}"],
+        root, timeout=900, check=False, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    regraded = {sid for sid, ns in graded_at.items()
+                if _graded_path(root, sid).stat().st_mtime_ns != ns}
+    assert regraded == set(plain), "one command grades exactly the students not excluded"
+    by_plain = gradebook.class_records(url)
     api = subprocess.run(
-        [sys.executable, "-c", FORMGRADER_API, str(root), CH, *sids], cwd=root,
+        [sys.executable, "-c", FORMGRADER_API, str(root), CH, *api_sids], cwd=root,
         env={**nbgrader_run.child_env(), **env}, capture_output=True, text=True, timeout=1200)
     assert api.returncode == 0, api.stdout[-3000:] + api.stderr[-3000:]
-    formgrader = gradebook.class_records(url)
-    for sid in sids:
-        expected = cls["scores"][(CH, sid)]
-        assert plain[(CH, sid)] == expected, (sid, "nbgrader autograde", plain[(CH, sid)])
-        assert formgrader[(CH, sid)] == expected, (sid, "formgrader API", formgrader[(CH, sid)])
-        text = _graded_text(root, sid)
-        assert cls["token"] not in text
-    for name in ISOLATION_THROUGH_PLAIN_NBGRADER:
-        assert re.search(ISOLATION_ATTACKS[name][2], _graded_text(root, cls["intruders"][name]))
+    by_api = gradebook.class_records(url)
+    for sids, records, how in ((plain, by_plain, "nbgrader autograde"),
+                               (api_sids, by_api, "formgrader API")):
+        for sid in sids:
+            assert records[(CH, sid)] == cls["scores"][(CH, sid)], (sid, how, records[(CH, sid)])
+            text = _graded_text(root, sid)
+            assert cls["token"] not in text
+    for names in (PLAIN_NBGRADER, FORMGRADER):
+        for name in names:
+            text = _graded_text(root, cls["intruders"][name])
+            if name in ISOLATION_ATTACKS:
+                assert re.search(ISOLATION_ATTACKS[name][2], text), name
+            else:                           # nbgrader alone is fooled; its own re-check is not
+                assert "TrustedRecheckFailed" in text, name
     assert not (root / "pwned-by-a-submission.txt").exists()
     with sqlite3.connect(root / "grading" / "gradebook.db") as con:
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -281,11 +315,15 @@ def test_the_pipeline_does_not_recheck_twice(isolation_class, monkeypatch):
         raise AssertionError("the pipeline ran the re-check a second time")
 
     monkeypatch.setattr(pipeline, "verify", recheck_again)
-    for sid in ("honest", cls["intruders"]["the course's check helpers replaced"]):
-        r = pipeline.grade_submission(cls["root"], CH, sid, timeout=600)
-        expected = cls["results"][sid]
-        assert not r.error, r.error
-        assert [(c.grade_id, c.score, c.message) for c in r.cells] == \
-            [(c.grade_id, c.score, c.message) for c in expected.cells]
-        assert (r.score, r.bonus, r.cell_errors) == (expected.score, expected.bonus,
-                                                      expected.cell_errors)
+    # the cheater: nbgrader's kernel gives it points the re-check takes away, so the findings
+    # below (scores and messages) can only come from the re-check inside nbgrader's autograde
+    sid = cls["intruders"]["the course's check helpers replaced"]
+    r = pipeline.grade_submission(cls["root"], CH, sid, timeout=600)
+    expected = cls["results"][sid]
+    assert not r.error, r.error
+    assert r.score < cls["results"]["honest"].score
+    assert "TrustedRecheckFailed" in _graded_text(cls["root"], sid)
+    assert [(c.grade_id, c.score, c.message) for c in r.cells] == \
+        [(c.grade_id, c.score, c.message) for c in expected.cells]
+    assert (r.score, r.bonus, r.cell_errors) == (expected.score, expected.bonus,
+                                                  expected.cell_errors)

@@ -4,7 +4,8 @@ instructor, pointed at in the student's feedback.
 * every catalogue entry has a stable id "<exercise>.<name>" (parsed, not called);
 * a failure message ends with a ``[mistake: id]`` line that survives the feedback's redaction;
 * the recorder and the report on a gradebook written directly (fast);
-* a class of 40+ graded through nbgrader with 2 workers (marked ``nbgrader``): the report counts
+* a class of 40+ (each kind of submission graded through nbgrader with 2 workers, marked
+  ``nbgrader``; classmates with the same notebook get copies of its rows): the report counts
   exactly the mistakes put in.
 """
 import ast
@@ -326,8 +327,38 @@ def expected_mistakes(given: dict) -> dict:
     return expected
 
 
+def kind_of(notebooks: dict, given: dict, student: str):
+    """What a student handed in: None (the honest notebook), a mutant's name, "syntax error",
+    or "not a notebook"."""
+    return "not a notebook" if isinstance(notebooks[student], str) else given[student]
+
+
+def copy_records(db_url: str, graded: str, students: list) -> None:
+    """Give ``students`` the rows the recorder wrote for ``graded`` (same notebook, same rows),
+    written by the recorder's own ``misconceptions.write``."""
+    from sqlalchemy import create_engine
+
+    _, *tables = misconceptions.tables()
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as con:
+            rows = [[{k: v for k, v in row._mapping.items() if k != "id"}
+                     for row in con.execute(t.select().where(t.c.assignment == CH,
+                                                             t.c.student == graded))]
+                    for t in tables]
+    finally:
+        engine.dispose()
+    for student in students:
+        misconceptions.write(db_url, CH, [student],
+                             *[[{**r, "student": student} for r in table] for table in rows])
+
+
 @pytest.mark.nbgrader
 def test_a_class_graded_with_two_workers_reports_the_mistakes_put_in(tmp_path):
+    """One submission of each kind (the honest notebook, each mutant, a syntax error, a file
+    that is not a notebook) goes through nbgrader and the pipeline's recorder, two at a time;
+    its classmates who handed in the very same notebook get copies of its recorded rows. The
+    report of the whole class counts exactly the mistakes put in."""
     import nbformat as nbf
 
     from autograder import gradebook, intake, nbgrader_run, paths, pipeline
@@ -340,25 +371,36 @@ def test_a_class_graded_with_two_workers_reports_the_mistakes_put_in(tmp_path):
         {s for s, m in given.items() if m == "single: kernel flipped (mathematical convolution)"}
     assert expected[("conv2d_multi", "conv2d_multi.bias_missing")] == \
         {s for s, m in given.items() if m == "multi: bias missing"}
+    first = {}                                        # kind -> the student graded for it
+    for sid in notebooks:
+        first.setdefault(kind_of(notebooks, given, sid), sid)
+    for sid in notebooks:                             # a classmate's notebook is the same file
+        assert notebooks[sid] == notebooks[first[kind_of(notebooks, given, sid)]], sid
+    assert len(first) == len(CLASS_MUTANTS) + 3
 
     root = paths.scratch_course(tmp_path / "course")
     nbgrader_run.generate(root, CH)
     lms = tmp_path / "lms"
     lms.mkdir()
-    for sid, nb in notebooks.items():
+    for sid in first.values():
+        nb = notebooks[sid]
         if isinstance(nb, str):
             (lms / f"{sid}.ipynb").write_text(nb)
         else:
             nbf.write(nb, lms / f"{sid}.ipynb")
     intake.import_submissions(root, CH, lms)
-    results = pipeline.grade_many(root, CH, list(notebooks), workers=2)
-    by_id = {r.student: r for r in results}
+    results = pipeline.grade_many(root, CH, list(first.values()), workers=2)
+    graded_first = {r.student: r for r in results}
+    by_id = {s: graded_first[first[kind_of(notebooks, given, s)]] for s in notebooks}
     broken = [s for s, nb in notebooks.items() if isinstance(nb, str)]
     assert all(by_id[s].error for s in broken)
     assert not [s for s in notebooks if s not in broken and by_id[s].error]
+    for kind, sid in first.items():
+        copy_records(gradebook.url(root), sid,
+                     [s for s in notebooks if s != sid and kind_of(notebooks, given, s) == kind])
 
     # the student's side: a review line instead of the mistake line
-    flipped = next(s for s, m in given.items() if m and m.startswith("single: kernel flipped"))
+    flipped = first["single: kernel flipped (mathematical convolution)"]
     message = next(c.message for c in by_id[flipped].cells if c.grade_id == "test_conv2d_single_vs_tf")
     assert "[mistake:" not in message
     assert "What to review: chapter 1, section 4. Cross-correlation, not convolution" in message
