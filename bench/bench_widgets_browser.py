@@ -113,8 +113,10 @@ def _widget(page, entry: Entry):
 def measure_canvas(page, sc, entry: Entry, presses: int):
     """Keypress -> repaint (ms) of ``presses`` presses on a canvas view's slider."""
     page.evaluate(_INSTALL_CANVAS, sc.element_handle())
-    which = f"[data-slider='{entry.slider}']" if entry.slider else ""
-    rng = sc.locator(f".convlab-sc-slider{which} input[type=range]").first
+    named = sc.locator(f".convlab-sc-slider[data-slider='{entry.slider}'] input[type=range]")
+    # an entry written for the widget's kernel-drawn version names a label, not a slider: first
+    rng = named.first if entry.slider and named.count() else \
+        sc.locator(".convlab-sc-slider input[type=range]").first
     rng.focus()
     paints = []
     for _ in range(presses):
@@ -182,11 +184,22 @@ def main(argv=None):
         for chapter in chapters:
             page = browser.page()
             try:
-                driver.open_notebook(page, server.url, f"solved/{chapter}.ipynb")
-                driver.run_all(page)
+                try:
+                    driver.open_notebook(page, server.url, f"solved/{chapter}.ipynb")
+                    driver.run_all(page)
+                except Exception as exc:  # the notebook did not run: its widgets fail, not all
+                    rows += [(chapter, name, "failed", f"Run All: {type(exc).__name__}")
+                             for name, entry in chosen.items() if entry.chapter == chapter]
+                    continue
                 for name, entry in chosen.items():
-                    if entry.chapter == chapter:
+                    if entry.chapter != chapter:
+                        continue
+                    try:
                         rows.append((chapter, name, *measure(page, entry, args.presses)))
+                    except Exception as exc:  # one widget failing must not lose the others
+                        rows.append((chapter, name, "failed", f"{type(exc).__name__}: "
+                                                              f"{str(exc).splitlines()[0]}"))
+                    print(f"measured {chapter} {name}: {rows[-1][2]}", file=sys.stderr)
             finally:
                 page.close()
                 server.shutdown_kernels()
@@ -209,6 +222,9 @@ def main(argv=None):
                 if v > t]
         flag = "ok" if not slow else "SLOW (" + ", ".join(slow) + ")"
         print(f"{chapter:20s} {name:24s} {p50:6.0f} {p95:6.0f} {worst:6.0f}  {flag}")
+    for chapter, name, kind, reason in rows:
+        if kind == "failed":
+            print(f"{chapter:20s} {name:24s} FAILED: {reason}")
     png = [r for r in rows if r[2] == "png"]
     if png:
         print(f"widgets drawn by the kernel (PNG): targets p95 <= {TARGET_TEXT:.0f} text, "
