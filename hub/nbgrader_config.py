@@ -5,3 +5,7 @@
 c = get_config()  # noqa: F821
 c.Exchange.root = "@EXCHANGE@"
 c.CourseDirectory.course_id = "@COURSE_ID@"
+# The grader adds its re-check's notes and review lines to the autograded notebook after
+# nbgrader saved it; nbgrader's default leaves it read-only (444), which stops an instructor who
+# is not root. Writable by the instructor only (the course directory is the instructor's).
+c.Autograde.permissions = 644
