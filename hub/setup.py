@@ -198,6 +198,17 @@ def _copy_seed(seed: Path, env: Path) -> None:
         target.chmod(0o755)
 
 
+REQUIRES_PYTHON_CHECK = """
+import json, platform
+from importlib import metadata
+from pip._vendor.packaging.specifiers import SpecifierSet
+here = platform.python_version()
+print(json.dumps(sorted({d.metadata["Name"] for d in metadata.distributions()
+                         if d.metadata.get("Requires-Python")
+                         and here not in SpecifierSet(d.metadata["Requires-Python"])})))
+"""
+
+
 def _course_package_copy(course: Path) -> Path:
     """What pip needs to build the course package, copied out of the course directory (pip
     builds in the source tree: no root-owned build files in the instructor's folder)."""
@@ -223,6 +234,17 @@ def build_environment(settings: Settings, course: Path, seed: Path | None) -> st
             run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", env])
             _copy_seed(seed, env)
             how = f"packages copied from {seed}"
+            # same minor version, maybe not the same patch release: a copied package that
+            # excludes this Python (soupsieve 4.1 needs 3.11.5; Debian 12 has 3.11.2) is
+            # replaced by the newest release that allows it, as pip would have chosen
+            unfit = json.loads(subprocess.run([str(python), "-c", REQUIRES_PYTHON_CHECK],
+                                              capture_output=True, text=True,
+                                              check=True).stdout)
+            if unfit:
+                run([python, "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps",
+                     *unfit])
+                how += f" (reinstalled for this Python: {', '.join(unfit)})"
+            run([python, "-m", "pip", "check"], stdout=subprocess.DEVNULL)
         else:
             run([SYSTEM_PYTHON, "-m", "venv", env])
             run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
