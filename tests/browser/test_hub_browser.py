@@ -92,13 +92,13 @@ def open_assignment_list(page):
     if not page.locator(".lm-Menu").count():
         nbgrader_menu(page)
     page.locator(".lm-Menu .lm-Menu-itemLabel", has_text="Assignment List").click()
-    released = page.locator("#released_assignments_list .list_item", has_text=CH)
-    released.wait_for(timeout=T_HUB)
-    return released
+    page.locator("#released_assignments_list").wait_for(timeout=T_HUB)
 
 
 def fetch_and_submit(page, room, user, notebook):
-    open_assignment_list(page).get_by_role("button", name="Fetch").click()
+    open_assignment_list(page)
+    released = page.locator("#released_assignments_list .list_item", has_text=CH)
+    released.get_by_role("button", name="Fetch").click(timeout=T_HUB)
     fetched = page.locator("#fetched_assignments_list .list_item", has_text=CH)
     expect(fetched.get_by_role("button", name="Submit")).to_be_visible(timeout=T_HUB)
     target = room.home(user) / CH / f"{CH}.ipynb"
@@ -160,7 +160,7 @@ def test_a_class_on_jupyterhub(room, browser):
     page = login(browser, room, a)
     open_assignment_list(page)
     submitted = page.locator("#submitted_assignments_list .list_item", has_text=CH)
-    submitted.get_by_role("button", name="Fetch Feedback").first.click()
+    submitted.get_by_role("button", name="Fetch Feedback").first.click(timeout=T_HUB)
     pages_of_alice = []
     deadline = time.monotonic() + 60
     while not pages_of_alice and time.monotonic() < deadline:
