@@ -46,12 +46,14 @@ class CellVerdict:
 
 
 def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = True,
-                     run_other_cells: bool = True) -> dict:
+                     run_other_cells: bool = True, stop=None) -> dict:
     """Execute the chapter's source notebook top to bottom in a fresh namespace.
 
     replace: grade_id -> source for solution cells (a student's or a mutant's code).
     hidden: include the hidden tests (False: what the student sees before submitting).
-    Returns grade_id -> CellVerdict for every test cell.
+    stop: a function of each CellVerdict; once it returns True, no further cell runs (a mutant
+    that already lost points need not train chapter 6's network).
+    Returns grade_id -> CellVerdict for every test cell (that ran, with ``stop``).
     """
     replace = replace or {}
     unknown = set(replace) - {meta(c).get("grade_id") for c in source_notebook(chapter).cells}
@@ -77,6 +79,8 @@ def grade_in_process(chapter: str, replace: dict | None = None, hidden: bool = T
             message = cells.run_test_cell(src, ns, filename)
             verdicts[m["grade_id"]] = CellVerdict(m["grade_id"], points_at_stake(cell),
                                                   not message, message)
+            if stop is not None and stop(verdicts[m["grade_id"]]):
+                break
         else:
             cells.run_cell(src, ns, filename)      # a failing solution fails its tests
     return verdicts
@@ -86,6 +90,16 @@ def points_at_stake(cell) -> float:
     """A test cell's points, or for a bonus test (0 points in nbgrader, a `# bonus: N points`
     line) its extra credit: what a wrong implementation loses either way."""
     return float(meta(cell)["points"]) or cells.bonus_points(cell.source)
+
+
+def loses_points(verdict: CellVerdict) -> bool:
+    """A ``stop`` for :func:`grade_in_process`: the first failed cell worth points."""
+    return not verdict.passed and verdict.points > 0
+
+
+def full_marks(chapter: str) -> float:
+    """The points at stake in all of the chapter's test cells (bonus tests: their extra credit)."""
+    return sum(points_at_stake(c) for c in source_notebook(chapter).cells if cells.is_test(c))
 
 
 def score(verdicts: dict) -> tuple:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import nbharness as h
+from autograder import cells
 
 CHAPTERS = h.chapters()
 
@@ -30,13 +31,18 @@ def test_reference_solution_passes_in_process(chapter):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_mutant_loses_points(chapter):
+    """Each mutant fails a test cell worth points (grading stops there: what follows cannot
+    give the points back); one that fails none has run every test cell and kept full marks."""
     mod = mutant_module(chapter)
-    full_marks = h.score(h.grade_in_process(chapter))[1]
+    full_marks = h.full_marks(chapter)
+    tests = {h.meta(c)["grade_id"] for c in h.source_notebook(chapter).cells if cells.is_test(c)}
     survivors = []
     for name, replacement in mod.MUTANTS.items():
-        got, total = h.score(h.grade_in_process(chapter, replacement, run_other_cells=False))
-        assert total == full_marks
-        if got >= total:
+        assert not set(replacement) & tests, f"{name}: a mutant replaces solution cells only"
+        verdicts = h.grade_in_process(chapter, replacement, run_other_cells=False,
+                                      stop=h.loses_points)
+        if not any(h.loses_points(v) for v in verdicts.values()):
+            assert set(verdicts) == tests and h.score(verdicts) == (full_marks, full_marks)
             survivors.append(name)
     assert not survivors, f"mutants that still get full marks: {survivors}"
 
@@ -49,7 +55,8 @@ def test_hidden_tests_catch_what_visible_tests_miss(chapter):
     for name in mod.HIDDEN_ONLY:
         replacement = mod.MUTANTS[name]
         visible = h.grade_in_process(chapter, replacement, hidden=False, run_other_cells=False)
-        hidden = h.grade_in_process(chapter, replacement, run_other_cells=False)
+        hidden = h.grade_in_process(chapter, replacement, run_other_cells=False,
+                                    stop=lambda v: not v.passed)
         assert all(v.passed for v in visible.values()), (name, visible)
         assert not all(v.passed for v in hidden.values()), name
 
@@ -79,11 +86,10 @@ def _message_cases():
 def test_mutant_loses_points_and_feedback_names_its_mistake(chapter, name, grade_id, phrase):
     """The mutant fails the given test cell, and the message's "Likely cause" names the mistake."""
     verdicts = h.grade_in_process(chapter, mutant_module(chapter).MUTANTS[name],
-                                  run_other_cells=False)
-    got, total = h.score(verdicts)
-    assert got < total, name
+                                  run_other_cells=False, stop=lambda v: v.grade_id == grade_id)
     message = verdicts[grade_id].message
-    assert not verdicts[grade_id].passed and "Likely cause" in message, (name, message)
+    assert not verdicts[grade_id].passed and verdicts[grade_id].points > 0, (name, message)
+    assert "Likely cause" in message, (name, message)
     assert phrase in message.split("Likely cause", 1)[1], (name, message)
 
 
