@@ -17,7 +17,9 @@ import contextlib
 import copy
 import io
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,8 +139,25 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def write_notebook(nb, path: Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(nb, indent=1))
+    """Write ``nb`` to ``path``. An existing file is replaced through a temporary file renamed over
+    it, keeping its permissions: nbgrader leaves autograded notebooks read-only (444), which only
+    root could overwrite in place (an instructor on JupyterHub is not root)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(nb, indent=1)
+    if not path.exists():
+        path.write_text(text)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def readable(path: Path) -> bool:

@@ -305,3 +305,41 @@ def test_paths_agree_with_what_nbgrader_reads_from_the_configuration(tmp_path):
     assert gradebook.sqlite_file(gradebook.url(root)) == here.gradebook == \
         root / "grading/gradebook.db"
     assert not (root / "autograder").exists()    # no folder can shadow the code package
+
+
+def test_write_notebook_replaces_a_read_only_notebook_as_its_owner(tmp_path):
+    """nbgrader leaves autograded notebooks read-only (444); the grader's notes must still be
+    written by an instructor who is not root (replacing needs only the folder's write right)."""
+    import os
+    import stat
+    import tempfile
+
+    from autograder import cells
+
+    folder = Path(tempfile.mkdtemp(prefix="convlab-owner-"))   # /tmp: any user can reach it
+    try:
+        path = folder / "graded.ipynb"
+        cells.write_notebook({"cells": [], "n": 1}, path)
+        path.chmod(0o444)
+        if os.getuid() == 0:     # root writes anyway: write as an unprivileged owner instead
+            nobody = 65534
+            os.chown(folder, nobody, nobody)
+            os.chown(path, nobody, nobody)
+            pid = os.fork()
+            if pid == 0:         # the child drops root, writes, and reports through its status
+                status = 1
+                try:
+                    os.setgid(nobody)
+                    os.setuid(nobody)
+                    cells.write_notebook({"cells": [], "n": 2}, path)
+                    status = 0
+                finally:
+                    os._exit(status)
+            assert os.waitpid(pid, 0)[1] == 0, "the owner could not replace its read-only notebook"
+        else:
+            cells.write_notebook({"cells": [], "n": 2}, path)
+        assert json.loads(path.read_text())["n"] == 2
+        assert stat.S_IMODE(path.stat().st_mode) == 0o444
+        assert [p.name for p in folder.iterdir()] == ["graded.ipynb"]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
