@@ -730,9 +730,14 @@ def cnn_explorer(page, widget, shot):
     y = _cnn_digits().y_test
     expect(status).to_contain_text("Task: find a test image the network gets wrong")
     set_predicting(sc, False)                           # see every prediction
+    # the prediction check may have left the slider on another image: after Home, wait until
+    # Python has drawn image 0's maps (it hears of a slider position once the slider rests, so
+    # Home and the next press in quick succession would reach it as one move)
+    came_from = sc.locator(".convlab-sc-slider[data-slider='image'] input[type=range]").input_value()
+    src_before = img.get_attribute("src")
     rng = press_canvas_slider(page, sc, "image", "Home")
     expect(detail).to_contain_text(f"test image 0: true class {y[0]}; the network predicts")
-    src0 = img.get_attribute("src")
+    src0 = driver.src_changes(img, src_before) if came_from != "0" else src_before
     assert src0, "the feature maps have no image"
 
     # test image 0 -> 1 with the keyboard: the line names image 1 and its true class; the
