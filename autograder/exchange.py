@@ -135,13 +135,8 @@ def collect(root: Path, chapter: str, allow_new_students: bool = False,
             row.reason = f"no {chapter}.ipynb in the submission"
             continue
         data = notebook.read_bytes()
-        verdict, why = intake.check_notebook(data, chapter, chapters)
-        if verdict == "refuse":
-            row.status, row.reason = "refused", why
+        if not intake.screen_notebook(row, data, chapter, chapters):
             continue
-        if verdict == "ungradable":
-            row.reason = (row.reason + "; " if row.reason else "") + \
-                f"not a readable notebook, will be ungradable: {why}"
         stamp = folder / TIMESTAMP
         if stamp.is_file():
             try:

@@ -251,6 +251,19 @@ def identify(relpath: str, roster: Roster | None) -> tuple:
                              f"class list)")
 
 
+def screen_notebook(row, data: bytes, chapter: str, chapters) -> bool:
+    """check_notebook for a collect: refuse ``row`` (False) or take it, noting in its reason when
+    the notebook will be ungradable (True)."""
+    verdict, why = check_notebook(data, chapter, chapters)
+    if verdict == "refuse":
+        row.status, row.reason = "refused", why
+        return False
+    if verdict == "ungradable":
+        row.reason = (row.reason + "; " if row.reason else "") + \
+            f"not a readable notebook, will be ungradable: {why}"
+    return True
+
+
 def check_notebook(data: bytes, chapter: str, chapters: dict) -> tuple:
     """("", "") for a notebook of ``chapter``; ("refuse", why) for another chapter's notebook or
     none; ("ungradable", cause) for a file that is not a readable notebook (it is taken: the
@@ -356,13 +369,8 @@ def collect(root: Path, chapter: str, source: Path, submitted_at: dt.datetime | 
                 row.reason = "not in the class list"
                 continue
         row.student = student
-        verdict, why = check_notebook(data, chapter, chapters)
-        if verdict == "refuse":
-            row.status, row.reason = "refused", why
+        if not screen_notebook(row, data, chapter, chapters):
             continue
-        if verdict == "ungradable":
-            row.reason = (row.reason + "; " if row.reason else "") + \
-                f"not a readable notebook, will be ungradable: {why}"
         when, row.time_source = file_time, time_source
         lms_id = next((str(s.get("lms_user_id")) for s in students if s["id"] == student
                        and s.get("lms_user_id")), None)

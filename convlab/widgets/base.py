@@ -39,7 +39,30 @@ def name_of(fn) -> str:
     return html.escape(studentfn.name_of(fn))
 
 
-class GuardedView(W.VBox):
+class GuardedCallbacks:
+    """Callbacks whose errors are shown, never swallowed: a failing ``fn`` puts "widget error" in
+    the status line (``_show_status``) and its traceback in ``self.callback_log``. Shared by the
+    image widgets (GuardedView) and the canvas widgets (convlab.widgets.canvas.CanvasView)."""
+
+    def _show_status(self, html_text: str) -> None:
+        raise NotImplementedError
+
+    def _guard(self, fn):
+        try:
+            fn()
+        except Exception as exc:  # a bug here must be visible, not a silent blank
+            self._show_status(bad(f"<b>widget error:</b> {html.escape(type(exc).__name__)}: "
+                                  f"{html.escape(str(exc))}"))
+            with self.callback_log:
+                traceback.print_exc()
+
+    def _redraw_on(self, controls, draw=None):
+        """Call ``draw`` (default ``self._draw``), guarded, whenever one of ``controls`` changes."""
+        for control in controls:
+            control.observe(lambda change: self._guard(draw or self._draw), names="value")
+
+
+class GuardedView(GuardedCallbacks, W.VBox):
     """A widget's box: ``controls``, the status line (``self.status``), ``between``, the figure
     (``self.figure``, a PNG), ``below``, and the log of callback errors (``self.callback_log``)."""
 
@@ -50,19 +73,8 @@ class GuardedView(W.VBox):
         super().__init__([*controls, self.status, *between, self.figure, *below,
                           self.callback_log], **kwargs)
 
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.status.value = bad(f"<b>widget error:</b> {html.escape(type(exc).__name__)}: "
-                                    f"{html.escape(str(exc))}")
-            with self.callback_log:
-                traceback.print_exc()
-
-    def _redraw_on(self, controls, draw=None):
-        """Call ``draw`` (default ``self._draw``), guarded, whenever one of ``controls`` changes."""
-        for control in controls:
-            control.observe(lambda change: self._guard(draw or self._draw), names="value")
+    def _show_status(self, html_text: str) -> None:
+        self.status.value = html_text
 
     def _show_figure(self, key, make_figure) -> bool:
         """Render ``make_figure()`` (a Figure) into ``self.figure``, unless ``key`` (everything

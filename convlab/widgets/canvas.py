@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
@@ -46,7 +45,7 @@ import ipywidgets as W
 import numpy as np
 import traitlets as T
 
-from convlab.widgets.base import bad
+from convlab.widgets.base import GuardedCallbacks, bad
 from convlab.widgets.predict import SESSION, Question, Verdict, judge
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -293,7 +292,7 @@ class StepCanvas(anywidget.AnyWidget):
                                   f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}")
 
 
-class CanvasView(W.VBox):
+class CanvasView(GuardedCallbacks, W.VBox):
     """A chapter widget drawn on a :class:`StepCanvas` (``self.canvas``): ``controls`` above it,
     ``below`` under it, then the log of callback errors (``self.callback_log``)."""
 
@@ -306,16 +305,5 @@ class CanvasView(W.VBox):
     def status(self) -> str:
         return self.canvas.status
 
-    def _guard(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # a bug here must be visible, not a silent blank
-            self.canvas.status = bad(f"<b>widget error:</b> {html.escape(type(exc).__name__)}: "
-                                     f"{html.escape(str(exc))}")
-            with self.callback_log:
-                traceback.print_exc()
-
-    def _redraw_on(self, controls, draw):
-        """Call ``draw``, guarded, whenever one of ``controls`` changes value."""
-        for control in controls:
-            control.observe(lambda change: self._guard(draw), names="value")
+    def _show_status(self, html_text: str) -> None:
+        self.canvas.status = html_text
