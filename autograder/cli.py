@@ -1,8 +1,12 @@
 """Command line: ``python -m autograder <command>`` (run from the repository root).
 
-    generate [CHAPTER ...] [--check]   course/ from solutions/ (authors); --check only compares
+    generate [CHAPTER ...] [--check]   course/ from solutions/ (authors), then the Chinese edition
+                                       course/zh_CN/ and the compiled catalogues; --check compares
+    translations update|check|compile [DOMAIN ...]
+                                       the Chinese catalogues, translations/zh_CN/*.po
     setup [--students CSV]             gradebook with every chapter (and the class list)
-    workspace DIR                      copy new chapters of course/ into a student's DIR
+    workspace DIR [--language zh_CN]   copy new chapters of course/ (or course/zh_CN/) into a
+                                       student's DIR
     check NOTEBOOK [--json]            grade one notebook like the instructor would (self-learners);
                                        exit status 0 only at full marks
     collect CHAPTER FOLDER_OR_ZIP [--submitted-at T | --times CSV] [--allow-new-students]
@@ -141,6 +145,11 @@ def _add_bonus_column(csv_path: Path, bonus: dict) -> None:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["translations"]:
+        from autograder import translations
+
+        return translations.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=str(paths.REPO),
@@ -155,6 +164,8 @@ def main(argv=None) -> int:
                                      "last_name, email, lms_user_id (the LMS's user id)")
     p = sub.add_parser("workspace", help="copy new chapters into a student's work folder")
     p.add_argument("dir")
+    p.add_argument("--language", default="en", help="en (default) or zh_CN, the Chinese edition")
+    sub.add_parser("translations", help="the Chinese catalogues: update | check | compile [DOMAIN ...]")
     p = sub.add_parser("check", help="grade one notebook like the instructor would (exit status "
                                      "0 at full marks, 1 otherwise)")
     p.add_argument("notebook")
@@ -214,6 +225,15 @@ def main(argv=None) -> int:
         if unknown:
             parser.error(f"unknown chapter(s) {unknown}; chapters: {paths.assignments()}")
         diff = release.generate_course(chapters, check_only=args.check)
+        from autograder import translations
+
+        for domain in chapters + [translations.SHARED]:
+            if args.check:
+                diff += translations.compiled_differs(domain)
+            else:
+                translations.compile_catalogue(domain)
+        for chapter in chapters:
+            diff += translations.generate_edition(chapter, check_only=args.check)
         if args.check:
             if diff:
                 print("course/ is not what nbgrader generates from solutions/ "
@@ -241,7 +261,7 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "workspace":
-        copied = release.prepare_workspace(Path(args.dir))
+        copied = release.prepare_workspace(Path(args.dir), language=args.language)
         print(f"{args.dir}/: " + (f"new chapters copied: {', '.join(copied)}" if copied
                                   else "up to date (your work is never overwritten)"))
         return 0

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.nbgrader_run import generate
-from autograder.paths import REPO, RELEASE, scratch_course
+from autograder.paths import REPO, RELEASE, assignments, scratch_course
 
 
 def generate_course(chapters: list, check_only: bool = False) -> list:
@@ -47,15 +47,23 @@ def tree_diff(a: Path, b: Path) -> list:
     return diff
 
 
-def prepare_workspace(dest: Path) -> list:
-    """Copy each chapter of course/ that ``dest`` does not have yet; never overwrite a student's
-    work. Returns the chapters copied. (Students work in a copy so that course/ stays what nbgrader
-    generated and `git pull` brings new chapters without conflicts.)"""
+def released_chapters(language: str = "en") -> list:
+    """The chapter folders of course/ (English) or course/<language>/ (an edition), in order."""
+    base = REPO / RELEASE if language == "en" else REPO / RELEASE / language
+    chapters = set(assignments())
+    return sorted(p for p in base.iterdir() if p.is_dir() and p.name in chapters) if base.is_dir() else []
+
+
+def prepare_workspace(dest: Path, language: str = "en") -> list:
+    """Copy each chapter of course/ (or of the edition course/<language>/) that ``dest`` does not
+    have yet; never overwrite a student's work. Returns the chapters copied. (Students work in a
+    copy so that course/ stays what nbgrader generated and `git pull` brings new chapters without
+    conflicts.)"""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     copied = []
-    for chapter_dir in sorted((REPO / RELEASE).iterdir()):
-        if chapter_dir.is_dir() and not (dest / chapter_dir.name).exists():
+    for chapter_dir in released_chapters(language):
+        if not (dest / chapter_dir.name).exists():
             shutil.copytree(chapter_dir, dest / chapter_dir.name)
             copied.append(chapter_dir.name)
     return copied

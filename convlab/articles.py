@@ -20,6 +20,8 @@ class Article:
     site: str           # where it was published
     short: str          # how the course calls it after the citation
     chapters: tuple     # the chapters that draw on it (their folder names)
+    short_zh: str = ""  # the short name in the Chinese edition (course/zh_CN)
+    site_zh: str = ""   # where it was published, in the Chinese edition
 
 
 ARTICLES = {
@@ -27,24 +29,25 @@ ARTICLES = {
         "001", "Python 深度学习架构实用指南：第一、二部分(4)",
         "A practical guide to deep-learning architectures in Python, parts 1 and 2 (4)",
         "Alibaba Cloud developer community (developer.aliyun.com)", "the autoencoder guide",
-        ("02_stride_padding", "06_cnn_classifier", "07_autoencoders")),
+        ("02_stride_padding", "06_cnn_classifier", "07_autoencoders"), "架构实用指南", "阿里云开发者社区（developer.aliyun.com）"),
     "002": Article(
         "002", "手把手教你用 TensorFlow 實現卷積神經網路",
         "Implementing a convolutional network in TensorFlow, step by step",
         "Leiphone (雷鋒網), by Xu Kaiwen", "the MNIST tutorial",
-        ("03_pooling_flatten", "06_cnn_classifier", "08_backprop")),
+        ("03_pooling_flatten", "06_cnn_classifier", "08_backprop"), "MNIST 教程", "雷锋网"),
     "003": Article(
         "003", "【Python机器学习】卷积神经网络卷积层、池化层、Flatten层、批标准化层的讲解(图文解释)",
         "Python machine learning: convolution, pooling, Flatten and batch-normalisation layers "
         "explained with figures",
         "Alibaba Cloud developer community (developer.aliyun.com)", "the layers explainer",
-        ("01_filter_sliding", "02_stride_padding", "03_pooling_flatten", "04_batch_norm")),
+        ("01_filter_sliding", "02_stride_padding", "03_pooling_flatten", "04_batch_norm"), "网络层讲解", "阿里云开发者社区（developer.aliyun.com）"),
     "004": Article(
         "004", "CNN卷积汇总", "A summary of CNN convolutions", "a Chinese blog (CSDN)",
-        "the convolutions summary", ("05_conv_variants",)),
+        "the convolutions summary", ("05_conv_variants",), "卷积汇总", "CSDN 博客"),
 }
 
 ERRATA_HEADING = "Errata for the source article"
+ERRATA_HEADING_ZH = "原文勘误"
 
 # phrases that named an article without saying which one (tests/test_articles.py refuses them)
 VAGUE_REFERENCES = (r"\bthe article\b",
@@ -56,6 +59,12 @@ def citation(key: str) -> str:
     """The markdown line that cites article ``key``: title, English rendering, site, short name."""
     a = ARTICLES[key]
     return f"《{a.title}》 (\"{a.english}\", {a.site}; below: {a.short})"
+
+
+def citation_zh(key: str) -> str:
+    """The Chinese edition's citation line: the title as published, the site, the short name."""
+    a = ARTICLES[key]
+    return f"《{a.title}》（{a.site_zh}；下文简称“{a.short_zh}”）"
 
 
 def for_chapter(chapter: str) -> list:

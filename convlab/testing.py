@@ -433,6 +433,14 @@ def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol)
     return ""
 
 
+def passed(message: str) -> None:
+    """Print a test cell's success line in the student's language (``message`` is the English,
+    translated through the chapter's catalogue: ``passed("conv2d_single: worked example OK")``)."""
+    from convlab.i18n import gettext
+
+    print(gettext(message))
+
+
 def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] | None = None,
                     rtol: float = 1e-6, atol: float = 1e-8, oracle: str = "TensorFlow") -> None:
     """Check a student's array against the oracle's, with a message that locates the difference.
