@@ -12,6 +12,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from convlab.i18n import _
+
 
 @dataclass(frozen=True)
 class Run:
@@ -21,7 +23,7 @@ class Run:
 
 
 def name_of(fn: Callable) -> str:
-    return getattr(fn, "__name__", "your function")
+    return getattr(fn, "__name__", None) or _("your function")
 
 
 def call(fn: Callable, shown: str, *args, **kwargs) -> Run:
@@ -30,28 +32,33 @@ def call(fn: Callable, shown: str, *args, **kwargs) -> Run:
     try:
         value = fn(*args, **kwargs)
     except NotImplementedError:
-        return Run(None, f"{name_of(fn)} is not implemented yet (it raises NotImplementedError). "
-                         f"Implement it above and run this cell again.", "NotImplementedError")
+        return Run(None, _("{name} is not implemented yet (it raises NotImplementedError). "
+                           "Implement it above and run this cell again.").format(name=name_of(fn)),
+                   "NotImplementedError")
     except Exception as exc:
-        return Run(None, f"{shown} raised {type(exc).__name__}: {exc}", type(exc).__name__)
+        return Run(None, _("{call} raised {error}: {message}").format(
+            call=shown, error=type(exc).__name__, message=exc), type(exc).__name__)
     if value is None:
-        return Run(None, f"{shown} returned None: did you forget `return`?")
+        return Run(None, _("{what} returned None: did you forget `return`?").format(what=shown))
     return Run(value, None)
 
 
 def call_array(fn: Callable, shown: str, expected_shape: tuple, *args,
-               not_array: str = "not a numeric array", wrong_shape: str = "", **kwargs) -> Run:
+               not_array: str = "", wrong_shape: str = "", **kwargs) -> Run:
     """:func:`call`, then the result as a float array of ``expected_shape``. ``not_array`` and
-    ``wrong_shape`` end the messages for a non-array and for a wrong shape (by default
-    "...; expected <shape>")."""
+    ``wrong_shape`` end the messages for a non-array and for a wrong shape (by default "not a
+    numeric array" and "expected <shape>"; a caller's own text is translated by its caller)."""
     run = call(fn, shown, *args, **kwargs)
     if run.error:
         return run
     try:
         a = np.asarray(run.value, dtype=float)
     except (TypeError, ValueError):
-        return Run(None, f"{shown} returned {type(run.value).__name__}, {not_array}")
+        return Run(None, _("{call} returned {type}, {problem}").format(
+            call=shown, type=type(run.value).__name__,
+            problem=not_array or _("not a numeric array")))
     if a.shape != tuple(expected_shape):
-        return Run(None, f"{shown} returned shape {a.shape}; "
-                         + (wrong_shape or f"expected {tuple(expected_shape)}"))
+        return Run(None, _("{call} returned shape {shape}; {expected}").format(
+            call=shown, shape=a.shape,
+            expected=wrong_shape or _("expected {shape}").format(shape=tuple(expected_shape))))
     return Run(a, None)

@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from convlab import policy
+from convlab.i18n import N_, _, gettext
 
 __all__ = [
     "tensorflow", "keras", "call", "assert_allclose", "assert_int_equal",
@@ -171,7 +172,7 @@ class _Scan:
         self.uses: list = []
 
     def report(self, what: str, library: str, where: str) -> None:
-        text = f"`{what}` ({library}, in {where})"
+        text = _("`{what}` ({library}, in {where})").format(what=what, library=library, where=where)
         if text not in self.uses:
             self.uses.append(text)
 
@@ -202,7 +203,8 @@ class _Scan:
             return
         if not isinstance(fn, types.FunctionType) or fn.__globals__ is not self.namespace:
             return                          # library code (NumPy, convlab) is not the student's
-        where = f"{fn.__qualname__}, called by {caller}" if caller else fn.__qualname__
+        where = (_("{function}, called by {caller}").format(function=fn.__qualname__, caller=caller)
+                 if caller else fn.__qualname__)
         wrapped = getattr(fn, "__wrapped__", None)
         if wrapped is not None:
             self.value(wrapped, _name(wrapped), where)
@@ -305,8 +307,9 @@ def assert_no_forbidden_library(fn) -> None:
     uses = uses_forbidden_library(fn)
     if uses:
         raise AssertionError(
-            f"{_name(fn)} uses {', '.join(uses)}. The rule: {policy.RULE}. The grader blocks "
-            f"these libraries, so this solution would score 0 on the hidden tests.")
+            _("{name} uses {uses}. The rule: {rule}. The grader blocks these libraries, so this "
+              "solution would score 0 on the hidden tests.").format(
+                name=_name(fn), uses=", ".join(uses), rule=_(policy.RULE)))
 
 
 def describe(**arrays) -> str:
@@ -328,10 +331,11 @@ def _student_line(exc: BaseException) -> str:
     for frame in reversed(frames):
         if frame.filename == __file__ or frame.filename.startswith(_GRADER_DIR):
             continue                  # the grader's proxies (autograder/verify.py) are not yours
-        where = f" (in {frame.name}, line {frame.lineno}"
         if frame.line:
-            where += f": `{frame.line.strip()}`"
-        return where + ")"
+            return " " + _("(in {function}, line {line}: `{code}`)").format(
+                function=frame.name, line=frame.lineno, code=frame.line.strip())
+        return " " + _("(in {function}, line {line})").format(function=frame.name,
+                                                             line=frame.lineno)
     return ""
 
 
@@ -348,19 +352,21 @@ def call_uncopied(fn: Callable, *args, **kwargs):
     """:func:`call` on these very arguments, not copies (Keras models and tensors: chapter 6's
     ``call_keras``)."""
     if not callable(fn):
-        raise AssertionError(f"expected a function, got {type(fn).__name__}: {fn!r}")
+        raise AssertionError(_("expected a function, got {type}: {value}").format(
+            type=type(fn).__name__, value=repr(fn)))
     with warnings.catch_warnings(record=True), contextlib.redirect_stderr(sys.stdout):
         warnings.simplefilter("always")
         try:
             return fn(*args, **kwargs)
         except NotImplementedError:
             raise AssertionError(
-                f"{_name(fn)} is not implemented yet: replace `raise NotImplementedError()` "
-                f"with your code") from None
+                _("{name} is not implemented yet: replace `raise NotImplementedError()` with "
+                  "your code").format(name=_name(fn))) from None
         except Exception as exc:
             raise AssertionError(
-                f"{_name(fn)}({_arg_shapes(args, kwargs)}) raised "
-                f"{type(exc).__name__}: {exc}{_student_line(exc)}") from exc
+                _("{call} raised {error}: {message}{where}").format(
+                    call=f"{_name(fn)}({_arg_shapes(args, kwargs)})", error=type(exc).__name__,
+                    message=exc, where=_student_line(exc))) from exc
 
 
 def _arg_shapes(args, kwargs) -> str:
@@ -373,14 +379,24 @@ def _arg_shapes(args, kwargs) -> str:
     return ", ".join(items)
 
 
+def _returned_none() -> str:
+    return _("{what} returned None: did you forget `return`?")
+
+
+def _shown(text: str) -> str:
+    """An assertion's ``what``/``oracle``/``why`` as the student reads it: a literal of a test cell
+    is in the chapter's catalogue; anything else (an f-string describing a call) stays as it is."""
+    return gettext(text) if isinstance(text, str) else text
+
+
 def _as_result_array(actual, what: str) -> np.ndarray:
     if actual is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
+        raise AssertionError(_returned_none().format(what=what))
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(
-            f"{what} must return a numeric NumPy array; got {type(actual).__name__}") from None
+        raise AssertionError(_("{what} must return a numeric NumPy array; got {type}").format(
+            what=what, type=type(actual).__name__)) from None
     return a
 
 
@@ -392,14 +408,18 @@ class Explanation(str):
 
 
 def mistake(mistake_id: str, text: str) -> Explanation:
-    """A catalogue entry's explanation with its stable id "<exercise>.<name>"."""
-    explanation = Explanation(text)
+    """A catalogue entry's explanation with its stable id "<exercise>.<name>", in the student's
+    language (``text`` is the English, translated through the chapter's catalogue)."""
+    explanation = Explanation(gettext(text))
     explanation.ids = (mistake_id,)
     return explanation
 
 
-def either(explanations, sep: str = " Or: ") -> Explanation:
-    """Explanations of mistakes that give the same wrong result, joined; every id kept."""
+def either(explanations, sep: str | None = None) -> Explanation:
+    """Explanations of mistakes that give the same wrong result, joined (by default with " Or: ",
+    translated); every id kept."""
+    if sep is None:
+        sep = _(" Or: ")
     joined = Explanation(sep.join(explanations))
     joined.ids = tuple(dict.fromkeys(i for e in explanations for i in getattr(e, "ids", ())))
     return joined
@@ -417,9 +437,14 @@ def mistake_line(explanation) -> str:
     return f"\n[mistake: {' '.join(ids)}]" if ids else ""
 
 
+# The label the grader reads (autograder/misconceptions.LIKELY_CAUSE accepts the English and the
+# Chinese label; tests/test_i18n_shared.py checks the catalogue's translation keeps to it).
+LIKELY_CAUSE = N_("Likely cause: {explanation}")
+
+
 def likely_cause(explanation) -> str:
     """The line a failure message ends with when a catalogued mistake explains it."""
-    return f"\nLikely cause: {explanation}" + mistake_line(explanation)
+    return "\n" + _(LIKELY_CAUSE).format(explanation=explanation) + mistake_line(explanation)
 
 
 def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol) -> str:
@@ -436,8 +461,6 @@ def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol)
 def passed(message: str) -> None:
     """Print a test cell's success line in the student's language (``message`` is the English,
     translated through the chapter's catalogue: ``passed("conv2d_single: worked example OK")``)."""
-    from convlab.i18n import gettext
-
     print(gettext(message))
 
 
@@ -449,11 +472,13 @@ def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] 
     mistakes: (explanation, compute) pairs; if the student's result equals one of them, the
     message names that mistake.
     """
+    what, oracle = _shown(what), _shown(oracle)
     expected = np.asarray(expected, dtype=np.float64)
     a = _as_result_array(actual, what)
     if a.shape != expected.shape:
         raise AssertionError(
-            f"{what} returned shape {a.shape}; {oracle} gives {expected.shape}"
+            _("{what} returned shape {shape}; {oracle} gives {expected}").format(
+                what=what, shape=a.shape, oracle=oracle, expected=expected.shape)
             + _explain(a, mistakes, rtol, atol))
     bad = ~np.isclose(a, expected, rtol=rtol, atol=atol)
     if np.any(~np.isfinite(a)):
@@ -462,9 +487,11 @@ def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] 
         idx = np.unravel_index(np.argmax(np.where(bad, np.abs(np.nan_to_num(a - expected, nan=np.inf)), -1)), a.shape)
         where = tuple(int(i) for i in idx)
         raise AssertionError(
-            f"{what}: {int(bad.sum())} of {a.size} values differ from {oracle}; "
-            f"the largest difference is at index {where}: you return {a[idx]:.6g}, "
-            f"{oracle} gives {expected[idx]:.6g}" + _explain(a, mistakes, rtol, atol))
+            _("{what}: {count} of {size} values differ from {oracle}; the largest difference is "
+              "at index {index}: you return {actual}, {oracle} gives {expected}").format(
+                what=what, count=int(bad.sum()), size=a.size, oracle=oracle, index=where,
+                actual=f"{a[idx]:.6g}", expected=f"{expected[idx]:.6g}")
+            + _explain(a, mistakes, rtol, atol))
 
 
 def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras", *,
@@ -474,13 +501,16 @@ def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras", *,
     mistakes: (explanation, compute) pairs as for :func:`assert_allclose`; if the wrong integer is
     what one of them gives, the message names that mistake.
     """
+    what, oracle = _shown(what), _shown(oracle)
     if actual is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
+        raise AssertionError(_returned_none().format(what=what))
     if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
-        raise AssertionError(f"{what} must return an int; got {type(actual).__name__} {actual!r}")
+        raise AssertionError(_("{what} must return an int; got {type} {value}").format(
+            what=what, type=type(actual).__name__, value=repr(actual)))
     if int(actual) != int(expected):
-        raise AssertionError(f"{what} returned {int(actual)}; {oracle} gives {int(expected)}"
-                             + _explain(np.asarray(float(actual)), mistakes, 0, 0))
+        raise AssertionError(_("{what} returned {actual}; {oracle} gives {expected}").format(
+            what=what, actual=int(actual), oracle=oracle, expected=int(expected))
+            + _explain(np.asarray(float(actual)), mistakes, 0, 0))
 
 
 def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str = (),
@@ -493,28 +523,32 @@ def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str
     if isinstance(mentions, str):
         mentions = (mentions,)
     call_text = f"{_name(fn)}({_arg_shapes(args, kwargs)})"
-    label = f"{call_text} [{why}]" if why else call_text
+    label = f"{call_text} [{_shown(why)}]" if why else call_text
     args = copy.deepcopy(args)
     with warnings.catch_warnings(record=True), contextlib.redirect_stderr(sys.stdout):
         warnings.simplefilter("always")
         try:
             fn(*args, **kwargs)
         except NotImplementedError:
-            raise AssertionError(f"{_name(fn)} is not implemented yet") from None
+            raise AssertionError(
+                _("{name} is not implemented yet").format(name=_name(fn))) from None
         except ValueError as exc:
             message = str(exc)
             if not message.strip():
-                raise AssertionError(f"{label} raised ValueError with an empty message: "
-                                     f"say what was expected") from None
+                raise AssertionError(_("{call} raised ValueError with an empty message: say what "
+                                       "was expected").format(call=label)) from None
             if mentions and not any(m.lower() in message.lower() for m in mentions):
                 raise AssertionError(
-                    f"{label} raised ValueError({message!r}), but the message should name "
-                    f"{' or '.join(repr(m) for m in mentions)} so the caller knows what to fix"
+                    _("{call} raised ValueError({message}), but the message should name {names} "
+                      "so the caller knows what to fix").format(
+                        call=label, message=repr(message),
+                        names=_(" or ").join(repr(m) for m in mentions))
                 ) from None
             return
         except Exception as exc:
             raise AssertionError(
-                f"{label} raised {type(exc).__name__}: {exc}{_student_line(exc)}; expected a "
-                f"ValueError that says what was expected") from None
-    raise AssertionError(f"{label} returned normally; expected a ValueError that says what "
-                         f"was expected")
+                _("{call} raised {error}: {message}{where}; expected a ValueError that says what "
+                  "was expected").format(call=label, error=type(exc).__name__, message=exc,
+                                         where=_student_line(exc))) from None
+    raise AssertionError(_("{call} returned normally; expected a ValueError that says what was "
+                           "expected").format(call=label))

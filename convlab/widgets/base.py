@@ -12,6 +12,7 @@ import traceback
 import ipywidgets as W
 
 from convlab import figures, studentfn
+from convlab.i18n import _
 
 OK = "#1b7837"     # status colours shared by every widget
 BAD = "#b00020"
@@ -29,9 +30,12 @@ def bad(text: str) -> str:
     return f"<div style='color:{BAD}'>{text}</div>"
 
 
-def failed(message: str, who: str = "Your function") -> str:
-    """A status line saying that the student's function failed; ``message`` is plain text."""
-    return bad(f"<b>{html.escape(who)}:</b> {html.escape(message)}")
+def failed(message: str, who: str | None = None) -> str:
+    """A status line saying that the student's function failed; ``message`` is plain text,
+    ``who`` names the function (default "Your function", translated)."""
+    who = _("Your function") if who is None else who
+    return bad(_("<b>{who}:</b> {message}").format(who=html.escape(who),
+                                                    message=html.escape(message)))
 
 
 def name_of(fn) -> str:
@@ -51,8 +55,8 @@ class GuardedCallbacks:
         try:
             fn()
         except Exception as exc:  # a bug here must be visible, not a silent blank
-            self._show_status(bad(f"<b>widget error:</b> {html.escape(type(exc).__name__)}: "
-                                  f"{html.escape(str(exc))}"))
+            self._show_status(bad(_("<b>widget error:</b> {error}: {message}").format(
+                error=html.escape(type(exc).__name__), message=html.escape(str(exc)))))
             with self.callback_log:
                 traceback.print_exc()
 

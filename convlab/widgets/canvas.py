@@ -45,11 +45,21 @@ import ipywidgets as W
 import numpy as np
 import traitlets as T
 
+from convlab.i18n import N_, _
 from convlab.widgets.base import GuardedCallbacks, bad
 from convlab.widgets.predict import SESSION, Question, Verdict, judge
 
 STATIC = Path(__file__).resolve().parent / "static"
 CMAPS = ("gray", "diverging", "viridis")
+# the browser's own words (stepcanvas.js has no English of its own: it shows these, translated
+# when the canvas is made; "{right}" and "{asked}" are filled in by the browser)
+BROWSER_TEXTS = {
+    "play": N_("play"),
+    "predict_toggle": N_("predict before seeing"),
+    "placeholder": N_("your prediction"),
+    "check": N_("check"),
+    "score": N_("Predictions this session: {right} of {asked} right"),
+}
 
 
 # --- JSON-safe values ------------------------------------------------------------------------
@@ -165,9 +175,11 @@ class StepCanvas(anywidget.AnyWidget):
     predict = T.Bool(True).tag(sync=True)           # hide asked values until predicted
     verdicts = T.Dict().tag(sync=True)              # question key -> {right, html, counted}
     score = T.Dict().tag(sync=True)                 # the session's {right, asked}
+    texts = T.Dict().tag(sync=True)                 # BROWSER_TEXTS in the student's language
 
     def __init__(self, name: str = "widget", **kwargs):
         super().__init__(**kwargs)
+        self.texts = {key: _(text) for key, text in BROWSER_TEXTS.items()}
         self.name = name
         self._questions = []                         # per frame: [Question], keys prefixed
         self._prefix = ""
@@ -288,8 +300,8 @@ class StepCanvas(anywidget.AnyWidget):
             try:
                 self.submit(str(content.get("value", "")), content.get("key"))
             except Exception as exc:  # a stale key after new data: say so in the status line
-                self.status = bad(f"<b>prediction not checked:</b> "
-                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}")
+                self.status = bad(_("<b>prediction not checked:</b> {error}: {message}").format(
+                    error=html.escape(type(exc).__name__), message=html.escape(str(exc))))
 
 
 class CanvasView(GuardedCallbacks, W.VBox):

@@ -26,6 +26,8 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from convlab.i18n import N_, _
+
 _NUMBER = re.compile(r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -51,7 +53,7 @@ class Question:
     choices: Optional[Sequence[str]] = None
     tol: Optional[float] = None
     explain: str = ""
-    name: str = "Your function"     # how the verdict names the student's function
+    name: str = N_("Your function")  # how the verdict names the student's function (translated)
 
     def to_json(self, prefix: str = "") -> dict:
         """What the browser gets: never the answer."""
@@ -114,15 +116,16 @@ def read(q: Question, text: str):
         for choice in q.choices:
             if text.lower() == str(choice).lower():
                 return choice
-        raise ValueError(f"choose one of: {', '.join(map(str, q.choices))}")
+        raise ValueError(_("choose one of: {choices}").format(
+            choices=", ".join(map(str, q.choices))))
     numbers = _numbers(text)
     if isinstance(q.answer, (tuple, list)):
         if len(numbers) != len(q.answer):
-            raise ValueError(f"expected {len(q.answer)} numbers, e.g. "
-                             f"{show_value(tuple(0 for _ in q.answer))}")
+            raise ValueError(_("expected {count} numbers, e.g. {example}").format(
+                count=len(q.answer), example=show_value(tuple(0 for _x in q.answer))))
         return tuple(numbers)
     if len(numbers) != 1 or not _NUMBER.fullmatch(text.replace(" ", "")):
-        raise ValueError("expected one number, e.g. 3.25 or -1")
+        raise ValueError(_("expected one number, e.g. 3.25 or -1"))
     return numbers[0]
 
 
@@ -131,26 +134,33 @@ def judge(q: Question, text: str) -> Verdict:
     try:
         said = read(q, text)
     except ValueError as exc:
-        return Verdict(q.key, None, f"<span class='convlab-unread'>Could not read "
-                                    f"{html.escape(str(text))!s}: {html.escape(str(exc))}.</span>")
+        return Verdict(q.key, None, "<span class='convlab-unread'>" + _(
+            "Could not read {text}: {problem}.").format(
+                text=html.escape(str(text)), problem=html.escape(str(exc))) + "</span>")
     right = _close(q, said, q.answer)
     answer = html.escape(show_value(q.answer))
+    said_text = html.escape(show_value(said))
     if right:
-        parts = [f"<b class='convlab-right'>&#10003; Right</b>: {answer} (you said "
-                 f"{html.escape(show_value(said))})."]
+        mark = f"<b class='convlab-right'>&#10003; {html.escape(_('Right'))}</b>"
+        parts = [_("{verdict}: {answer} (you said {said}).").format(
+            verdict=mark, answer=answer, said=said_text)]
     else:
-        parts = [f"<b class='convlab-wrong'>&#10007; Not quite</b>: it is {answer}; you said "
-                 f"{html.escape(show_value(said))}."]
+        mark = f"<b class='convlab-wrong'>&#10007; {html.escape(_('Not quite'))}</b>"
+        parts = [_("{verdict}: it is {answer}; you said {said}.").format(
+            verdict=mark, answer=answer, said=said_text)]
     if q.explain:
         parts.append(f" {q.explain}")
     if q.student is not None and not _close(q, q.student, q.answer):
-        name = html.escape(q.name)
+        name = html.escape(_(q.name))
+        student = html.escape(show_value(q.student))
         if not right and _close(q, said, q.student):
-            parts.append(f" {name} gives {html.escape(show_value(q.student))} here, what you "
-                         f"predicted, but it disagrees with the reference: it is wrong here.")
+            parts.append(" " + _("{name} gives {value} here, what you predicted, but it disagrees "
+                                 "with the reference: it is wrong here.").format(
+                                     name=name, value=student))
         else:
-            parts.append(f" {name} gives {html.escape(show_value(q.student))} here: it disagrees "
-                         f"with the reference, which is what predictions are judged against.")
+            parts.append(" " + _("{name} gives {value} here: it disagrees with the reference, "
+                                 "which is what predictions are judged against.").format(
+                                     name=name, value=student))
     return Verdict(q.key, right, "".join(parts))
 
 

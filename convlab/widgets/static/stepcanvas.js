@@ -67,6 +67,8 @@ function render({ model, el }) {
   let predictState = null; // what the prediction box shows (rebuilt only when it changes)
 
   const sliders = () => model.get("sliders") || [];
+  // every word the browser shows comes from Python (canvas.BROWSER_TEXTS, in the student's language)
+  const text = (key) => (model.get("texts") || {})[key] || key;
   function positions(i) {
     const sl = sliders(), out = new Array(sl.length);
     for (let j = sl.length - 1; j >= 0; j--) {
@@ -141,7 +143,7 @@ function render({ model, el }) {
       if (spec.play) {
         const b = h("button", NS + "-play", wrap, "▶");
         b.type = "button";
-        b.title = "play";
+        b.title = text("play");
         b.addEventListener("click", (e) => {
           e.preventDefault();
           if (timer !== null) return stop();
@@ -174,7 +176,7 @@ function render({ model, el }) {
     const t = h("label", NS + "-predict-toggle", controlsEl);
     toggle = h("input", null, t);
     toggle.type = "checkbox";
-    h("span", null, t, "predict before seeing");
+    h("span", null, t, text("predict_toggle"));
     toggle.addEventListener("change", () => {
       model.set("predict", toggle.checked);
       model.save_changes();
@@ -297,10 +299,10 @@ function render({ model, el }) {
       } else {
         const input = h("input", NS + "-answer", form);
         input.type = "text";
-        input.placeholder = "your prediction";
+        input.placeholder = text("placeholder");
         input.setAttribute("aria-label", q.text);
         input.addEventListener("keydown", (e) => e.stopPropagation());
-        const b = h("button", NS + "-check", form, "check");
+        const b = h("button", NS + "-check", form, text("check"));
         b.type = "submit";
         form.addEventListener("submit", (e) => {
           e.preventDefault();
@@ -309,8 +311,8 @@ function render({ model, el }) {
       }
       if (unread) h("div", NS + "-unread", form).innerHTML = unread;
     }
-    h("div", NS + "-score", predictEl,
-      `Predictions this session: ${score.right || 0} of ${score.asked || 0} right`);
+    h("div", NS + "-score", predictEl, text("score")
+      .replace("{right}", String(score.right || 0)).replace("{asked}", String(score.asked || 0)));
   }
 
   function paint() {
