@@ -620,9 +620,10 @@ class SandboxCommand:
 
 # --- nbgrader's kernel ----------------------------------------------------------------------------
 KERNEL_IPC = f"{SCRATCH}/kernel"       # ipc socket prefix inside the sandbox: /tmp/kernel-1...
-# variables the grading kernel keeps from nbgrader's process (notebooks may look at it)
-# and the chapter key the hidden tests draw inputs from (autograder/hidden.py)
-KERNEL_PASSED_ENV = ("NBGRADER_EXECUTION", hidden.KEY_ENV)
+# variables the grading kernel keeps from nbgrader's process (notebooks may look at it),
+# the chapter key the hidden tests draw inputs from (autograder/hidden.py) and the language of
+# the submission (convlab/i18n.py: a Chinese notebook's feedback is Chinese)
+KERNEL_PASSED_ENV = ("NBGRADER_EXECUTION", hidden.KEY_ENV, "CONVLAB_LANG")
 
 
 @functools.lru_cache(maxsize=None)

@@ -20,6 +20,7 @@ kernel died) or when a course root's configuration lacks the preprocessor.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import time
@@ -30,6 +31,7 @@ from autograder import cells, feedback, gradebook, misconceptions, nbgrader_run,
 from autograder.paths import CoursePaths
 from autograder.recheck import Verdicts, verify
 from autograder.results import GradeResult
+from convlab import i18n
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 # the autograded notebook's metadata key where TrustedRecheck leaves what it found
@@ -204,6 +206,16 @@ class TrustedRecheck(NbGraderPreprocessor):
         return CourseDirectory(config=self.config)
 
 
+def submission_language(root: Path, assignment: str, student: str) -> str | None:
+    """The language the submitted notebook is written in (None when it cannot be read: the
+    intake stage reports that)."""
+    try:
+        nb = json.loads(CoursePaths(root).submitted(assignment, student).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return i18n.notebook_language(nb)
+
+
 def grade_submission(root: Path, assignment: str, student: str, timeout: float = 1800,
                      recheck: bool = True) -> GradeResult:
     """Autograde one (assignment, student) pair: the :data:`STAGES` in order.
@@ -216,10 +228,12 @@ def grade_submission(root: Path, assignment: str, student: str, timeout: float =
     configuration's TrustedRecheck still does, unless ``CONVLAB_RECHECK=off``).
     """
     sub = Submission(root, assignment, student, timeout, recheck)
-    for stage in STAGES:
-        stage(sub)
-        if sub.result.error:
-            break
+    # a Chinese submission is graded like any other, its messages and feedback in Chinese
+    with i18n.speaking(submission_language(root, assignment, student)):
+        for stage in STAGES:
+            stage(sub)
+            if sub.result.error:
+                break
     sub.result.seconds = time.monotonic() - sub.started
     return sub.result
 

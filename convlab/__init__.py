@@ -9,6 +9,7 @@ Shared by every chapter:
   quietly), comparisons whose failure messages say what went wrong and name the likely mistake;
 - :mod:`convlab.policy`     the libraries graded solutions may not use;
 - :mod:`convlab.articles`   the four source articles: titles, short names, who draws on which;
+- :mod:`convlab.i18n`       the two languages: ``_()`` (gettext) and which language to speak;
 - :mod:`convlab.data`       offline sample images;
 - :mod:`convlab.kernels`    classic filters (edge, blur, sharpen, ...);
 - :mod:`convlab.figures`    figure rendering the chapters' figures share (``to_png``, ...);

@@ -7,9 +7,10 @@ from ``translations/zh_CN/<domain>.po`` into ``convlab/locale/zh_CN/LC_MESSAGES/
 ("01_filter_sliding": its notebook's text, its test cells' messages, its ``convlab`` sub-package)
 or "convlab" (the shared modules and the grader).
 
-The language, in this order: ``CONVLAB_LANG``; the language of the notebook this kernel runs
-(its ``metadata.convlab.language``, found through ``JPY_SESSION_NAME``, which Jupyter Server sets
-for a notebook's kernel); English.
+The language, in this order: ``CONVLAB_LANG`` (the grader sets it from the submitted notebook);
+the language of the notebook this kernel runs (its ``metadata.convlab.language``, found through
+``JPY_SESSION_NAME``, which Jupyter Server sets for a notebook's kernel, or, in a kernel that
+plain ``nbgrader autograde`` started, the one notebook in its working folder); English.
 
 Messages with values are translated before they are filled in:
 ``_("{name} must be a positive int, got {value!r}").format(name=name, value=value)``.
@@ -17,6 +18,7 @@ Mark a string that is translated later, where it is shown, with :func:`N_`.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext as _gettext
 import json
@@ -29,6 +31,7 @@ LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文"}
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # the metadata key a Chinese notebook carries (course/zh_CN/*; autograder.translations writes it)
 METADATA_KEY = "convlab"
+ENV = "CONVLAB_LANG"
 
 
 def normalize(value: str | None) -> str | None:
@@ -68,12 +71,21 @@ def _session_notebook() -> str | None:
     return str(path) if path.is_file() else None
 
 
+def _graded_notebook() -> str | None:
+    """In a kernel nbgrader's autograde started (it sets NBGRADER_EXECUTION), the notebook it
+    grades: the only one in the kernel's working folder (the submission's folder)."""
+    if not os.environ.get("NBGRADER_EXECUTION"):
+        return None
+    found = sorted(Path.cwd().glob("*.ipynb"))
+    return str(found[0]) if len(found) == 1 else None
+
+
 def language() -> str:
     """The language to speak now: ``CONVLAB_LANG``, else the running notebook's, else English."""
-    chosen = normalize(os.environ.get("CONVLAB_LANG"))
+    chosen = normalize(os.environ.get(ENV))
     if chosen:
         return chosen
-    path = _session_notebook()
+    path = _session_notebook() or _graded_notebook()
     if path:
         return _language_of_file(path, os.path.getmtime(path))
     return DEFAULT
@@ -112,6 +124,24 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if lang == DEFAULT:
         return singular if n == 1 else plural
     return catalogue(lang).ngettext(singular, plural, n)
+
+
+@contextlib.contextmanager
+def speaking(lang: str | None):
+    """Within the block, ``CONVLAB_LANG`` is ``lang`` (for this process and the processes it
+    starts: nbgrader and its kernel); restored afterwards. None leaves it as it is."""
+    if lang is None:
+        yield
+        return
+    before = os.environ.get(ENV)
+    os.environ[ENV] = lang
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
 
 
 def N_(message: str) -> str:

@@ -553,7 +553,8 @@ def up(args) -> None:
     log(f"shared environment {settings.env}: {how} ({time.monotonic() - t:.0f} s)")
     exchange_root(settings)
     release = [c.strip() for c in (args.release or "").split(",") if c.strip()] or sorted(
-        p.name for p in (course_src / "course").iterdir() if p.is_dir())
+        p.name for p in (course_src / "course").iterdir()
+        if p.is_dir() and (course_src / "solutions" / p.name).is_dir())   # not course/zh_CN
     t = time.monotonic()
     course = course_directory(settings, class_list, release)
     log(f"course directory {course} (gradebook, class list); released to {settings.exchange}: "

@@ -20,7 +20,7 @@ PACKAGE = h.REPO / "convlab"
 CHAPTER_PACKAGE = re.compile(r"^ch(\d\d)_\w+$")
 SHARED = {"convlab", "convlab.validate", "convlab.studentfn", "convlab.testing", "convlab.policy",
           "convlab.data", "convlab.kernels", "convlab.figures", "convlab.widgets.base",
-          "convlab.widgets.canvas", "convlab.widgets.predict"}
+          "convlab.widgets.canvas", "convlab.widgets.predict", "convlab.i18n", "convlab.articles"}
 # the old names kept for released notebooks, with the latest chapter each gives names of
 OLD_NAMES = {"convlab.sliding": 1, "convlab.padding": 2, "convlab.pooling": 3,
              "convlab.batchnorm": 4, "convlab.variants": 5, "convlab.cnn": 6, "convlab.fraud": 7,
