@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from convlab.i18n import N_, _
+
 NAMES = ("grid", "digit", "photo")
+# how a picker shows each name (translated where shown: :func:`choices`)
+LABELS = {"grid": N_("grid"), "digit": N_("digit"), "photo": N_("photo")}
+
+
+def choices() -> list:
+    """(label in the student's language, name) of every sample image: a Dropdown's options."""
+    return [(_(LABELS[name]), name) for name in NAMES]
 
 
 @dataclass(frozen=True)
@@ -30,34 +39,40 @@ def sample_image(name: str = "digit", index: int = 0, size: int = 32) -> Sample:
     photo: scikit-learn's photo of a Chinese temple, grayscale, resized to ``size`` pixels wide.
     """
     if name not in NAMES:
-        raise ValueError(f"unknown sample image {name!r}; choose one of: {', '.join(NAMES)}")
+        raise ValueError(_("unknown sample image {name}; choose one of: {names}").format(
+            name=repr(name), names=", ".join(NAMES)))
     if name == "grid":
         img = np.zeros((7, 7))
         img[2:5, 2:5] = 1.0
-        return Sample(img, "test pattern 7x7 (made by hand)", synthetic=False)
+        return Sample(img, _("test pattern 7x7 (made by hand)"), synthetic=False)
     if name == "digit":
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < 1797:
-            raise ValueError(f"index must be an integer in [0, 1797); got {index!r}")
+            raise ValueError(_("index must be an integer in [0, 1797); got {value}").format(
+                value=repr(index)))
         try:
             from sklearn.datasets import load_digits
             digits = load_digits()
             img = digits.images[int(index)] / 16.0
-            return Sample(img, f"handwritten digit {digits.target[int(index)]} (8x8, scikit-learn)",
-                          synthetic=False)
+            return Sample(img, _("handwritten digit {digit} (8x8, scikit-learn)").format(
+                digit=digits.target[int(index)]), synthetic=False)
         except Exception as exc:  # pragma: no cover - only without scikit-learn's data
             warnings.warn(f"scikit-learn's digits are unavailable ({exc}); using a synthetic digit")
-            return Sample(_synthetic_digit(), "SYNTHETIC digit (scikit-learn data unavailable)", True)
+            return Sample(_synthetic_digit(), _("SYNTHETIC digit (scikit-learn data unavailable)"),
+                          True)
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not 8 <= size <= 640:
-        raise ValueError(f"size must be an integer width in [8, 640]; got {size!r}")
+        raise ValueError(_("size must be an integer width in [8, 640]; got {value}").format(
+            value=repr(size)))
     try:
         from sklearn.datasets import load_sample_image
         rgb = load_sample_image("china.jpg").astype(float) / 255.0
         gray = rgb @ np.array([0.299, 0.587, 0.114])
-        return Sample(_resize(gray, int(size)), f"photo (grayscale, {int(size)} px wide, scikit-learn)",
+        return Sample(_resize(gray, int(size)),
+                      _("photo (grayscale, {width} px wide, scikit-learn)").format(width=int(size)),
                       synthetic=False)
     except Exception as exc:  # pragma: no cover - only without scikit-learn's data
         warnings.warn(f"scikit-learn's sample photo is unavailable ({exc}); using a synthetic one")
-        return Sample(_synthetic_photo(int(size)), "SYNTHETIC photo (scikit-learn data unavailable)", True)
+        return Sample(_synthetic_photo(int(size)),
+                      _("SYNTHETIC photo (scikit-learn data unavailable)"), True)
 
 
 def _resize(gray: np.ndarray, width: int) -> np.ndarray:

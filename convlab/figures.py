@@ -14,6 +14,67 @@ import io
 import numpy as np
 from matplotlib.figure import Figure
 
+from convlab.i18n import language
+
+# Fonts with the Chinese glyphs, most preferred first (Debian: fonts-noto-cjk gives "Noto Sans CJK
+# JP"/"SC", fonts-wqy-microhei "WenQuanYi Micro Hei"); only those matplotlib can find are used:
+# naming a missing family makes matplotlib log a warning on stderr (which zeroes a test cell).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Micro Hei",
+             "WenQuanYi Zen Hei", "Noto Sans CJK JP")
+# their files, for a matplotlib font cache built before the font was installed
+_CJK_FILES = ("NotoSansCJK*.ttc", "NotoSansCJKsc*.otf", "SourceHanSans*.ttc", "NotoSansSC*.otf",
+              "NotoSansSC*.ttf", "wqy-microhei.ttc", "wqy-zenhei.ttc")
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+              "/Library/Fonts", "/System/Library/Fonts")
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """The family name of a font with Chinese glyphs that matplotlib's font manager has (registering
+    an installed one its cache predates), or None."""
+    from pathlib import Path
+
+    from matplotlib import font_manager
+
+    def known():
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in names), None)
+
+    found = known()
+    if found:
+        return found
+    for folder in _FONT_DIRS:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            continue
+        for pattern in _CJK_FILES:
+            for path in sorted(root.rglob(pattern)):
+                try:
+                    font_manager.fontManager.addfont(str(path))
+                except Exception:  # noqa: BLE001 - an unreadable font file is skipped
+                    continue
+    return known()
+
+
+def use_language_fonts(lang: str | None = None) -> list:
+    """Make matplotlib draw the text of the current language (``lang``, default
+    :func:`convlab.i18n.language`): for Chinese, the font family becomes ["sans-serif", a CJK
+    font], so Latin letters and digits keep the English edition's font and Chinese characters fall
+    back to the CJK one; for English, the family without it (a family set otherwise is kept).
+    Called when this module is imported and by :func:`to_png`; returns the family in use."""
+    import matplotlib
+
+    lang = lang or language()
+    now = list(matplotlib.rcParams["font.family"])
+    family = [f for f in now if f not in CJK_FONTS]
+    if lang == "zh_CN":
+        cjk = cjk_font()
+        if cjk:
+            family.append(cjk)
+    if now != family:
+        matplotlib.rcParams["font.family"] = family
+    return family
+
 
 def to_png(fig: Figure, dpi: int = 80) -> bytes:
     """Render a matplotlib Figure to PNG bytes without pyplot (no global state, no display).
@@ -26,6 +87,7 @@ def to_png(fig: Figure, dpi: int = 80) -> bytes:
     only the dynamic artists (blitting)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
+    use_language_fonts()
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     dynamic = getattr(fig, "_convlab_dynamic", None)
     background = getattr(fig, "_convlab_background", None)
@@ -102,3 +164,6 @@ def fixed_margins(fig: Figure, left=0.02, right=0.98, bottom=0.03, top=0.88, wsp
     """Fixed margins (no layout engine: constrained layout measures every text on each draw)."""
     fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top, wspace=wspace,
                         hspace=hspace)
+
+
+use_language_fonts()

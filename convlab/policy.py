@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 
+from convlab.i18n import N_
+
 # module prefixes a graded solution may not import (a name matches itself and its sub-modules)
 FORBIDDEN_MODULES = ("tensorflow", "keras", "tf_keras", "torch", "jax", "jaxlib", "scipy.signal",
                      "scipy.ndimage", "sklearn")
 
-# how the rule reads in the notebooks and in messages
-RULE = ("graded solutions may not use TensorFlow, Keras, PyTorch, JAX, SciPy's ready-made "
-        "convolutions and filters (scipy.signal, scipy.ndimage) or scikit-learn: implement the "
-        "operation yourself with NumPy")
+# how the rule reads in the notebooks and in messages (translated where shown: ``_(RULE)``)
+RULE = N_("graded solutions may not use TensorFlow, Keras, PyTorch, JAX, SciPy's ready-made "
+           "convolutions and filters (scipy.signal, scipy.ndimage) or scikit-learn: implement the "
+           "operation yourself with NumPy")
 
 # native code of those libraries, as it appears in /proc/<pid>/maps
 FORBIDDEN_LIBS = re.compile(
