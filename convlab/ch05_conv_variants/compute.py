@@ -30,6 +30,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import N_, _
 from convlab.ch02_stride_padding.compute import same_padding
 
 __all__ = ["conv2d", "pad_like_tf", "transpose_output_size", "overlap_counts",
@@ -44,7 +45,7 @@ def pad_like_tf(images, kh: int, kw: int, stride: int = 1, padding: str = "VALID
     nothing for "VALID"; for "SAME" the extra row/column goes at the bottom/right."""
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, C)")
     validate.require(isinstance(padding, str) and padding.upper() in ("VALID", "SAME"),
-                     f'padding must be "VALID" or "SAME"; got {padding!r}')
+                     _('padding must be "VALID" or "SAME"; got {padding!r}').format(padding=padding))
     if padding.upper() == "VALID":
         return images
     s = validate.positive_int(stride, "stride")
@@ -58,13 +59,15 @@ def conv2d(images, filters, stride: int = 1, padding: str = "VALID") -> np.ndarr
     an int stride, padding "VALID" or "SAME" as TensorFlow pads. Returns (N, oh, ow, F)."""
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, C)")
     filters = validate.array(filters, "filters", ndim=4, layout="(kh, kw, C, F)")
-    kh, kw, c_in, _ = filters.shape
-    validate.require(c_in == images.shape[3], f"filters have {c_in} input channels but images "
-                                              f"have {images.shape[3]}; they must match")
+    kh, kw, c_in = filters.shape[:3]
+    validate.require(c_in == images.shape[3],
+                     _("filters have {filters} input channels but images have {images}; they "
+                       "must match").format(filters=c_in, images=images.shape[3]))
     s = validate.positive_int(stride, "stride")
     x = pad_like_tf(images, kh, kw, s, padding)
     validate.require(kh <= x.shape[1] and kw <= x.shape[2],
-                     f"filters {kh}x{kw} do not fit into the (padded) images {x.shape[1]}x{x.shape[2]}")
+                     _("filters {kh}x{kw} do not fit into the (padded) images {h}x{w}").format(
+                         kh=kh, kw=kw, h=x.shape[1], w=x.shape[2]))
     windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::s, ::s]
     return np.tensordot(windows, filters, axes=([3, 4, 5], [2, 0, 1]))
 
@@ -191,8 +194,9 @@ def run_dilate_fn(fn: Callable, k: int, d: int) -> studentfn.Run:
     k_eff = effective_size(k, d)
     shown = f"{studentfn.name_of(fn)}(kernel 1..{k * k} ({k}, {k}, 1, 1), {d})"
     run = studentfn.call_array(fn, shown, (k_eff, k_eff, 1, 1), tap_kernel(k), d,
-                               wrong_shape=f"expected ({k_eff}, {k_eff}, 1, 1): k_eff = {k} + "
-                                           f"{k - 1}·{d - 1} = {k_eff}")
+                               wrong_shape=_("expected ({k_eff}, {k_eff}, 1, 1): k_eff = {k} + "
+                                             "{k_1}·{d_1} = {k_eff}").format(
+                                   k_eff=k_eff, k=k, k_1=k - 1, d_1=d - 1))
     return studentfn.Run(run.value[:, :, 0, 0], None) if run.error is None else run
 
 
@@ -203,13 +207,13 @@ def stacked_reach(kernel, layers: int) -> list:
     L layers; a 0 inside it is a cell no output of the stack ever reads (dilated kernels:
     the gridding)."""
     taps = np.asarray(kernel, dtype=float)
-    validate.require(taps.ndim == 2 and taps.size > 0, f"kernel must be a 2-D array; got shape "
-                                                        f"{taps.shape}")
+    validate.require(taps.ndim == 2 and taps.size > 0,
+                     _("kernel must be a 2-D array; got shape {shape}").format(shape=taps.shape))
     layers = validate.positive_int(layers, "layers")
     taps = taps != 0
     kh, kw = taps.shape
     reach, out = np.ones((1, 1)), []
-    for _ in range(layers):
+    for _layer in range(layers):
         h, w = reach.shape
         grown = np.zeros((h + kh - 1, w + kw - 1))
         for m, q in zip(*np.nonzero(taps)):
@@ -221,6 +225,9 @@ def stacked_reach(kernel, layers: int) -> list:
 
 # --- parameters and multiply-adds: ParamCalculator ----------------------------------------------
 KINDS = ("standard", "grouped", "depthwise", "pointwise", "separable")
+# how the widgets name each kind (the KINDS themselves are param_count's arguments)
+KIND_NAMES = {"standard": N_("standard"), "grouped": N_("grouped"), "depthwise": N_("depthwise"),
+              "pointwise": N_("pointwise"), "separable": N_("separable")}
 
 
 def _weights(kind, k, c_in, c_out, groups, m) -> int:
@@ -234,19 +241,22 @@ def _weights(kind, k, c_in, c_out, groups, m) -> int:
 
 def _check_layer(kind, k, c_in, c_out, groups, multiplier):
     validate.require(isinstance(kind, str) and kind in KINDS,
-                     f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+                     _("kind must be one of {kinds}; got {kind!r}").format(
+                         kinds=", ".join(KINDS), kind=kind))
     k, c_in, c_out = (validate.positive_int(v, n) for v, n in ((k, "k"), (c_in, "c_in"),
                                                                 (c_out, "c_out")))
     groups = validate.positive_int(groups, "groups")
     m = validate.positive_int(multiplier, "multiplier")
     if kind == "grouped":
         validate.require(c_in % groups == 0 and c_out % groups == 0,
-                         f"groups={groups} must divide c_in={c_in} and c_out={c_out}")
+                         _("groups={groups} must divide c_in={c_in} and c_out={c_out}").format(
+                             groups=groups, c_in=c_in, c_out=c_out))
     if kind == "depthwise":
-        validate.require(c_out == c_in * m, f"a depthwise layer has c_out = c_in * multiplier = "
-                                            f"{c_in * m} output channels; got c_out={c_out}")
+        validate.require(c_out == c_in * m,
+                         _("a depthwise layer has c_out = c_in * multiplier = {channels} output "
+                           "channels; got c_out={c_out}").format(channels=c_in * m, c_out=c_out))
     if kind == "pointwise":
-        validate.require(k == 1, f"a pointwise convolution has k = 1; got k={k}")
+        validate.require(k == 1, _("a pointwise convolution has k = 1; got k={k}").format(k=k))
     return k, c_in, c_out, groups, m
 
 
@@ -288,21 +298,21 @@ def layer_costs(c_in: int, c_out: int, k: int, groups: int = 1, multiplier: int 
         (c_in, "c_in"), (c_out, "c_out"), (k, "k"), (groups, "groups"),
         (multiplier, "multiplier"), (size, "size")))
     validate.require(isinstance(use_bias, (bool, np.bool_)),
-                     f"use_bias must be True or False; got {use_bias!r}")
+                     _("use_bias must be True or False; got {value!r}").format(value=use_bias))
     use_bias = bool(use_bias)
     cm = c_in * m
     b = lambda n: f" + {n}" if use_bias else ""             # noqa: E731  (the bias term)
     rows = [
-        ("standard", "standard", f"Conv2D({c_out}, {k})", ("standard", k, c_in, c_out), (),
+        ("standard", _("standard"), f"Conv2D({c_out}, {k})", ("standard", k, c_in, c_out), (),
          f"{k}·{k}·{c_in}·{c_out}{b(c_out)}"),
-        ("grouped", f"grouped ({g} group{'s' if g > 1 else ''})",
+        ("grouped", _("grouped (1 group)") if g == 1 else _("grouped ({g} groups)").format(g=g),
          f"Conv2D({c_out}, {k}, groups={g})", ("grouped", k, c_in, c_out), (("groups", g),),
          f"{k}·{k}·({c_in}/{g})·{c_out}{b(c_out)}"),
-        ("depthwise", f"depthwise ({c_in} → {cm})", f"DepthwiseConv2D({k}, depth_multiplier={m})",
+        ("depthwise", _("depthwise ({c_in} → {cm})").format(c_in=c_in, cm=cm), f"DepthwiseConv2D({k}, depth_multiplier={m})",
          ("depthwise", k, c_in, cm), (("multiplier", m),), f"{k}·{k}·{c_in}·{m}{b(cm)}"),
-        ("pointwise", f"pointwise 1x1 ({cm} → {c_out})", f"Conv2D({c_out}, 1)",
+        ("pointwise", _("pointwise 1x1 ({cm} → {c_out})").format(cm=cm, c_out=c_out), f"Conv2D({c_out}, 1)",
          ("pointwise", 1, cm, c_out), (), f"{cm}·{c_out}{b(c_out)}"),
-        ("separable", "separable",
+        ("separable", _("separable"),
          f"SeparableConv2D({c_out}, {k}, depth_multiplier={m})", ("separable", k, c_in, c_out),
          (("multiplier", m),), f"{k}·{k}·{c_in}·{m} + {cm}·{c_out}{b(c_out)}"),
     ]
@@ -316,7 +326,7 @@ def layer_costs(c_in: int, c_out: int, k: int, groups: int = 1, multiplier: int 
             out.append(LayerCost(kind, label, keras_layer, args, kwargs, formula, None, None,
                                  str(exc)))
             continue
-        _, kk, ci, co = args
+        _kind, kk, ci, co = args
         kw = dict(kwargs)
         weights = _weights(kind, kk, ci, co, kw.get("groups", 1), kw.get("multiplier", 1))
         out.append(LayerCost(kind, label, keras_layer, args, kwargs, f"{formula} = {params:,}",
@@ -335,9 +345,14 @@ def run_param_fn(fn: Callable, cost: LayerCost) -> studentfn.Run:
     value = run.value
     arr = np.asarray(value) if not isinstance(value, (str, bytes)) else np.asarray(None)
     if arr.dtype.kind not in "iuf" or arr.ndim != 0:
-        what = (f"an array of shape {arr.shape}" if arr.ndim and arr.dtype.kind in "iuf"
-                else type(value).__name__)
-        return studentfn.Run(None, f"{shown} returned {what}, not one number")
+        if arr.ndim and arr.dtype.kind in "iuf":
+            message = _("{call} returned an array of shape {shape}, not one number").format(
+                call=shown, shape=arr.shape)
+        else:
+            message = _("{call} returned {type}, not one number").format(
+                call=shown, type=type(value).__name__)
+        return studentfn.Run(None, message)
     if not np.isfinite(arr) or float(arr) != int(arr):
-        return studentfn.Run(None, f"{shown} returned {value!r}, not a whole number")
+        return studentfn.Run(None, _("{call} returned {value!r}, not a whole number").format(
+            call=shown, value=value))
     return studentfn.Run(int(arr), None)

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convlab.figures import cell_numbers, fixed_margins
+from convlab.i18n import _
 
 
 def transposed_figure(counts, k: int, s: int, student=None, student_title: str = "") -> Figure:
@@ -28,12 +29,12 @@ def transposed_figure(counts, k: int, s: int, student=None, student_title: str =
     for n, start in enumerate(range(0, o - k + 1, s)):
         ax.add_patch(Rectangle((start - 0.45, -0.45), k - 0.1, k - 0.1, fill=False,
                                edgecolor=colours[n % len(colours)], lw=2))
-    ax.set_title(f"kernel footprints per output cell (k={k}, s={s})", fontsize=9)
+    ax.set_title(_("kernel footprints per output cell (k={k}, s={s})").format(k=k, s=s), fontsize=9)
     if student is not None:
         ax = axes[1]
         ax.imshow(np.asarray(student, dtype=float), cmap="magma", vmin=lim[0], vmax=lim[1],
                   interpolation="nearest")
-        ax.set_title(student_title or "your conv2d_transpose on ones", fontsize=9)
+        ax.set_title(student_title or _("your conv2d_transpose on ones"), fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -87,15 +88,16 @@ def dilation_figure(g, dilated, student=None, student_title: str = "") -> Figure
                            lw=1.5, ls="--"))
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_title(f"{g.k}x{g.k} taps, d={g.d}: span {g.k_eff}x{g.k_eff} on {g.i}x{g.i}",
-                 fontsize=9)
+    ax.set_title(_("{k}x{k} taps, d={d}: span {span}x{span} on {i}x{i}").format(
+        k=g.k, d=g.d, span=g.k_eff, i=g.i), fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-    _kernel_panel(axes[1], dilated, f"true dilated kernel ({dilated.shape[0]}x{dilated.shape[1]})")
+    _kernel_panel(axes[1], dilated, _("true dilated kernel ({h}x{w})").format(
+        h=dilated.shape[0], w=dilated.shape[1]))
     if student is not None:
         student = np.asarray(student, dtype=float)
         wrong = ~np.isclose(student, dilated) if student.shape == dilated.shape else None
-        _kernel_panel(axes[2], student, student_title or "your dilate_kernel", wrong)
+        _kernel_panel(axes[2], student, student_title or _("your dilate_kernel"), wrong)
     return fig
 
 
@@ -110,14 +112,15 @@ def param_figure(costs, student=None, student_name: str = "param_count") -> Figu
     fig.subplots_adjust(left=0.23, right=0.97, bottom=0.12, top=0.86, wspace=0.08)
     axes = fig.subplots(1, 2, sharey=True)
     colours = ["#3a6ea5", "#17bebb", "#76b041", "#ffc914", "#e4572e"]
-    for ax, field, title in ((axes[0], "params", "parameters"),
-                             (axes[1], "mult_adds", "multiply-adds (SAME, stride 1)")):
+    for ax, field, title in ((axes[0], "params", _("parameters")),
+                             (axes[1], "mult_adds", _("multiply-adds (SAME, stride 1)"))):
         values = [getattr(c, field) for c in costs]
         shown = values + (list(student) if student is not None and field == "params" else [])
         top = max([v for v in shown if v is not None and v > 0] + [1])
         for yy, v, col in zip(y, values, colours * 2):
             if v is None:
-                ax.text(0, yy, " impossible here", va="center", fontsize=8, color="#b00020")
+                ax.text(0, yy, " " + _("impossible here"), va="center", fontsize=8,
+                        color="#b00020")
                 continue
             ax.barh(yy, v, color=col, height=0.6)
             ax.text(v + top * 0.015, yy, f"{v:,}", va="center", fontsize=8)
@@ -132,7 +135,8 @@ def param_figure(costs, student=None, student_name: str = "param_count") -> Figu
             ok = c.params is not None and s == c.params
             axes[0].plot([s], [yy + 0.3], marker="v" if ok else "X", ls="none", ms=7,
                          color="black" if ok else "#b00020",
-                         label=f"your {student_name}" + ("" if ok else " (differs)"))
+                         label=(_("your {name}") if ok else _("your {name} (differs)")).format(
+                             name=student_name))
         handles, names = axes[0].get_legend_handles_labels()
         if handles:
             unique = dict(zip(names, handles))
