@@ -20,6 +20,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder import cells
+from convlab import i18n
+from convlab.i18n import N_, _
 
 
 class RedactHiddenTests(NbGraderPreprocessor):
@@ -27,7 +29,15 @@ class RedactHiddenTests(NbGraderPreprocessor):
 
     begin_test_delimeter = Unicode(cells.HIDDEN_BEGIN).tag(config=True)
     end_test_delimeter = Unicode(cells.HIDDEN_END).tag(config=True)
-    notice = Unicode("(details of hidden tests are not shown)").tag(config=True)
+    notice = Unicode(N_("(details of hidden tests are not shown)")).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        """In the language the notebook is written in (a Chinese submission's feedback is
+        Chinese, whichever language the command runs in)."""
+        meta = nb.get("metadata") or {}
+        lang = i18n.notebook_language(nb) if i18n.METADATA_KEY in meta else None
+        with i18n.speaking(lang):
+            return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code" or not utils.is_grade(cell):
@@ -41,7 +51,8 @@ class RedactHiddenTests(NbGraderPreprocessor):
                 evalue = cells.redact(str(output.get("evalue", "")), secret)
                 output.evalue = evalue
                 output.traceback = [f"{output.ename}: {evalue}" if evalue else
-                                    f"{output.ename}: a hidden test failed {self.notice}"]
+                                    f"{output.ename}: " + _("a hidden test failed {notice}").format(
+                                        notice=_(self.notice))]
             elif output.output_type == "stream":
                 output.text = cells.redact(output.text, secret)
             elif "data" in output:
@@ -65,8 +76,9 @@ def show_cell_errors(nb, errors: list) -> bool:
         if cell is None or cell.get("cell_type") != "code" or cells.shows_error(cell):
             continue
         cells.add_error(cell, "GraderCellError", e.message,
-                        f"GraderCellError: this cell failed when the grader ran it (outside "
-                        f"your notebook's kernel): {e.message}")
+                        "GraderCellError: " + _("this cell failed when the grader ran it (outside "
+                                                "your notebook's kernel): {message}").format(
+                                                    message=e.message))
         changed = True
     return changed
 
@@ -94,7 +106,7 @@ def recheck_only_notebook(source_nb, submitted_nb, verdicts):
         verdict = verdicts[gid]
         if verdict.passed:
             cell.outputs = [{"output_type": "stream", "name": "stdout",
-                             "text": "passed (graded by the grader's re-check)\n"}]
+                             "text": _("passed (graded by the grader's re-check)") + "\n"}]
         else:
             cell.outputs = []
             cells.add_error(cell, verdict.message.split(":")[0],

@@ -28,13 +28,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import cells
+from convlab.i18n import DEFAULT, N_, _, gettext, language
 
-# the grader's copy of convlab.testing.MISTAKE_LINE (importing convlab here would import NumPy
-# and the course's helpers into every grading command)
+# the grader's copy of convlab.testing.MISTAKE_LINE (importing convlab.testing here would import
+# NumPy and the course's helpers into every grading command; convlab.i18n is the standard library)
 MISTAKE_LINE = re.compile(r"^\[mistake: ([\w.]+(?: [\w.]+)*)\]$", re.M)
-LIKELY_CAUSE = re.compile(r"Likely cause: (.*?)\n\[mistake: ", re.S)
+# convlab.testing.LIKELY_CAUSE's label in each edition: "Likely cause: " and its translation
+# (tests/test_i18n_shared.py checks that the Chinese catalogue's label is this one)
+LIKELY_CAUSE_LABELS = ("Likely cause: ", "可能的原因：")
+LIKELY_CAUSE = re.compile("(?:" + "|".join(map(re.escape, LIKELY_CAUSE_LABELS))
+                          + r")(.*?)\n\[mistake: ", re.S)
 HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
 REVIEW_PREFIX = "What to review: "
+# the review line a student reads (the English one starts with REVIEW_PREFIX)
+REVIEW_SECTION = N_("What to review: chapter {chapter}, section {section}")
+REVIEW_CHAPTER = N_("What to review: chapter {chapter}")
 
 
 # --- the tables -----------------------------------------------------------------------------------
@@ -105,15 +113,15 @@ def create_tables(eng) -> None:
 
 # --- the catalogue's sections -------------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
-def _sections(source_path: str) -> tuple:
+def _sections(source_path: str, lang: str = DEFAULT) -> tuple:
     """({exercise: the "## N. Title" heading above its solution cell}, every such heading) of a
-    source notebook."""
+    source notebook, in ``lang`` (the chapter's catalogue translates each markdown cell)."""
     nb = cells.read_notebook(Path(source_path))
     exercises = cells.solution_names(nb)
     found, headings = {}, []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            headings += HEADING.findall(cell.source)
+            headings += HEADING.findall(cell.source if lang == DEFAULT else gettext(cell.source))
         gid = cells.grade_id(cell)
         if gid and gid in exercises:
             found.setdefault(gid, headings[-1] if headings else "")
@@ -131,9 +139,10 @@ def _review_overrides(assignment: str) -> dict:
     return dict(getattr(module, "REVIEW", {}))
 
 
-def section_of(source_path: Path, assignment: str, mistake_id: str) -> str:
-    """The chapter section to review for a mistake: "4. Cross-correlation, not convolution"."""
-    sections, headings = _sections(str(source_path))
+def section_of(source_path: Path, assignment: str, mistake_id: str, lang: str = DEFAULT) -> str:
+    """The chapter section to review for a mistake: "4. Cross-correlation, not convolution" (in
+    ``lang``: the gradebook records the English one, whatever the edition)."""
+    sections, headings = _sections(str(source_path), lang)
     number = _review_overrides(assignment).get(mistake_id)
     if number is not None:
         titles = {t.split(".", 1)[0]: t for t in headings}
@@ -147,8 +156,10 @@ def chapter_number(assignment: str) -> str:
 
 
 def review_line(assignment: str, section: str) -> str:
-    where = f"chapter {chapter_number(assignment)}"
-    return f"{REVIEW_PREFIX}{where}, section {section}" if section else f"{REVIEW_PREFIX}{where}"
+    """"What to review: chapter 1, section 4. ...", in the current language."""
+    if section:
+        return _(REVIEW_SECTION).format(chapter=chapter_number(assignment), section=section)
+    return _(REVIEW_CHAPTER).format(chapter=chapter_number(assignment))
 
 
 # --- reading a graded cell ------------------------------------------------------------------------
@@ -179,9 +190,11 @@ def exercise_of(grade_id: str, exercises: list) -> str:
 
 def with_review_lines(text: str, assignment: str, source_path: Path) -> str:
     """``text`` with each ``[mistake: ...]`` line replaced by a "What to review" line (one per
-    section)."""
+    section), in the current language (convlab.i18n.language: the submission's)."""
+    lang = language()
+
     def replace(match):
-        sections = dict.fromkeys(section_of(source_path, assignment, m)
+        sections = dict.fromkeys(section_of(source_path, assignment, m, lang)
                                  for m in match.group(1).split())
         return "\n".join(review_line(assignment, s) for s in sections)
     return MISTAKE_LINE.sub(replace, text)

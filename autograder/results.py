@@ -8,6 +8,7 @@ from pathlib import Path
 
 from autograder import cells, gradebook
 from autograder.paths import CoursePaths
+from convlab.i18n import _
 
 
 @dataclass
@@ -66,7 +67,7 @@ def failure_messages(nb) -> dict:
             if out.get("output_type") == "error":
                 messages.append(cells.redact(f"{out.get('ename')}: {out.get('evalue')}", secret))
             elif out.get("output_type") == "stream" and out.get("name") == "stderr":
-                messages.append("wrote to stderr (a test cell that does scores 0): "
+                messages.append(_("wrote to stderr (a test cell that does scores 0): ")
                                 + cells.redact("".join(out.get("text", "")), secret)[:300])
         found[cells.grade_id(cell)] = "\n".join(m for m in messages if m)
     return found
