@@ -9,14 +9,21 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_PORT ?= 8888
+# The Chinese edition (course/zh_CN/): `make lab LANG=zh_CN` (any zh* LANG, so a Chinese locale
+# opens it too; `make lab LANG=en` for the English one). JupyterLab's own interface speaks Chinese
+# through jupyterlab-language-pack-zh-CN and a default-settings override in
+# translations/zh_CN/jupyter (your own Language setting still wins).
+COURSE_LANG := $(if $(filter zh%,$(LANG)),zh_CN,en)
+LAB_CONFIG := $(if $(filter zh_CN,$(COURSE_LANG)),JUPYTER_CONFIG_PATH=$(abspath translations/zh_CN/jupyter),)
 # Students work in a copy of course/ (git-ignored): course/ stays what nbgrader generated, and
 # `git pull` + `make lab` brings new chapters without touching finished work.
-WORKSPACE ?= workspace
+WORKSPACE ?= $(if $(filter zh_CN,$(COURSE_LANG)),workspace-zh_CN,workspace)
 
 .PHONY: help setup lab test test-fast generate check bench tensorboard data clean-grading hub hub-stop
 
 help:
 	@echo "make lab        set up (first time only) and open the course in JupyterLab"
+	@echo "make lab LANG=zh_CN   the same, the Chinese edition (中文版) with JupyterLab in Chinese"
 	@echo "make test       set up and run the whole test suite (offline)"
 	@echo "make check NB=workspace/01_filter_sliding/01_filter_sliding.ipynb   grade one notebook like the instructor"
 	@echo "                (fails, with exit status 1, below full marks)"
@@ -36,11 +43,12 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/python -m autograder workspace $(WORKSPACE)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORKSPACE) --ServerApp.port=$(LAB_PORT) $(ROOT_FLAG)
+	$(BIN)/python -m autograder workspace $(WORKSPACE) --language $(COURSE_LANG)
+	$(LAB_CONFIG) $(BIN)/jupyter lab --ServerApp.root_dir=$(WORKSPACE) --ServerApp.port=$(LAB_PORT) $(ROOT_FLAG)
 
+# two workers (pytest-xdist, one per core); tests/conftest.py says which tests share a worker
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n $(or $(TEST_WORKERS),2) --dist loadgroup --no-loadscope-reorder
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not nbgrader"

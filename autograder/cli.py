@@ -234,6 +234,7 @@ def main(argv=None) -> int:
                 translations.compile_catalogue(domain)
         for chapter in chapters:
             diff += translations.generate_edition(chapter, check_only=args.check)
+        diff += translations.generate_glossary(check_only=args.check)
         if args.check:
             if diff:
                 print("course/ is not what nbgrader generates from solutions/ "
@@ -261,7 +262,9 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "workspace":
-        copied = release.prepare_workspace(Path(args.dir), language=args.language)
+        from convlab.i18n import normalize
+
+        copied = release.prepare_workspace(Path(args.dir), language=normalize(args.language) or "en")
         print(f"{args.dir}/: " + (f"new chapters copied: {', '.join(copied)}" if copied
                                   else "up to date (your work is never overwritten)"))
         return 0

@@ -66,4 +66,9 @@ def prepare_workspace(dest: Path, language: str = "en") -> list:
         if not (dest / chapter_dir.name).exists():
             shutil.copytree(chapter_dir, dest / chapter_dir.name)
             copied.append(chapter_dir.name)
+    if language != "en":        # the edition's pages beside its chapters (course/zh_CN/术语表.md)
+        for page in sorted((REPO / RELEASE / language).glob("*.md")):
+            if not (dest / page.name).exists():
+                shutil.copy2(page, dest / page.name)
+                copied.append(page.name)
     return copied

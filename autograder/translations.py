@@ -364,6 +364,51 @@ def generate_edition(chapter: str, check_only: bool = False) -> list:
     return differences
 
 
+GLOSSARY = CATALOGUES / "glossary.tsv"
+GLOSSARY_PAGE = REPO / RELEASE / LANG / "术语表.md"
+
+
+def glossary_rows() -> list:
+    import csv
+
+    with open(GLOSSARY, encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def glossary_markdown() -> str:
+    """术语表: the glossary page of the Chinese edition (course/zh_CN/术语表.md), from glossary.tsv."""
+    from convlab.articles import ARTICLES
+
+    lines = [
+        "# 术语表",
+        "",
+        "本课程的中文术语，与英文原版和四篇原文（及《动手学深度学习》）的写法对照。"
+        "原文用词不同时，两种写法都列出；课程正文统一使用“本课程用语”一栏。",
+        "",
+        "原文：" + "；".join(f"“{a.short_zh}”即《{a.title}》" for a in ARTICLES.values()) + "。",
+        "",
+        "| 英文 | 本课程用语 | 原文及其他写法 | 首次出现 |",
+        "|---|---|---|---|",
+    ]
+    for row in sorted(glossary_rows(), key=lambda r: (r["chapter"], r["english"].lower())):
+        variants = row["variants"]
+        for a in ARTICLES.values():
+            variants = variants.replace(a.short, "“" + a.short_zh + "”")
+        variants = variants.replace("”, “", "”、“")
+        lines.append(f"| {row['english']} | {row['chinese']} | {variants} | 第 {int(row['chapter'])} 章 |")
+    return "\n".join(lines) + "\n"
+
+
+def generate_glossary(check_only: bool = False) -> list:
+    text = glossary_markdown().encode()
+    if GLOSSARY_PAGE.is_file() and GLOSSARY_PAGE.read_bytes() == text:
+        return []
+    if not check_only:
+        GLOSSARY_PAGE.parent.mkdir(parents=True, exist_ok=True)
+        GLOSSARY_PAGE.write_bytes(text)
+    return [str(GLOSSARY_PAGE.relative_to(REPO))]
+
+
 def main(argv: list) -> int:
     import argparse
 

@@ -249,3 +249,45 @@ def test_a_mutant_loses_the_same_points_in_both_editions(chapter, monkeypatch):
     assert CJK.search(zh[lost[0]].message), zh[lost[0]].message
     assert re.findall(r"\[mistake: [^\]]+\]", en[lost[0]].message) == \
         re.findall(r"\[mistake: [^\]]+\]", zh[lost[0]].message)
+
+
+def test_the_glossary_page_is_generated():
+    assert translations.generate_glossary(check_only=True) == [], "run `python -m autograder generate`"
+    page = translations.GLOSSARY_PAGE.read_text(encoding="utf-8")
+    for row in glossary():
+        assert f"| {row['english']} | {row['chinese']} |" in page
+
+
+def test_a_chinese_workspace_gets_the_chinese_notebooks_and_the_glossary(tmp_path):
+    from autograder import release
+
+    copied = release.prepare_workspace(tmp_path / "ws", language="zh_CN")
+    assert copied == CHAPTERS + ["术语表.md"]
+    nb = _cells(tmp_path / "ws" / CHAPTERS[0] / f"{CHAPTERS[0]}.ipynb")
+    assert i18n.notebook_language(nb) == "zh_CN"
+    (tmp_path / "ws" / "术语表.md").write_text("my notes")
+    assert release.prepare_workspace(tmp_path / "ws", language="zh_CN") == []   # never overwrites
+    assert (tmp_path / "ws" / "术语表.md").read_text() == "my notes"
+    english = release.prepare_workspace(tmp_path / "en")
+    assert english == CHAPTERS
+    assert i18n.notebook_language(_cells(tmp_path / "en" / CHAPTERS[0] / f"{CHAPTERS[0]}.ipynb")) == "en"
+
+
+def test_make_lab_in_chinese_opens_the_chinese_edition_with_a_chinese_interface():
+    import subprocess
+
+    def dry_run(*args):
+        return subprocess.run(["make", "-n", "lab", *args], cwd=h.REPO, capture_output=True,
+                              text=True, check=True).stdout
+
+    zh = dry_run("LANG=zh_CN")
+    assert "workspace workspace-zh_CN --language zh_CN" in zh
+    assert "JUPYTER_CONFIG_PATH=" + str(h.REPO / "translations/zh_CN/jupyter") in zh
+    en = dry_run("LANG=C.UTF-8")
+    assert "workspace workspace --language en" in en and "JUPYTER_CONFIG_PATH" not in en
+    overrides = json.loads((h.REPO / "translations/zh_CN/jupyter/labconfig/"
+                            "default_setting_overrides.json").read_text())
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    from jupyterlab_server.translation_utils import get_language_packs
+
+    assert "zh_CN" in get_language_packs()[0], "jupyterlab-language-pack-zh-CN is not installed"
