@@ -14,9 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from convlab import validate
+from convlab.i18n import N_, _
 
-DIGITS_SOURCE = "scikit-learn digits upsampled to 28x28"
-NO_MNIST = "(MNIST not downloaded: run `python -m data_scripts fetch mnist`)"
+# names and notes of the data sets: kept in English here, translated where they are shown
+DIGITS_SOURCE = N_("scikit-learn digits upsampled to 28x28")
+DIGITS_8X8_SOURCE = N_("scikit-learn digits, 8x8")
+NO_MNIST = N_("(MNIST not downloaded: run `python -m data_scripts fetch mnist`)")
 CLASSES = 10
 
 
@@ -33,12 +36,15 @@ class Data:
 
     @property
     def title(self) -> str:
-        return f"{self.source} {self.note}".strip()
+        """The data set's name and note in the current language."""
+        return f"{_(self.source)} {_(self.note)}".strip()
 
     def summary(self) -> str:
-        return (f"data: {self.title}\n  train {self.x_train.shape}, test {self.x_test.shape}, "
-                f"pixels in [{self.x_train.min():g}, {self.x_train.max():g}], "
-                f"{len(np.unique(self.y_train))} classes")
+        return _("data: {title}\n  train {train}, test {test}, pixels in [{low:g}, {high:g}], "
+                 "{classes} classes").format(
+            title=self.title, train=self.x_train.shape, test=self.x_test.shape,
+            low=self.x_train.min(), high=self.x_train.max(),
+            classes=len(np.unique(self.y_train)))
 
     def as_dict(self) -> dict:
         return {"x_train": self.x_train, "y_train": self.y_train,
@@ -75,7 +81,7 @@ def digits_8x8(test_fraction: float = 0.2, seed: int = 0) -> Data:
     order = np.random.default_rng(seed).permutation(len(x))
     n_test = int(round(len(x) * test_fraction))
     x, y = x[order], d.target.astype(np.int64)[order]
-    return Data(x[n_test:], y[n_test:], x[:n_test], y[:n_test], "scikit-learn digits, 8x8")
+    return Data(x[n_test:], y[n_test:], x[:n_test], y[:n_test], DIGITS_8X8_SOURCE)
 
 
 def _load_mnist():
@@ -125,7 +131,7 @@ def runs_root() -> Path:
 def run_folder(name: str) -> Path:
     """A new folder ``<runs_root()>/<name>/<date-time>`` for one training run (TensorBoard lists
     each such folder as a run)."""
-    validate.require(isinstance(name, str) and name.strip() != "", "name must be a non-empty str")
+    validate.require(isinstance(name, str) and name.strip() != "", _("name must be a non-empty str"))
     folder = runs_root() / name / time.strftime("%Y%m%d-%H%M%S")
     n = 1
     while folder.exists():
@@ -141,11 +147,12 @@ def cifar_rows_to_images(rows) -> np.ndarray:
     blue values, each plane row by row. (N, 3072) -> (N, 32, 32, 3) float32 in [0, 1]."""
     rows = np.asarray(rows)
     validate.require(rows.ndim == 2 and rows.shape[1] == 3072,
-                     f"rows must be (N, 3072); got shape {rows.shape}")
+                     _("rows must be (N, 3072); got shape {shape}").format(shape=rows.shape))
     return rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).astype(np.float32) / 255.0
 
 
-NO_CIFAR = "(CIFAR-10 not downloaded: run `python -m data_scripts fetch cifar10` or `make data`)"
+NO_CIFAR = N_("(CIFAR-10 not downloaded: run `python -m data_scripts fetch cifar10` or "
+             "`make data`)")
 
 
 def load_cifar10(verbose: bool = True) -> Data | None:
@@ -162,7 +169,7 @@ def load_cifar10(verbose: bool = True) -> Data | None:
         path = data_scripts.cached_path("cifar10")
     except data_scripts.DatasetMissing:
         if verbose:
-            print(f"Note: {NO_CIFAR}; the CIFAR-10 part is skipped.")
+            print(_("Note: {missing}; the CIFAR-10 part is skipped.").format(missing=_(NO_CIFAR)))
         return None
     parts = {}
     with tarfile.open(path, "r:gz") as archive:
@@ -174,7 +181,8 @@ def load_cifar10(verbose: bool = True) -> Data | None:
                                np.asarray(batch[b"labels"], np.int64))
     train = sorted(n for n in parts if n.startswith("data_batch_"))
     validate.require(train and "test_batch" in parts,
-                     f"{path} is not the CIFAR-10 python archive (no data_batch_* / test_batch)")
+                     _("{path} is not the CIFAR-10 python archive (no data_batch_* / test_batch)")
+                     .format(path=path))
     data = Data(cifar_rows_to_images(np.concatenate([parts[n][0] for n in train])),
                 np.concatenate([parts[n][1] for n in train]),
                 cifar_rows_to_images(parts["test_batch"][0]), parts["test_batch"][1], "CIFAR-10")
@@ -191,7 +199,8 @@ def cifar_pipeline(x, y, batch_size: int = 64, seed: int = 0, shuffle_buffer: in
     tf = tensorflow()
     x = np.asarray(x, np.float32)
     validate.require(x.ndim == 4 and len(x) == len(y),
-                     f"x must be (N, H, W, C) with one label per image; got {x.shape} and {len(y)}")
+                     _("x must be (N, H, W, C) with one label per image; got {shape} and {labels}")
+                     .format(shape=x.shape, labels=len(y)))
     batch_size = validate.positive_int(batch_size, "batch_size")
     return (tf.data.Dataset.from_tensor_slices((x, one_hot(y)))
             .shuffle(shuffle_buffer, seed=seed).batch(batch_size))
@@ -218,10 +227,10 @@ def block_model(builder, input_shape, *args, **kwargs):
     y = call_keras(builder, x, *args, **kwargs)
     name = getattr(builder, "__name__", "the block")
     if y is None:
-        raise AssertionError(f"{name} returned None: did you forget `return`?")
+        raise AssertionError(_("{name} returned None: did you forget `return`?").format(name=name))
     if not hasattr(y, "shape") or isinstance(y, np.ndarray):
-        raise AssertionError(f"{name} must return a Keras tensor (the block's output); "
-                             f"got {type(y).__name__}")
+        raise AssertionError(_("{name} must return a Keras tensor (the block's output); got {type}")
+                             .format(name=name, type=type(y).__name__))
     return k.Model(x, y)
 
 
@@ -252,8 +261,8 @@ def cross_entropy(probabilities, labels) -> float:
     p = np.asarray(probabilities, dtype=float)
     labels = np.asarray(labels, dtype=int)
     validate.require(p.ndim == 2 and labels.shape == (len(p),),
-                     f"probabilities must be (N, K) with one label each; got {p.shape} and "
-                     f"labels {labels.shape}")
+                     _("probabilities must be (N, K) with one label each; got {shape} and "
+                       "labels {labels}").format(shape=p.shape, labels=labels.shape))
     with np.errstate(divide="ignore"):
         return float(-np.mean(np.log(p[np.arange(len(p)), labels])))
 
@@ -434,7 +443,7 @@ def resolve_model(model_or_builder):
     """A Keras model from a model or a function that builds one (the student's
     ``build_mnist_cnn``). Returns (model, None) or (None, message)."""
     if model_or_builder is None:
-        return None, "No model given: build one with build_mnist_cnn() and pass it in."
+        return None, _("No model given: build one with build_mnist_cnn() and pass it in.")
     model = model_or_builder
     if not hasattr(model, "layers") and callable(model):
         try:
@@ -442,15 +451,17 @@ def resolve_model(model_or_builder):
         except AssertionError as exc:
             return None, str(exc)
     if model is None:
-        return None, "the builder returned None: did you forget `return`?"
+        return None, _("the builder returned None: did you forget `return`?")
     if not hasattr(model, "layers") or not hasattr(model, "predict"):
-        return None, f"expected a Keras model; got {type(model).__name__}"
+        return None, _("expected a Keras model; got {type}").format(type=type(model).__name__)
     try:
         shape = tuple(model.output_shape)
     except Exception as exc:  # noqa: BLE001
-        return None, f"the model has no single output ({type(exc).__name__}: {exc})"
+        return None, _("the model has no single output ({error}: {message})").format(
+            error=type(exc).__name__, message=exc)
     if shape[1:] != (CLASSES,):
-        return None, f"the model's output shape is {shape}; expected (None, {CLASSES})"
+        return None, _("the model's output shape is {shape}; expected (None, {classes})").format(
+            shape=shape, classes=CLASSES)
     return model, None
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convlab.figures import set_dynamic
+from convlab.i18n import N_, _
 
 
 def _bare(ax):
@@ -78,7 +79,7 @@ def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "
     shown, image_title, bars, bars_title, tiles = fig._convlab_cnn[1]
     shown.set_data(image)
     shown.set_clim(float(np.min(image)), float(np.max(image)))   # imshow's own autoscaling
-    image_title.set_text(textwrap.fill(title or "test image", 30))   # narrow axes: wrap
+    image_title.set_text(textwrap.fill(title or _("test image"), 30))   # narrow axes: wrap
     pred = int(np.argmax(probabilities))
     for c, (bar, p) in enumerate(zip(bars, probabilities)):
         bar.set_height(p)
@@ -86,8 +87,9 @@ def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "
         framed = label is not None and c == int(label)
         bar.set_edgecolor("#1b7837" if framed else "none")
         bar.set_linewidth(2.5 if framed else 0)
-    bars_title.set_text(f"class probabilities: predicted {pred}"
-                        + ("" if label is None else f", true {int(label)} (green frame)"))
+    bars_title.set_text(_("class probabilities: predicted {pred}").format(pred=pred)
+                        + ("" if label is None else
+                           _(", true {label} (green frame)").format(label=int(label))))
     for tile, (name, fmap) in zip(tiles, maps):
         mosaic = _mosaic(fmap, max_maps, gap=max(1, fmap.shape[1] // 14))
         tile.set_data(mosaic)
@@ -97,7 +99,7 @@ def cnn_prediction_figure(image, probabilities, maps, label=None, title: str = "
     return fig
 
 
-def filters_figure(kernel, title: str = "first-layer filters", max_filters: int = 32) -> Figure:
+def filters_figure(kernel, title: str = N_("first-layer filters"), max_filters: int = 32) -> Figure:
     """Chapter 6: the filters of a conv layer, kernel (kh, kw, 1, F), one small image each (the
     colour scale is shared, so all-zero filters look alike)."""
     from matplotlib import colormaps
@@ -114,8 +116,12 @@ def filters_figure(kernel, title: str = "first-layer filters", max_filters: int 
     ax.imshow(tiles, cmap=colormaps["RdBu_r"].with_extremes(bad="white"), vmin=-lim, vmax=lim,
               interpolation="nearest")
     ax.axis("off")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(_(title), fontsize=9)
     return fig
+
+
+# the titles of Keras' history keys (the legends keep the keys: loss, val_loss, ...)
+HISTORY_TITLES = {"loss": N_("loss"), "accuracy": N_("accuracy")}
 
 
 def history_figure(history: dict, title: str = "") -> Figure:
@@ -127,8 +133,8 @@ def history_figure(history: dict, title: str = "") -> Figure:
             values = history.get(prefix + key)
             if values:
                 ax.plot(range(1, len(values) + 1), values, style, label=prefix + key)
-        ax.set_xlabel("epoch")
-        ax.set_title(key, fontsize=9)
+        ax.set_xlabel(_("epoch"))
+        ax.set_title(_(HISTORY_TITLES[key]), fontsize=9)
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
@@ -148,11 +154,11 @@ def confusion_figure(cm, images=None, true=None, pred=None, title: str = "") -> 
         if v:
             ax.text(c, r, str(v), ha="center", va="center", fontsize=6,
                     color="white" if v > cm.max() / 2 else "black")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xlabel(_("predicted"))
+    ax.set_ylabel(_("true"))
     ax.set_xticks(range(cm.shape[1]))
     ax.set_yticks(range(cm.shape[0]))
-    ax.set_title(title or "confusion matrix", fontsize=8)
+    ax.set_title(title or _("confusion matrix"), fontsize=8)
     for i in range(n_bad):
         a = fig.add_subplot(grid[i // 4, 2 + i % 4])
         a.imshow(np.asarray(images[i])[..., 0], cmap="gray")
@@ -166,16 +172,18 @@ def depth_figure(result, title: str = "") -> Figure:
     (a :class:`convlab.ch06_cnn_classifier.compute.DepthResult`)."""
     fig = Figure(figsize=(9.6, 3.0), layout="constrained")
     axes = fig.subplots(1, 2)
-    for ax, (key, values) in zip(axes, (("training loss", result.loss),
-                                        ("training accuracy", result.accuracy))):
+    stacks = {"plain": N_("plain ({layers} convolutions)"),
+              "residual": N_("residual ({layers} convolutions)")}
+    for ax, (key, values) in zip(axes, ((_("training loss"), result.loss),
+                                        (_("training accuracy"), result.accuracy))):
         for name, style in (("plain", "-o"), ("residual", "-s")):
             ax.plot(range(1, len(values[name]) + 1), values[name], style,
-                    label=f"{name} ({result.layers} convolutions)")
-        ax.set_xlabel("epoch")
+                    label=_(stacks[name]).format(layers=result.layers))
+        ax.set_xlabel(_("epoch"))
         ax.set_title(key, fontsize=9)
         ax.legend(fontsize=8)
     axes[0].axhline(np.log(10), color="gray", lw=0.8, ls=":")
-    axes[0].text(1, np.log(10), " ln 10: chance", fontsize=7, va="bottom", color="gray")
+    axes[0].text(1, np.log(10), " " + _("ln 10: chance"), fontsize=7, va="bottom", color="gray")
     if title:
         fig.suptitle(title, fontsize=9)
     return fig
@@ -192,7 +200,7 @@ def feature_maps_figure(maps, title: str = "", max_maps: int = 8) -> Figure:
     if not maps:
         ax = fig.add_subplot(1, 1, 1)
         ax.axis("off")
-        ax.text(0.5, 0.5, "no feature maps to show", ha="center", va="center", fontsize=9)
+        ax.text(0.5, 0.5, _("no feature maps to show"), ha="center", va="center", fontsize=9)
     for r, (name, fmap) in enumerate(maps, start=1):
         ax = fig.add_subplot(len(maps), 1, r)
         mosaic = _mosaic(fmap, max_maps, gap=max(1, fmap.shape[1] // 14))
@@ -203,7 +211,7 @@ def feature_maps_figure(maps, title: str = "", max_maps: int = 8) -> Figure:
         ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}x{fmap.shape[2]}", fontsize=7)
         ax.set_xticks([(fmap.shape[1] + max(1, fmap.shape[1] // 14)) * c + fmap.shape[1] / 2 - 0.5
                        for c in range(min(max_maps, fmap.shape[2]))])
-        ax.set_xticklabels([f"channel {c}" for c in range(min(max_maps, fmap.shape[2]))],
+        ax.set_xticklabels([_("channel {c}").format(c=c) for c in range(min(max_maps, fmap.shape[2]))],
                            fontsize=6)
     if title:
         fig.suptitle(title, fontsize=9)

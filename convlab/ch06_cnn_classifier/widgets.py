@@ -19,6 +19,7 @@ import numpy as np
 
 from convlab import validate
 from convlab.figures import to_png
+from convlab.i18n import N_, _
 from convlab.widgets.base import bad, ok
 from convlab.widgets.canvas import CanvasView, Slider, cell, frame, grid
 from convlab.widgets.predict import Question
@@ -26,6 +27,8 @@ from convlab.widgets.predict import Question
 from . import compute, figures
 
 VIEWS = ("prediction", "filters")
+# the toggle buttons' labels (the values stay English: code and tests name the views)
+VIEW_LABELS = {"prediction": N_("prediction"), "filters": N_("filters")}
 EXTRA_WRONG = 6          # wrong images added to the gallery when few are among its first ones
 
 
@@ -49,22 +52,25 @@ class CNNExplorer(CanvasView):
     def __init__(self, model=None, data=None, index: int = 0, view: str = "prediction",
                  max_maps: int = 8, gallery: int = 30):
         if model is not None and not callable(model) and not hasattr(model, "layers"):
-            raise ValueError(f"model must be a Keras model or a function that builds one; "
-                             f"got {type(model).__name__}")
+            raise ValueError(_("model must be a Keras model or a function that builds one; "
+                               "got {type}").format(type=type(model).__name__))
         if data is None:
             data = compute.digits_data()
         validate.require(isinstance(data, compute.Data),
-                         f"data must be a convlab.ch06_cnn_classifier.compute.Data; got "
-                         f"{type(data).__name__}")
-        validate.require(view in VIEWS, f"view must be one of {', '.join(VIEWS)}; got {view!r}")
+                         _("data must be a convlab.ch06_cnn_classifier.compute.Data; got {type}")
+                         .format(type=type(data).__name__))
+        validate.require(view in VIEWS, _("view must be one of {views}; got {view!r}")
+                         .format(views=", ".join(VIEWS), view=view))
         validate.require(0 <= int(index) < len(data.x_test),
-                         f"index must be between 0 and {len(data.x_test) - 1}; got {index}")
+                         _("index must be between 0 and {last}; got {index}")
+                         .format(last=len(data.x_test) - 1, index=index))
         self.data = data
         self.max_maps = validate.positive_int(max_maps, "max_maps")
         self.gallery_size = validate.positive_int(gallery, "gallery")
         self.start = int(index)
         self.model, self.model_error = compute.resolve_model(model)
-        self.view = W.ToggleButtons(options=list(VIEWS), value=view, description="view")
+        self.view = W.ToggleButtons(options=[(_(VIEW_LABELS[v]), v) for v in VIEWS], value=view,
+                                    description=_("view"))
         self.figure = W.Image(format="png")
         self.inspection = None
         self.found = []                       # wrong test images whose class was predicted
@@ -89,29 +95,31 @@ class CNNExplorer(CanvasView):
             if predicted is None:
                 frames.append(frame(grids={"image": x[i][..., 0],
                                            "probs": np.zeros(compute.CLASSES)},
-                                    html=f"test image {i}: true class {label}"))
+                                    html=_("test image {i}: true class {label}")
+                                    .format(i=i, label=label)))
                 continue
             p, c = self.probabilities[i], int(predicted[i])
-            mark = "&#10003;" if c == label else "&#10007; wrong"
+            mark = "&#10003;" if c == label else "&#10007; " + _("wrong")
             question = Question(
-                "pred", f"Which class will the network predict for test image {i}?", str(c),
-                choices=[str(k) for k in range(compute.CLASSES)],
+                "pred", _("Which class will the network predict for test image {i}?").format(i=i),
+                str(c), choices=[str(k) for k in range(compute.CLASSES)],
                 hide=[cell("probs", 0, k) for k in range(compute.CLASSES)],
-                explain="The network predicts the class of highest probability (its softmax).",
-                name="the network")
+                explain=_("The network predicts the class of highest probability (its softmax)."),
+                name=_("the network"))
             frames.append(frame(grids={"image": x[i][..., 0], "probs": p},
-                                html=(f"test image {i}: true class {label}; the network predicts "
-                                      f"<b data-q='pred'>{c} ({p[c]:.0%}) {mark}</b>"),
+                                html=_("test image {i}: true class {label}; the network predicts "
+                                       "<b data-q='pred'>{c} ({p:.0%}) {mark}</b>")
+                                .format(i=i, label=label, c=c, p=p[c], mark=mark),
                                 questions=[question]))
         probs0 = (np.zeros(compute.CLASSES) if self.probabilities is None
                   else self.probabilities[self.gallery[0]])
         self.canvas.show(
-            panels=[grid("image", x[self.gallery[0]][..., 0], "test image", limits=(0.0, 1.0),
+            panels=[grid("image", x[self.gallery[0]][..., 0], _("test image"), limits=(0.0, 1.0),
                          show_values=False),
-                    grid("probs", probs0, "class probabilities 0 ... 9", cmap="viridis",
+                    grid("probs", probs0, _("class probabilities 0 ... 9"), cmap="viridis",
                          limits=(0.0, 1.0), show_values=True, digits=2)],
             layout=[["image", "→", "probs"]],
-            sliders=[Slider("image", "test image", len(self.gallery),
+            sliders=[Slider("image", _("test image"), len(self.gallery),
                             labels=[f"#{i}" for i in self.gallery])],
             frames=frames)
         self.canvas.move(image=self.gallery.index(self.start))
@@ -134,16 +142,17 @@ class CNNExplorer(CanvasView):
 
     def _task(self) -> str:
         if self.model is None:
-            return bad(f"<b>No model to show:</b> {html.escape(self.model_error)} "
-                       f"(showing the images only)")
+            return bad(_("<b>No model to show:</b> {error} (showing the images only)")
+                       .format(error=html.escape(self.model_error)))
         n = len(self.gallery)
-        line = (f"<b>Task:</b> find a test image the network gets wrong ({len(self.wrong)} of "
-                f"the {n} on the slider are), then the feature map below that explains it: a "
-                f"channel that fires on a stroke the true digit lacks, or stays dark where it "
-                f"should fire. Predict each class before you see it.")
+        line = _("<b>Task:</b> find a test image the network gets wrong ({wrong} of the {n} on "
+                 "the slider are), then the feature map below that explains it: a channel that "
+                 "fires on a stroke the true digit lacks, or stays dark where it should fire. "
+                 "Predict each class before you see it.").format(wrong=len(self.wrong), n=n)
         if self.found:
-            line += (f" <b>Found {len(self.found)} of {len(self.wrong)}</b> (after predicting): "
-                     + ", ".join(f"#{i}" for i in self.found) + ".")
+            line += " " + _("<b>Found {found} of {wrong}</b> (after predicting): {images}.").format(
+                found=len(self.found), wrong=len(self.wrong),
+                images=", ".join(f"#{i}" for i in self.found))
         return ok(line) if self.found else f"<div>{line}</div>"
 
     def _draw_below(self):
@@ -152,20 +161,24 @@ class CNNExplorer(CanvasView):
             self.inspection = None
             self.canvas.status = self._task()
             self.figure.value = to_png(figures.feature_maps_figure(
-                [], title=f"{self.data.source}: test image {i} (no model)"))
+                [], title=_("{source}: test image {i} (no model)").format(
+                    source=_(self.data.source), i=i)))
             return
         if self.view.value == "filters":
             kernel = compute.first_filters(self.model)
             if kernel is None:
-                self.canvas.status = bad("The model has no Conv2D layer: no filters to show.")
+                self.canvas.status = bad(_("The model has no Conv2D layer: no filters to show."))
                 return
-            self.canvas.status = (f"<div>First conv layer: {kernel.shape[-1]} filters of "
-                                  f"{kernel.shape[0]}x{kernel.shape[1]}x{kernel.shape[2]} "
-                                  f"(blue negative, red positive).</div>")
+            self.canvas.status = "<div>{}</div>".format(
+                _("First conv layer: {n} filters of {h}x{w}x{c} (blue negative, red positive).")
+                .format(n=kernel.shape[-1], h=kernel.shape[0], w=kernel.shape[1],
+                        c=kernel.shape[2]))
             self.figure.value = to_png(figures.filters_figure(kernel))
             return
         self.inspection = compute.inspect(self.model, self.data.x_test[i])
         self.canvas.status = self._task()
         self.figure.value = to_png(figures.feature_maps_figure(
-            self.inspection.maps, title=f"{self.data.source}: feature maps of test image {i}",
+            self.inspection.maps,
+            title=_("{source}: feature maps of test image {i}").format(source=_(self.data.source),
+                                                                        i=i),
             max_maps=self.max_maps))
