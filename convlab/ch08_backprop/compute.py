@@ -30,6 +30,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from convlab import validate
+from convlab.i18n import _
 from convlab.ch03_pooling_flatten import compute as pooling
 from convlab.ch03_pooling_flatten.compute import MODES, PADDINGS
 from convlab.ch05_conv_variants import compute as conv_variants
@@ -41,7 +42,7 @@ N_FILTERS, N_CLASSES, KERNEL = 8, 10, 3
 # --- given forward passes --------------------------------------------------------------------
 def _padding(padding) -> str:
     validate.require(isinstance(padding, str) and padding in PADDINGS,
-                     f'padding must be "VALID" or "SAME"; got {padding!r}')
+                     _('padding must be "VALID" or "SAME"; got {padding!r}').format(padding=padding))
     return padding
 
 
@@ -51,7 +52,8 @@ def conv2d(images, filters, bias, stride=1, padding="VALID") -> np.ndarray:
     filters = validate.array(filters, "filters", ndim=4, layout="(kh, kw, C, F)")
     bias = validate.array(bias, "bias", ndim=1, layout="(F,)")
     validate.require(bias.shape == (filters.shape[3],),
-                     f"bias must have shape ({filters.shape[3]},), one per filter; got {bias.shape}")
+                     _("bias must have shape ({filters},), one per filter; got {shape}").format(
+                         filters=filters.shape[3], shape=bias.shape))
     return conv_variants.conv2d(images, filters, stride, _padding(padding)) + bias
 
 
@@ -65,9 +67,11 @@ def dense(x, w, b) -> np.ndarray:
     x = validate.array(x, "x", ndim=2, layout="(N, D)")
     w = validate.array(w, "w", ndim=2, layout="(D, M)")
     b = validate.array(b, "b", ndim=1, layout="(M,)")
-    validate.require(w.shape[0] == x.shape[1], f"w must have {x.shape[1]} rows (x has "
-                                               f"{x.shape[1]} features); got {w.shape}")
-    validate.require(b.shape == (w.shape[1],), f"b must have shape ({w.shape[1]},); got {b.shape}")
+    validate.require(w.shape[0] == x.shape[1],
+                     _("w must have {rows} rows (x has {rows} features); got {shape}").format(
+                         rows=x.shape[1], shape=w.shape))
+    validate.require(b.shape == (w.shape[1],),
+                     _("b must have shape ({m},); got {shape}").format(m=w.shape[1], shape=b.shape))
     return x @ w + b
 
 
@@ -80,8 +84,9 @@ def relative_error(a, b) -> float:
     """||a - b|| / (||a|| + ||b||) (Frobenius norms), 0 when both are 0: how far two gradients
     are apart, independent of their scale, and not fooled by entries that are both nearly 0."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    validate.require(a.shape == b.shape, f"the two gradients must have the same shape; got "
-                                         f"{a.shape} and {b.shape}")
+    validate.require(a.shape == b.shape,
+                     _("the two gradients must have the same shape; got {a} and {b}").format(
+                         a=a.shape, b=b.shape))
     scale = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
@@ -96,7 +101,7 @@ class Cubic:
         rng = np.random.default_rng(seed)
         self.shape = tuple(int(s) for s in shape)
         n = int(np.prod(self.shape))
-        self.a, self.b, self.d = (rng.standard_normal(self.shape) for _ in range(3))
+        self.a, self.b, self.d = (rng.standard_normal(self.shape) for _i in range(3))
         self.C = rng.standard_normal((n, n)) / n
 
     def __call__(self, x):
@@ -126,7 +131,7 @@ class ConvObjective:
 
     def __init__(self, dout, images, filters, bias, stride=1, padding="VALID", wrt="images"):
         validate.require(wrt in ("images", "filters", "bias"),
-                         f'wrt must be "images", "filters" or "bias"; got {wrt!r}')
+                         _('wrt must be "images", "filters" or "bias"; got {wrt!r}').format(wrt=wrt))
         self.dout = np.asarray(dout, dtype=float)
         self.values = {"images": np.asarray(images, dtype=float),
                        "filters": np.asarray(filters, dtype=float),
@@ -142,9 +147,10 @@ class ConvObjective:
 # --- reference answers --------------------------------------------------------------------------
 def numeric_gradient(f: Callable, x, h: float = 1e-5) -> np.ndarray:
     """Central differences (f(x + h e_i) - f(x - h e_i)) / 2h for every entry i of x."""
-    validate.require(callable(f), f"f must be a function of x; got {type(f).__name__}")
+    validate.require(callable(f), _("f must be a function of x; got {type}").format(
+        type=type(f).__name__))
     validate.require(isinstance(h, numbers.Real) and not isinstance(h, bool) and h > 0,
-                     f"h must be a positive number; got {h!r}")
+                     _("h must be a positive number; got {h!r}").format(h=h))
     x = np.array(validate.array(x, "x"), dtype=float)            # our own copy
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -177,14 +183,17 @@ def conv2d_backward(dout, images, filters, stride=1, padding="VALID") -> tuple:
     padding = _padding(padding)
     n, h, w, c = images.shape
     kh, kw, c_in, f = filters.shape
-    validate.require(c_in == c, f"filters have {c_in} input channels but images have {c}")
+    validate.require(c_in == c, _("filters have {c_in} input channels but images have {c}").format(
+        c_in=c_in, c=c))
     pads = conv_pads(h, w, kh, kw, s, padding)
     (t, b), (l, r) = pads
     validate.require(kh <= h + t + b and kw <= w + l + r,
-                     f"filters {kh}x{kw} do not fit into the images {h}x{w} ({padding})")
+                     _("filters {kh}x{kw} do not fit into the images {h}x{w} ({padding})").format(
+                         kh=kh, kw=kw, h=h, w=w, padding=padding))
     shape = (n, _conv_out(h, kh, s, t, b), _conv_out(w, kw, s, l, r), f)
-    validate.require(dout.shape == shape, f"dout must have the output's shape {shape}; got "
-                                          f"{dout.shape}")
+    validate.require(dout.shape == shape,
+                     _("dout must have the output's shape {shape}; got {got}").format(
+                         shape=shape, got=dout.shape))
     return conv_backward_padded(dout, images, filters, s, pads)
 
 
@@ -219,11 +228,12 @@ def pool2d_backward(dout, images, size=2, stride=None, mode="max", padding="VALI
     """Gradient of pool2d(images, size, stride, mode, padding) with respect to images."""
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, C)")
     dout = validate.array(dout, "dout", ndim=4, layout="(N, oh, ow, C)")
-    validate.require(mode in MODES, f'mode must be "max" or "avg"; got {mode!r}')
+    validate.require(mode in MODES, _('mode must be "max" or "avg"; got {mode!r}').format(mode=mode))
     (kh, kw), (sh, sw), pads = pool_geometry(images, size, stride, padding)
     expected = pool2d(images, (kh, kw), (sh, sw), mode, padding).shape
-    validate.require(dout.shape == expected, f"dout must have the pooled shape {expected}; got "
-                                             f"{dout.shape}")
+    validate.require(dout.shape == expected,
+                     _("dout must have the pooled shape {shape}; got {got}").format(
+                         shape=expected, got=dout.shape))
     return pool_backward_padded(dout, images, (kh, kw), (sh, sw), mode, pads)
 
 
@@ -265,22 +275,25 @@ def dense_backward(dout, x, w) -> tuple:
     x = validate.array(x, "x", ndim=2, layout="(N, D)")
     w = validate.array(w, "w", ndim=2, layout="(D, M)")
     dout = validate.array(dout, "dout", ndim=2, layout="(N, M)")
-    validate.require(w.shape[0] == x.shape[1], f"w must have {x.shape[1]} rows; got {w.shape}")
+    validate.require(w.shape[0] == x.shape[1],
+                     _("w must have {rows} rows; got {shape}").format(rows=x.shape[1], shape=w.shape))
     validate.require(dout.shape == (x.shape[0], w.shape[1]),
-                     f"dout must have shape {(x.shape[0], w.shape[1])}; got {dout.shape}")
+                     _("dout must have shape {shape}; got {got}").format(
+                         shape=(x.shape[0], w.shape[1]), got=dout.shape))
     return dout @ w.T, x.T @ dout, dout.sum(axis=0)
 
 
 def check_labels(labels, n: int, k: int) -> np.ndarray:
     """labels as an int array (n,) of class ids in [0, k), or ValueError naming labels."""
     labels = validate.array(labels, "labels", ndim=1, layout="(N,)")
-    validate.require(labels.shape == (n,), f"labels must have one class id per row of logits "
-                                           f"({n}); got {labels.shape[0]}")
+    validate.require(labels.shape == (n,),
+                     _("labels must have one class id per row of logits ({n}); got {got}").format(
+                         n=n, got=labels.shape[0]))
     validate.require(bool(np.all(labels == np.round(labels))),
-                     "labels must be integer class ids")
+                     _("labels must be integer class ids"))
     validate.require(bool(np.all((labels >= 0) & (labels < k))),
-                     f"labels must be class ids in [0, {k}); got values from {labels.min():g} "
-                     f"to {labels.max():g}")
+                     _("labels must be class ids in [0, {k}); got values from {low:g} to "
+                       "{high:g}").format(k=k, low=labels.min(), high=labels.max()))
     return labels.astype(int)
 
 
@@ -312,8 +325,9 @@ def adam_step(param, grad, m, v, t, lr=0.001, beta1=0.9, beta2=0.999, epsilon=1e
     param, grad, m, v = (validate.array(a, name, allow_empty=True)
                          for a, name in ((param, "param"), (grad, "grad"), (m, "m"), (v, "v")))
     for a, name in ((grad, "grad"), (m, "m"), (v, "v")):
-        validate.require(a.shape == param.shape, f"{name} must have param's shape {param.shape}; "
-                                                 f"got {a.shape}")
+        validate.require(a.shape == param.shape,
+                         _("{name} must have param's shape {shape}; got {got}").format(
+                             name=name, shape=param.shape, got=a.shape))
     t = validate.positive_int(t, "t")
     m = m + (grad - m) * (1 - beta1)
     v = v + (grad * grad - v) * (1 - beta2)
@@ -392,20 +406,22 @@ def tiny_cnn_gradients(params: dict, images, labels, fns: Optional[dict] = None,
     d_flat, d_dense_w, d_dense_b = use["dense_backward"](d_logits, flat, params["dense_w"])
     d_act = use["pool2d_backward"](np.reshape(d_flat, pooled.shape), act, 2)
     d_pre = np.asarray(d_act) * np.where(pre > 0, 1.0, np.where(pre == 0, relu_grad_at_zero, 0.0))
-    _, d_conv_w, d_conv_b = use["conv2d_backward"](d_pre, images, params["conv_w"], 1, "SAME")
+    _d_images, d_conv_w, d_conv_b = use["conv2d_backward"](d_pre, images, params["conv_w"], 1, "SAME")
     grads = {"conv_w": d_conv_w, "conv_b": d_conv_b, "dense_w": d_dense_w, "dense_b": d_dense_b}
     return float(np.asarray(loss)), {k: np.asarray(v, dtype=float) for k, v in grads.items()}
 
 
 def check_training_args(images, labels, params, steps, batch_size, lr) -> tuple:
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, 1)")
-    validate.require(images.shape[3] == 1, f"images must have 1 channel; got {images.shape[3]}")
+    validate.require(images.shape[3] == 1,
+                     _("images must have 1 channel; got {got}").format(got=images.shape[3]))
     labels = check_labels(labels, images.shape[0], N_CLASSES)
     validate.require(isinstance(params, dict) and set(PARAM_NAMES) <= set(params),
-                     f"params must be a dict with {', '.join(PARAM_NAMES)}")
+                     _("params must be a dict with {names}").format(names=", ".join(PARAM_NAMES)))
     steps = validate.positive_int(steps, "steps")
     batch_size = validate.positive_int(batch_size, "batch_size")
-    validate.require(isinstance(lr, numbers.Real) and lr > 0, f"lr must be positive; got {lr!r}")
+    validate.require(isinstance(lr, numbers.Real) and lr > 0,
+                     _("lr must be positive; got {lr!r}").format(lr=lr))
     return images, labels, {k: validate.array(params[k], k) for k in PARAM_NAMES}, steps, batch_size
 
 

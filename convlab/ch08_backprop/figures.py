@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from convlab.i18n import _
+
 from . import compute
 
 STUDENT = "#d95f02"
@@ -46,10 +48,10 @@ def routing_figure(images=None, dout=None, size=2, stride=None) -> Figure:
     d_avg = compute.pool2d_backward(d4, x4, size, stride, "avg")[0, :, :, 0]
     fig = Figure(figsize=(9.6, 2.6))
     axes = fig.subplots(1, 4)
-    _numbers(axes[0], x4[0, :, :, 0], title=f"input ({size}x{size} windows)")
-    _numbers(axes[1], d4[0, :, :, 0], title="dout (upstream)", cmap="RdBu_r")
-    _numbers(axes[2], d_max, title="max: routed to the max", cmap="RdBu_r", highlight=d_max != 0)
-    _numbers(axes[3], d_avg, fmt="{:.3g}", title="avg: spread evenly", cmap="RdBu_r")
+    _numbers(axes[0], x4[0, :, :, 0], title=_("input ({size}x{size} windows)").format(size=size))
+    _numbers(axes[1], d4[0, :, :, 0], title=_("dout (upstream)"), cmap="RdBu_r")
+    _numbers(axes[2], d_max, title=_("max: routed to the max"), cmap="RdBu_r", highlight=d_max != 0)
+    _numbers(axes[3], d_avg, fmt="{:.3g}", title=_("avg: spread evenly"), cmap="RdBu_r")
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.86, wspace=0.08)
     return fig
 
@@ -68,10 +70,10 @@ def flipped_kernel_figure(kernel=None) -> Figure:
     padded = np.pad(dout, 2)
     fig = Figure(figsize=(9.6, 2.7))
     axes = fig.subplots(1, 4, gridspec_kw={"width_ratios": [3, 3, 5, 7]})
-    _numbers(axes[0], kernel, title="kernel W")
-    _numbers(axes[1], dout, title="dout: one 1")
-    _numbers(axes[2], dx, title="d_images: W copied (scatter)")
-    _numbers(axes[3], padded, title="dout padded by k-1; slide W flipped")
+    _numbers(axes[0], kernel, title=_("kernel W"))
+    _numbers(axes[1], dout, title=_("dout: one 1"))
+    _numbers(axes[2], dx, title=_("d_images: W copied (scatter)"))
+    _numbers(axes[3], padded, title=_("dout padded by k-1; slide W flipped"))
     flipped = kernel[::-1, ::-1]
     for (i, j), v in np.ndenumerate(flipped):            # the flipped kernel over d_images[1, 1]
         axes[3].text(1 + j + 0.32, 1 + i - 0.28, f"{v:g}", fontsize=6, color="#d95f02",
@@ -112,23 +114,23 @@ def training_figure(student_losses, keras_losses, step: int, filters, digit_imag
     ax.plot(steps_k, keras_losses, color=KERAS, lw=3, alpha=0.55, label="Keras")
     if len(student_losses):
         ax.plot(np.arange(1, len(student_losses) + 1), student_losses, color=STUDENT, lw=1.4,
-                marker=".", ms=3, label="yours")
+                marker=".", ms=3, label=_("yours"))
     if parted_at is not None:
         ax.axvline(parted_at, color="#b00020", ls=":", lw=1)
-        ax.text(parted_at, ax.get_ylim()[1], f" parted at step {parted_at}", color="#b00020",
+        ax.text(parted_at, ax.get_ylim()[1], " " + _("parted at step {step}").format(step=parted_at), color="#b00020",
                 fontsize=8, va="top")
     ax.axvline(max(step, 0.5), color="grey", lw=0.6)
-    ax.set_xlabel("step")
-    ax.set_ylabel("batch loss")
+    ax.set_xlabel(_("step"))
+    ax.set_ylabel(_("batch loss"))
     ax.legend(fontsize=8, loc="lower left")
-    ax.set_title(title or f"loss, step {step}", fontsize=9)
+    ax.set_title(title or _("loss, step {step}").format(step=step), fontsize=9)
 
     ax = fig.add_subplot(grid[:, 1])
     kernels = [np.asarray(filters)[:, :, 0, f] for f in range(np.shape(filters)[3])]
     ax.imshow(_mosaic(kernels, 2), cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title("the 8 filters", fontsize=9)
+    ax.set_title(_("the 8 filters"), fontsize=9)
 
     for n, (img, p, y) in enumerate(zip(digit_images, probabilities, labels)):
         ax = fig.add_subplot(grid[n // cols, 2 + n % cols])

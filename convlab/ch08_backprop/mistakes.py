@@ -9,12 +9,14 @@ from typing import Callable
 
 import numpy as np
 
+from convlab.i18n import N_, _
 from convlab.testing import mistake
 
 from . import compute
 
-# said when a result is nan or inf; no compute can be matched against a nan
-UNSTABLE_SOFTMAX = (
+# said when a result is nan or inf; no compute can be matched against a nan (translated where
+# it is shown: _(UNSTABLE_SOFTMAX))
+UNSTABLE_SOFTMAX = N_(
     "an unstable softmax: exp(z) overflows to inf for logits above about 710, and for a gap "
     "above about 745 between logits a probability underflows to exactly 0, so log(0) = -inf and "
     "0 * log(0) = nan (the MNIST tutorial's -reduce_sum(ys * log(softmax(z))) does both). "
@@ -61,7 +63,7 @@ def numeric_gradient(f: Callable, x: np.ndarray, h: float) -> list:
     ]
     if h != 1e-5:
         found.append((mistake("numeric_gradient.step_ignored",
-                      f"the step h={h:g} is ignored (a fixed 1e-5 is used instead)."),
+                      _("the step h={h:g} is ignored (a fixed 1e-5 is used instead).").format(h=h)),
                       lambda: compute.numeric_gradient(f, x, 1e-5)))
     return found
 
@@ -76,7 +78,7 @@ def conv2d_backward(dout, images, filters, stride: int, padding: str) -> dict:
     {"d_images": [...], "d_filters": [...], "d_bias": [...]}."""
     dout, images, filters = (np.asarray(a, dtype=float) for a in (dout, images, filters))
     n, h, w, c = images.shape
-    kh, kw, _, f = filters.shape
+    kh, kw, _c, f = filters.shape
     pads = compute.conv_pads(h, w, kh, kw, stride, padding)
 
     def back(which, flt=filters, p=pads):
@@ -216,8 +218,8 @@ def softmax_cross_entropy(logits, labels) -> dict:
                   "only."), lambda: loss / logits.shape[1])],
         "dlogits": [(mistake("softmax_cross_entropy.dlogits_n_times",
                      "dlogits is N times too large: the loss is the mean over the N rows, so "
-                     "dlogits = (softmax - onehot) / N (a loss summed over the batch, as in seed "
-                     "002, would give this gradient)."), lambda: grad * n),
+                     "dlogits = (softmax - onehot) / N (a loss summed over the batch, as in the "
+                     "MNIST tutorial, would give this gradient)."), lambda: grad * n),
                     (mistake("softmax_cross_entropy.dlogits_no_onehot",
                      "dlogits is missing the one-hot term: dlogits = (softmax - onehot) / N."),
                      lambda: p / n),

@@ -32,6 +32,7 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import _
 from convlab.widgets.base import BAD, OK, GuardedView, bad, failed, ok
 from convlab.widgets.canvas import Slider, StepCanvas, box, cell, frame, grid
 from convlab.widgets.predict import Question
@@ -94,7 +95,8 @@ class TrainingExplorer(GuardedView):
             validate.callable_or_none(fn, name)
         self.max_steps = validate.positive_int(max_steps, "max_steps")
         self.batch_size = validate.positive_int(batch_size, "batch_size")
-        validate.require(isinstance(lr, (int, float)) and lr > 0, f"lr must be positive; got {lr!r}")
+        validate.require(isinstance(lr, (int, float)) and lr > 0,
+                         _("lr must be positive; got {lr!r}").format(lr=lr))
         self.lr = float(lr)
         self.train_fn, self.numeric_fn = train_fn, numeric_gradient
         self.backward = {"conv2d_backward": conv2d_backward, "pool2d_backward": pool2d_backward,
@@ -112,12 +114,12 @@ class TrainingExplorer(GuardedView):
         self.culprit: Optional[Culprit] = None
         self.error: Optional[str] = None
 
-        self.step = W.IntSlider(value=0, min=0, max=self.max_steps, description="step",
+        self.step = W.IntSlider(value=0, min=0, max=self.max_steps, description=_("step"),
                                 continuous_update=False)
-        self.play = W.Play(value=0, min=0, max=self.max_steps, interval=400, description="play")
+        self.play = W.Play(value=0, min=0, max=self.max_steps, interval=400, description=_("play"))
         W.jslink((self.play, "value"), (self.step, "value"))
-        self.next_button = W.Button(description="step +1")
-        self.reset_button = W.Button(description="reset")
+        self.next_button = W.Button(description=_("step +1"))
+        self.reset_button = W.Button(description=_("reset"))
         self.diagnosis = W.HTML()
         self.gradient = StepCanvas(name="TrainingExplorer")
         self.bias_gradient = None             # dL/d dense_b shown for the next step's batch
@@ -153,24 +155,29 @@ class TrainingExplorer(GuardedView):
 
     def _check_result(self, value, k, shown):
         if not isinstance(value, (tuple, list)) or len(value) != 2:
-            return f"{shown} returned {type(value).__name__}; expected a tuple (losses, params)"
+            return _("{call} returned {type}; expected a tuple (losses, params)").format(
+                call=shown, type=type(value).__name__)
         losses, params = value
         try:
             losses = np.asarray(losses, dtype=float).reshape(-1)
         except (TypeError, ValueError):
-            return f"{shown}: losses must be numbers; got {type(value[0]).__name__}"
+            return _("{call}: losses must be numbers; got {type}").format(
+                call=shown, type=type(value[0]).__name__)
         if losses.shape != (k,):
-            return f"{shown} returned {losses.size} losses; expected one per step ({k})"
+            return _("{call} returned {n} losses; expected one per step ({k})").format(
+                call=shown, n=losses.size, k=k)
         if not isinstance(params, dict):
-            return f"{shown} returned params as {type(params).__name__}; expected a dict"
+            return _("{call} returned params as {type}; expected a dict").format(
+                call=shown, type=type(params).__name__)
         out = {}
         for key, start in self.data.start.items():
             try:
                 out[key] = np.asarray(params[key], dtype=float)
             except (KeyError, TypeError, ValueError):
-                return f"{shown}: params has no numeric array {key!r}"
+                return _("{call}: params has no numeric array {key!r}").format(call=shown, key=key)
             if out[key].shape != start.shape:
-                return f"{shown}: params[{key!r}] has shape {out[key].shape}; expected {start.shape}"
+                return _("{call}: params[{key!r}] has shape {shape}; expected {expected}").format(
+                    call=shown, key=key, shape=out[key].shape, expected=start.shape)
         return losses, out
 
     def _parting(self, losses) -> Optional[int]:
@@ -190,11 +197,12 @@ class TrainingExplorer(GuardedView):
         x, y = self.data.images[rows], self.data.labels[rows]
         mine = [n for n, fn in self.backward.items() if fn is not None]
         try:
-            _, grads = compute.tiny_cnn_gradients(params, x, y, self.backward)
+            _loss, grads = compute.tiny_cnn_gradients(params, x, y, self.backward)
         except Exception as exc:  # the student's backward functions, composed
             return Culprit(step, None, {}, None,
-                           note=f"backprop with your {', '.join(mine)} raised "
-                                f"{type(exc).__name__}: {html.escape(str(exc))}")
+                           note=_("backprop with your {names} raised {type}: {error}").format(
+                               names=", ".join(mine), type=type(exc).__name__,
+                               error=html.escape(str(exc))))
         numeric, note = self._numeric_fn()
         errors, worst = {}, (None, -1.0, None, 0.0, 0.0)
         for key in compute.PARAM_NAMES:
@@ -223,17 +231,20 @@ class TrainingExplorer(GuardedView):
         """The student's numeric_gradient if it passes a quick check on a cubic, else the
         course's own (with a note saying why)."""
         if self.numeric_fn is None:
-            return compute.numeric_gradient, "your numeric_gradient was not given: the course's own is used"
+            return compute.numeric_gradient, _("your numeric_gradient was not given: the course's "
+                                               "own is used")
         cubic = compute.Cubic((3,), seed=8)
         point = np.array([0.3, -1.2, 0.7])
         run = studentfn.call_array(self.numeric_fn, "numeric_gradient(cubic, x)", (3,), cubic,
                                    point.copy())
         if run.error:
-            return compute.numeric_gradient, f"{html.escape(run.error)}: the course's own is used"
+            return compute.numeric_gradient, _("{error}: the course's own is used").format(
+                error=html.escape(run.error))
         err = compute.relative_error(run.value, compute.numeric_gradient(cubic, point))
         if err > 1e-6:
-            return compute.numeric_gradient, (f"your numeric_gradient is off on a cubic (relative "
-                                              f"error {err:.1e}): the course's own is used")
+            return compute.numeric_gradient, _("your numeric_gradient is off on a cubic (relative "
+                                               "error {error:.1e}): the course's own is used").format(
+                                                   error=err)
         return self.numeric_fn, ""
 
     # --- view ------------------------------------------------------------------------------------
@@ -243,17 +254,17 @@ class TrainingExplorer(GuardedView):
         self.error, self.parted_at, self.culprit = None, None, None
         if self.train_fn is None:
             self.student_losses, self.params = np.zeros(0), self.data.start
-            self.status.value = "<div>No train_fn given: showing Keras' curve only.</div>"
+            self.status.value = "<div>" + _("No train_fn given: showing Keras' curve only.") + "</div>"
         elif k == 0:
             self.student_losses, self.params = np.zeros(0), self.data.start
-            self.status.value = ("<div>Step 0: your network and Keras' start from the same "
-                                 "weights. Press play or step +1.</div>")
+            self.status.value = ("<div>" + _("Step 0: your network and Keras' start from the same "
+                                             "weights. Press play or step +1.") + "</div>")
         else:
             result = self._train(k)
             if isinstance(result, str):
                 self.error = result
                 self.student_losses, self.params = np.zeros(0), self.data.start
-                self.status.value = failed(result, "Your training")
+                self.status.value = failed(result, _("Your training"))
             else:
                 self.student_losses, self.params = result
                 self._report(k)
@@ -273,32 +284,39 @@ class TrainingExplorer(GuardedView):
         mine, theirs = losses[k - 1], keras[k - 1]
         parted = self._parting(losses)
         self.parted_at = parted
-        line = f"step {k}: your loss {mine:.4f}, Keras {theirs:.4f}"
+        line = _("step {k}: your loss {mine:.4f}, Keras {theirs:.4f}").format(
+            k=k, mine=mine, theirs=theirs)
         if parted is None:
-            steps = "step 1" if k == 1 else f"all {k} steps"
-            self.status.value = ok(f"{line} &#10003; (the curves agree on {steps})")
+            agree = (_("the curves agree on step 1") if k == 1
+                     else _("the curves agree on all {k} steps").format(k=k))
+            self.status.value = ok(f"{line} &#10003; ({agree})")
             return
-        self.status.value = bad(f"{line} &#10007; Your curve parted from Keras' at step {parted} "
-                                f"(yours {losses[parted - 1]:.6g}, Keras {keras[parted - 1]:.6g}).")
+        self.status.value = bad(f"{line} &#10007; " + _(
+            "Your curve parted from Keras' at step {step} (yours {yours:.6g}, Keras "
+            "{keras:.6g}).").format(step=parted, yours=losses[parted - 1], keras=keras[parted - 1]))
         if parted not in self._culprits:
             self._culprits[parted] = self._check_gradients(parted)
         self.culprit = self._culprits[parted]
         self.diagnosis.value = self._diagnosis_text(self.culprit)
 
     def _diagnosis_text(self, c: Culprit) -> str:
-        note = f" ({c.note})" if c.note else ""
+        note = _(" ({note})").format(note=c.note) if c.note else ""
         if not c.errors:
-            return bad(f"At step {c.step} the gradients could not be checked: {c.note}")
+            return bad(_("At step {step} the gradients could not be checked: {note}").format(
+                step=c.step, note=c.note))
         table = ", ".join(f"{k} {e:.1e}" for k, e in c.errors.items())
         if c.name is None:
-            return (f"<div>At step {c.step} every gradient agrees with your numeric_gradient "
-                    f"(relative errors: {table}){note}: the difference lies in the training loop "
-                    f"itself: which rows make batch k, Adam's m, v and step count t, or when the "
-                    f"loss is recorded.</div>")
-        return bad(f"At step {c.step} the gradient of <b>{c.name}</b> disagrees most with your "
-                   f"numeric_gradient: relative error {c.errors[c.name]:.2g}; at index {c.index} "
-                   f"backprop gives {c.backprop:.6g}, numeric_gradient {c.numeric:.6g} (relative "
-                   f"errors: {table}){note}.")
+            return "<div>" + _(
+                "At step {step} every gradient agrees with your numeric_gradient (relative errors: "
+                "{table}){note}: the difference lies in the training loop itself: which rows make "
+                "batch k, Adam's m, v and step count t, or when the loss is recorded.").format(
+                    step=c.step, table=table, note=note) + "</div>"
+        return bad(_("At step {step} the gradient of <b>{name}</b> disagrees most with your "
+                     "numeric_gradient: relative error {error:.2g}; at index {index} backprop gives "
+                     "{backprop:.6g}, numeric_gradient {numeric:.6g} (relative errors: "
+                     "{table}){note}.").format(
+                         step=c.step, name=c.name, error=c.errors[c.name], index=c.index,
+                         backprop=c.backprop, numeric=c.numeric, table=table, note=note))
 
     # --- predict a gradient entry ------------------------------------------------------------
     def _bias_gradient(self, logits, labels, flat):
@@ -314,8 +332,8 @@ class TrainingExplorer(GuardedView):
         try:
             d_logits = np.asarray(run.value[1], dtype=float)
         except (TypeError, ValueError, IndexError, KeyError):
-            return None, (f"{studentfn.name_of(sce)} returned {type(run.value).__name__}; "
-                          f"expected (loss, dlogits)")
+            return None, _("{name} returned {type}; expected (loss, dlogits)").format(
+                name=studentfn.name_of(sce), type=type(run.value).__name__)
         shown = f"{studentfn.name_of(dense_bw)}(dlogits {d_logits.shape}, x {flat.shape}, w {w.shape})"
         run = studentfn.call(dense_bw, shown, d_logits.copy(), flat.copy(), w.copy())
         if run.error:
@@ -323,7 +341,8 @@ class TrainingExplorer(GuardedView):
         try:
             db = np.asarray(run.value[2], dtype=float).reshape(compute.N_CLASSES)
         except (TypeError, ValueError, IndexError, KeyError):
-            return None, f"{shown} did not return (dx, dw, db) with db of shape (10,)"
+            return None, _("{call} did not return (dx, dw, db) with db of shape (10,)").format(
+                call=shown)
         return db, None
 
     def _gradient_view(self, k: int):
@@ -339,21 +358,24 @@ class TrainingExplorer(GuardedView):
         share = count / len(labels)
         reference = compute.softmax_cross_entropy(logits, labels)[1].sum(axis=0)
         mine = [n for n in ("softmax_cross_entropy", "dense_backward") if self.backward[n]]
-        who = (f"your {' and '.join(mine)}" if mine else "the course's backward passes")
+        who = (_("your {names}").format(names=_(" and ").join(mine)) if mine
+               else _("the course's backward passes"))
         db, error = self._bias_gradient(logits, labels, flat)
         student = error is None and bool(mine)
         if error:
-            self.gradient.status = failed(error, "The bias gradient")
+            self.gradient.status = failed(error, _("The bias gradient"))
             db = reference
         elif not mine:
-            self.gradient.status = ("<div>No softmax_cross_entropy or dense_backward given: "
-                                    "showing the course's gradient.</div>")
+            self.gradient.status = ("<div>" + _("No softmax_cross_entropy or dense_backward given: "
+                                                "showing the course's gradient.") + "</div>")
         else:
             wrong = int((~np.isclose(db, reference, rtol=1e-6, atol=1e-9)).sum())
             self.gradient.status = (
-                ok(f"{who} give the right bias gradient &#10003;") if not wrong
-                else bad(f"{who} give a bias gradient that differs in {wrong} of "
-                         f"{compute.N_CLASSES} entries &#10007; (outlined in red)"))
+                ok(_("{who} give the right bias gradient").format(who=who) + " &#10003;")
+                if not wrong
+                else bad(_("{who} give a bias gradient that differs in {wrong} of {n} entries")
+                         .format(who=who, wrong=wrong, n=compute.N_CLASSES)
+                         + " &#10007; " + _("(outlined in red)")))
         self.bias_gradient = db
         wrong = np.flatnonzero(~np.isclose(db, reference, rtol=1e-6, atol=1e-9)) if student else []
         scale = float(max(np.abs(db).max(), np.abs(reference).max(), 1e-3))
@@ -361,28 +383,31 @@ class TrainingExplorer(GuardedView):
         frames = []
         for j in range(compute.N_CLASSES):
             q = Question(
-                "g", f"Step {k + 1} trains on batch {k} ({n} digits, {int(count[j])} of them "
-                     f"{j}s). What is dL/d dense_b[{j}]?", float(reference[j]),
+                "g", _("Step {next} trains on batch {k} ({n} digits, {count} of them {j}s). What "
+                       "is dL/d dense_b[{j}]?").format(next=k + 1, k=k, n=n, count=int(count[j]),
+                                                      j=j), float(reference[j]),
                 student=float(db[j]) if student else None, tol=GRAD_TOL,
                 hide=[cell("grad", 0, j)], name=who[0].upper() + who[1:],
-                explain=f"softmax minus one-hot, averaged over the batch: {p[j]:.4f} - "
-                        f"{share[j]:.4f} = {reference[j]:.4f}.")
+                explain=_("softmax minus one-hot, averaged over the batch: {p:.4f} - {share:.4f} "
+                          "= {grad:.4f}.").format(p=p[j], share=share[j], grad=reference[j]))
             agrees = j not in wrong
-            text = (f"class {j}: mean softmax {p[j]:.4f}, share in the batch {share[j]:.4f} "
-                    f"({int(count[j])}/{n}); dL/d dense_b[{j}] = <b class='convlab-grad' "
+            text = (_("class {j}: mean softmax {p:.4f}, share in the batch {share:.4f} "
+                      "({count}/{n}); ").format(j=j, p=p[j], share=share[j], count=int(count[j]),
+                                                n=n)
+                    + f"dL/d dense_b[{j}] = <b class='convlab-grad' "
                     f"data-q='g' style='color:{OK if agrees else BAD}'>{db[j]:.4f}</b>"
-                    + ("" if agrees else f" &#10007; (the reference gives "
-                                         f"<span data-q='g'>{reference[j]:.4f}</span>)"))
+                    + ("" if agrees else " &#10007; " + _("(the reference gives {value})").format(
+                        value=f"<span data-q='g'>{reference[j]:.4f}</span>")))
             frames.append(frame(boxes=[box(panel, 0, j) for panel in ("p", "share", "grad")],
                                 html=text, questions=[q]))
         cells = dict(cmap="viridis", limits=(0.0, 1.0), digits=3, show_values=True, cell_px=52)
         self.gradient.show(
-            panels=[grid("p", p, f"mean softmax over batch {k}", **cells),
-                    grid("share", share, f"share of each class in batch {k}", **cells),
-                    grid("grad", db, f"dL/d dense_b ({who})", cmap="diverging",
+            panels=[grid("p", p, _("mean softmax over batch {k}").format(k=k), **cells),
+                    grid("share", share, _("share of each class in batch {k}").format(k=k), **cells),
+                    grid("grad", db, _("dL/d dense_b ({who})").format(who=who), cmap="diverging",
                          limits=(-scale, scale), digits=3, show_values=True, cell_px=52,
                          marks=[(0, int(j)) for j in wrong])],
             layout=[["p"], ["share"], ["grad"]],
-            sliders=[Slider("class", "class j", compute.N_CLASSES,
+            sliders=[Slider("class", _("class j"), compute.N_CLASSES,
                             labels=[str(j) for j in range(compute.N_CLASSES)])],
             frames=frames)
