@@ -18,17 +18,21 @@ from typing import Callable, Optional
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import N_, _
 from convlab.ch02_stride_padding.compute import same_padding
 
 MODES = ("max", "avg")
 PADDINGS = ("VALID", "SAME")
 IMAGES = ("photo", "digit")
+# how the widget names the images (translated where shown)
+IMAGE_LABELS = {"photo": N_("photo"), "digit": N_("digit")}
 
 
 def pair(x, name: str) -> tuple:
     """An int or a pair of ints, as a pair of positive ints."""
     if isinstance(x, (tuple, list)):
-        validate.require(len(x) == 2, f"{name} must be an int or a pair of ints; got {x!r}")
+        validate.require(len(x) == 2, _("{name} must be an int or a pair of ints; got {value!r}")
+                         .format(name=name, value=x))
         return tuple(validate.positive_int(v, name) for v in x)
     v = validate.positive_int(x, name)
     return v, v
@@ -53,15 +57,17 @@ def pool2d(images, size=2, stride=None, mode: str = "max", padding="VALID",
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, C)")
     kh, kw = pair(size, "size")
     sh, sw = pair(size if stride is None else stride, "stride")
-    validate.require(mode in MODES, f'mode must be "max" or "avg"; got {mode!r}')
+    validate.require(mode in MODES, _('mode must be "max" or "avg"; got {mode!r}').format(mode=mode))
     n, h, w, c = images.shape
     if isinstance(padding, str):
-        validate.require(padding in PADDINGS, f'padding must be "VALID" or "SAME"; got {padding!r}')
+        validate.require(padding in PADDINGS, _('padding must be "VALID" or "SAME"; got {padding!r}')
+                         .format(padding=padding))
         (t, b), (l, r) = pads(h, w, (kh, kw), (sh, sw), padding)
     else:
         (t, b), (l, r) = padding
     hp, wp = h + t + b, w + l + r
-    validate.require(kh <= hp and kw <= wp, f"the window {kh}x{kw} does not fit into {hp}x{wp}")
+    validate.require(kh <= hp and kw <= wp, _("the window {kh}x{kw} does not fit into {hp}x{wp}")
+                     .format(kh=kh, kw=kw, hp=hp, wp=wp))
     real = np.zeros((1, hp, wp, 1))
     real[:, t:t + h, l:l + w] = 1.0
     fill = pad_value if pad_value is not None else (-np.inf if mode == "max" else 0.0)
@@ -81,12 +87,13 @@ def feature_map(name: str = "photo") -> tuple:
     """(map (H, W), title): the ReLU of a vertical-edge (Sobel x) filter on a sample image, what
     a first conv layer might hand to a pooling layer."""
     from convlab import data, kernels
-    validate.require(name in IMAGES, f"image must be one of {', '.join(IMAGES)}; got {name!r}")
+    validate.require(name in IMAGES, _("image must be one of {choices}; got {image!r}")
+                     .format(choices=", ".join(IMAGES), image=name))
     sample = data.sample_image("photo", size=36) if name == "photo" else data.sample_image("digit", 0)
     img, k = sample.image, kernels.get("vertical edge (Sobel x)")
     win = np.lib.stride_tricks.sliding_window_view(img, k.shape)
     fmap = np.maximum(np.einsum("ijmn,mn->ij", win, k), 0.0)
-    return fmap, f"ReLU(vertical edges) of the {sample.title}"
+    return fmap, _("ReLU(vertical edges) of the {image}").format(image=sample.title)
 
 
 @dataclass(frozen=True)
@@ -110,10 +117,11 @@ def window_at(fmap, size=2, stride=None, mode="max", padding="VALID", index: int
     out = pool2d(fmap[None, :, :, None], size, stride, mode, padding)[0, :, :, 0]
     oh, ow = out.shape
     if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < oh * ow:
-        raise ValueError(f"window index must be an integer in [0, {oh * ow}); got {index!r}")
+        raise ValueError(_("window index must be an integer in [0, {n}); got {index!r}")
+                         .format(n=oh * ow, index=index))
     row, col = divmod(int(index), ow)
     (kh, kw), (sh, sw) = pair(size, "size"), pair(size if stride is None else stride, "stride")
-    (t, _), (l, _) = pads(*fmap.shape, (kh, kw), (sh, sw), padding)
+    (t, _b), (l, _r) = pads(*fmap.shape, (kh, kw), (sh, sw), padding)
     r0, c0 = row * sh - t, col * sw - l
     rows = (max(r0, 0), min(r0 + kh, fmap.shape[0]))
     cols = (max(c0, 0), min(c0 + kw, fmap.shape[1]))
@@ -131,7 +139,7 @@ def shift_right(fmap, pixels: int) -> np.ndarray:
     last columns fall off (the same scene, one pixel later, for the translation-invariance test)."""
     fmap = validate.array(fmap, "feature map", ndim=2, layout="(H, W)")
     if isinstance(pixels, bool) or not isinstance(pixels, numbers.Integral) or pixels < 0:
-        raise ValueError(f"pixels must be a non-negative integer; got {pixels!r}")
+        raise ValueError(_("pixels must be a non-negative integer; got {pixels!r}").format(pixels=pixels))
     out = np.zeros_like(fmap)
     if pixels < fmap.shape[1]:
         out[:, pixels:] = fmap[:, :fmap.shape[1] - pixels]
@@ -147,7 +155,7 @@ def run_pool_fn(fn: Callable, fmap, size, stride, mode, padding) -> studentfn.Ru
              f"stride={stride}, mode={mode!r}, padding={padding!r})")
     run = studentfn.call_array(fn, shown, expected, fmap[None, :, :, None].copy(), size=size,
                                stride=stride, mode=mode, padding=padding,
-                               not_array="expected a NumPy array")
+                               not_array=_("expected a NumPy array"))
     return studentfn.Run(run.value[0, :, :, 0], None) if run.error is None else run
 
 
@@ -184,7 +192,7 @@ def keras_shapes(input_shape, layers, k=None) -> list:
         elif kind == "gap":
             built.append(k.layers.GlobalAveragePooling2D())
         else:
-            raise ValueError(f"unknown layer kind {kind!r}")
+            raise ValueError(_("unknown layer kind {kind!r}").format(kind=kind))
     model = k.Sequential([k.Input(tuple(input_shape))] + built)
     return [(tuple(int(d) for d in layer.output.shape[1:]), int(layer.count_params()))
             for layer in model.layers]

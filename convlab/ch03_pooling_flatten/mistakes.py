@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from convlab.ch02_stride_padding.mistakes import _same_mistakes
+from convlab.i18n import N_, _
 from convlab.testing import likely_cause, mistake
 
 from . import compute
@@ -25,8 +26,11 @@ def pool2d(images: np.ndarray, size, stride, mode: str, padding: str, pool: Call
     sh, sw = compute.pair(size if stride is None else stride, "stride")
     other = "avg" if mode == "max" else "max"
     found = [
-        (mistake("pool2d.wrong_mode", f"you computed {other} pooling; mode={mode!r} asks for the "
-         f"{'maximum' if mode == 'max' else 'mean'} of each window."),
+        (mistake("pool2d.wrong_mode",
+                 (_("you computed avg pooling; mode={mode!r} asks for the maximum of each window.")
+                  if mode == "max" else
+                  _("you computed max pooling; mode={mode!r} asks for the mean of each window."))
+                 .format(mode=mode)),
          lambda: pool(images, size, stride, other, padding)),
         (mistake("pool2d.stride_ignored",
          "the stride is ignored: windows must start every `stride` pixels (and the stride "
@@ -66,6 +70,10 @@ def pool2d(images: np.ndarray, size, stride, mode: str, padding: str, pool: Call
     return found
 
 
+# the axes of an (N, H, W, C) batch, as global_avg_pool's wrong_axes mistake names them
+AXIS_NAMES = (N_("N (the batch)"), "H", "W", N_("C (the channels)"))
+
+
 def flatten(x: np.ndarray) -> list:
     """Mistakes in flattening an (N, H, W, C) batch."""
     x = np.asarray(x, dtype=float)
@@ -98,13 +106,14 @@ def global_avg_pool(x: np.ndarray) -> list:
         for axes in combinations(range(4), r):
             if axes == (1, 2):
                 continue
-            names = [("N (the batch)", "H", "W", "C (the channels)")[a] for a in axes]
-            over = names[0] if r == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            names = [_(AXIS_NAMES[a]) for a in axes]
+            over = names[0] if r == 1 else _("{first} and {last}").format(
+                first=", ".join(names[:-1]), last=names[-1])
             axis = axes[0] if r == 1 else axes
             found.append((mistake("global_avg_pool.wrong_axes",
-                          f"you averaged over {over}, axis={axis}; global average pooling "
-                          f"averages over H and W only, axis=(1, 2), leaving one value per "
-                          f"example and channel: shape (N, C)."),
+                          _("you averaged over {axes}, axis={axis}; global average pooling "
+                            "averages over H and W only, axis=(1, 2), leaving one value per "
+                            "example and channel: shape (N, C).").format(axes=over, axis=axis)),
                           lambda axis=axis: x.mean(axis=axis)))
     return found
 
@@ -154,8 +163,9 @@ def cnn_shapes(layer, mine, true) -> str:
                                     "dense layer has n_in·units + units parameters."))
     if kind in ("pool", "gap", "flatten", "dropout") and mine[1] != 0:
         return likely_cause(mistake("cnn_shapes.parameters_without_weights",
-                                    f"a {kind} layer learns nothing: 0 parameters."))
+                                    _("a {kind} layer learns nothing: 0 parameters.")
+                                    .format(kind=kind)))
     if kind in ("conv", "pool") and mine[0] != true[0]:
-        return ("\nCheck the padding and the stride: VALID gives floor((i - k) / s) + 1, SAME "
-                "gives ceil(i / s).")
+        return "\n" + _("Check the padding and the stride: VALID gives floor((i - k) / s) + 1, "
+                        "SAME gives ceil(i / s).")
     return ""

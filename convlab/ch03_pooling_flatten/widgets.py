@@ -24,6 +24,7 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import N_, _
 from convlab.widgets.base import BAD, OK, SLIDER, bad, failed, ok
 from convlab.widgets.canvas import CanvasView, Slider, box, cell, frame, grid
 from convlab.widgets.predict import Question
@@ -31,7 +32,8 @@ from convlab.widgets.predict import Question
 from . import compute
 
 SHIFTS = (0, 1, 2, 3)
-SAME, CHANGED = "same", "changed"
+# the answers of the shift question (shown translated; the English are the keys)
+SAME, CHANGED = N_("same"), N_("changed")
 CELL_PX = 34                 # the window panel
 
 
@@ -42,21 +44,25 @@ class PoolingExplorer(CanvasView):
                  mode: str = "max", padding: str = "VALID", shift: int = 0):
         validate.callable_or_none(pool_fn, "pool_fn")
         validate.require(image in compute.IMAGES,
-                         f"image must be one of {', '.join(compute.IMAGES)}; got {image!r}")
-        validate.require(mode in compute.MODES, f'mode must be "max" or "avg"; got {mode!r}')
+                         _("image must be one of {choices}; got {image!r}")
+                         .format(choices=", ".join(compute.IMAGES), image=image))
+        validate.require(mode in compute.MODES,
+                         _('mode must be "max" or "avg"; got {mode!r}').format(mode=mode))
         validate.require(padding in compute.PADDINGS,
-                         f'padding must be "VALID" or "SAME"; got {padding!r}')
-        validate.require(shift in SHIFTS, f"shift must be one of {SHIFTS}; got {shift!r}")
+                         _('padding must be "VALID" or "SAME"; got {padding!r}').format(padding=padding))
+        validate.require(shift in SHIFTS, _("shift must be one of {choices}; got {shift!r}")
+                         .format(choices=SHIFTS, shift=shift))
         self.pool_fn = pool_fn
         self.fn_name = studentfn.name_of(pool_fn) if pool_fn else None
-        self.image = W.ToggleButtons(options=list(compute.IMAGES), value=image, description="image")
-        self.mode = W.ToggleButtons(options=list(compute.MODES), value=mode, description="mode")
+        self.image = W.ToggleButtons(options=[(_(compute.IMAGE_LABELS[i]), i) for i in compute.IMAGES],
+                                     value=image, description=_("image"))
+        self.mode = W.ToggleButtons(options=list(compute.MODES), value=mode, description=_("mode"))
         self.padding = W.ToggleButtons(options=list(compute.PADDINGS), value=padding,
-                                       description="padding")
-        self.size = W.IntSlider(value=size, min=1, max=5, description="window size", **SLIDER)
-        self.stride = W.IntSlider(value=stride, min=1, max=5, description="stride", **SLIDER)
+                                       description=_("padding"))
+        self.size = W.IntSlider(value=size, min=1, max=5, description=_("window size"), **SLIDER)
+        self.stride = W.IntSlider(value=stride, min=1, max=5, description=_("stride"), **SLIDER)
         self.shift = W.IntSlider(value=shift, min=SHIFTS[0], max=SHIFTS[-1],
-                                 description="shift right", **SLIDER)
+                                 description=_("shift right"), **SLIDER)
         self.info = W.HTML()
         self.input = self.output = self.reference = self.before = None
         self.error = None
@@ -99,16 +105,16 @@ class PoolingExplorer(CanvasView):
         self.input = x
         h, w = x.shape
         if shift:
-            title = f"{title}, shifted {shift} px right"
+            title = _("{title}, shifted {shift} px right").format(title=title, shift=shift)
         limits = (float(fmap.min()), float(fmap.max()) if fmap.max() > fmap.min() else 1.0)
         if pad == "VALID" and size > min(h, w):
             self.reference = self.output = self.before = None
-            self.info.value = bad(f"<b>No output:</b> the {size}x{size} window does not fit into "
-                                  f"the {h}x{w} map with VALID padding. Use SAME or a smaller "
-                                  f"window.")
+            self.info.value = bad(_("<b>No output:</b> the {size}x{size} window does not fit into "
+                                    "the {h}x{w} map with VALID padding. Use SAME or a smaller "
+                                    "window.").format(size=size, h=h, w=w))
             self.canvas.status = ""
             self.canvas.show(panels=[grid("input", x, title, limits=limits)], layout=[["input"]],
-                             sliders=[Slider("window", "window", 1)], frames=[frame()])
+                             sliders=[Slider("window", _("window"), 1)], frames=[frame()])
             return
         ref = compute.pool2d(x[None, :, :, None], size, stride, mode, pad)[0, :, :, 0]
         self.reference = ref
@@ -117,39 +123,41 @@ class PoolingExplorer(CanvasView):
         oh, ow = ref.shape
         panels = [grid("input", x, title, limits=limits)]
         if self.pool_fn is None:
-            out_title = "true pooled map"
-            self.canvas.status = "<div>No function given: showing the true pooled map.</div>"
+            out_title = _("true pooled map")
+            self.canvas.status = "<div>" + _("No function given: showing the true pooled map.") + "</div>"
         elif self.error:
-            out_title = f"true pooled map ({self.fn_name} failed)"
-            self.canvas.status = failed(self.error, "Your function could not be shown")
+            out_title = _("true pooled map ({name} failed)").format(name=self.fn_name)
+            self.canvas.status = failed(self.error, _("Your function could not be shown"))
         else:
             out_title = f"{self.fn_name}(...), {mode} {pad}"
             n_wrong = int(self._wrong(self.output, ref).sum())
             self.canvas.status = (
-                bad(f"{html.escape(self.fn_name)}: {n_wrong} of {ref.size} values differ from "
-                    f"the true pooled map &#10007; (outlined in red)") if n_wrong else
-                ok(f"{html.escape(self.fn_name)} matches the true pooled map &#10003; "
-                   f"({oh}x{ow})"))
+                bad(_("{name}: {n_wrong} of {n} values differ from the true pooled map &#10007; "
+                      "(outlined in red)").format(name=html.escape(self.fn_name), n_wrong=n_wrong,
+                                                  n=ref.size)) if n_wrong else
+                ok(_("{name} matches the true pooled map &#10003; ({oh}x{ow})")
+                   .format(name=html.escape(self.fn_name), oh=oh, ow=ow)))
         wrong = np.argwhere(self._wrong(shown, ref)) if self.output is not None else []
         panels.append(grid("output", shown, out_title, limits=limits, marks=wrong))
         windows = [compute.window_at(x, size, stride, mode, pad, k) for k in range(oh * ow)]
-        panels.append(grid("window", self._window_cells(windows[0]), "window", limits=limits,
+        panels.append(grid("window", self._window_cells(windows[0]), _("window"), limits=limits,
                            cell_px=CELL_PX, show_values=True, digits=3))
         layout = [["input", "→", "output"], ["window"]]
         self.before = None
         if shift:
             unshifted = compute.pool2d(fmap[None, :, :, None], size, stride, mode, pad)[0, :, :, 0]
-            before, _ = self._run(fmap)
+            before, _error = self._run(fmap)
             self.before = before if before is not None else unshifted
-            panels.append(grid("before", self.before, "pooled map before the shift",
+            panels.append(grid("before", self.before, _("pooled map before the shift"),
                                limits=limits))
             layout[1] += ["", "before"]
             self._same = np.isclose(ref, unshifted, rtol=1e-9, atol=1e-12)
-        overlap = " (overlapping windows: stride &lt; size)" if stride < size else ""
-        summary = f"{h}x{w} -> {oh}x{ow}{overlap}."
+        summary = (_("{h}x{w} -> {oh}x{ow} (overlapping windows: stride &lt; size).")
+                   if stride < size else _("{h}x{w} -> {oh}x{ow}.")).format(h=h, w=w, oh=oh, ow=ow)
         if shift:
-            summary += (f" Shifted {shift} px right, {int(self._same.sum())} of {ref.size} output "
-                        f"values are the same as before the shift.")
+            summary += " " + _("Shifted {shift} px right, {same} of {n} output values are the same "
+                               "as before the shift.").format(shift=shift, same=int(self._same.sum()),
+                                                               n=ref.size)
         self.info.value = f"<div>{summary}</div>"
         frames = [frame(boxes=self._boxes(win, shift), grids={"window": self._window_cells(win)},
                         upto={"output": win.index}, html=self._detail(win, shown),
@@ -157,7 +165,7 @@ class PoolingExplorer(CanvasView):
                         questions=self._questions(win, shown, shift))
                   for win in windows]
         self.canvas.show(panels=panels, layout=layout,
-                         sliders=[Slider("window", "window", oh * ow, play=True)], frames=frames)
+                         sliders=[Slider("window", _("window"), oh * ow, play=True)], frames=frames)
 
     @staticmethod
     def _wrong(a, b) -> np.ndarray:
@@ -165,8 +173,8 @@ class PoolingExplorer(CanvasView):
 
     def _origin(self, win) -> tuple:
         """(top, left) of the window in input coordinates, padding included (may be negative)."""
-        size, stride, _, pad = self._geometry()
-        (t, _), (l, _) = compute.pads(*self.input.shape, size, stride, pad)
+        size, stride, _mode, pad = self._geometry()
+        (t, _b), (l, _r) = compute.pads(*self.input.shape, size, stride, pad)
         return win.row * stride - t, win.col * stride - l
 
     def _window_cells(self, win) -> np.ndarray:
@@ -189,39 +197,45 @@ class PoolingExplorer(CanvasView):
     def _questions(self, win, shown, shift) -> list:
         size, stride, mode, pad = self._geometry()
         r, c = win.row, win.col
-        name = self.fn_name or "Your function"
+        name = self.fn_name or _("Your function")
         hide = [cell("output", r, c)]
         questions = []
         if win.index == 0:
             h, w = self.input.shape
             oh, ow = win.n_out
             questions.append(Question(
-                "size", f"The input is {h}x{w}. With {size}x{size} windows, stride {stride} and "
-                        f"{pad} padding, what size will the pooled map be? (rows, columns)",
+                "size", _("The input is {h}x{w}. With {size}x{size} windows, stride {stride} and "
+                          "{pad} padding, what size will the pooled map be? (rows, columns)")
+                .format(h=h, w=w, size=size, stride=stride, pad=pad),
                 (int(oh), int(ow)), name=name,
-                explain=(f"{pad}: {'ceil(n / stride)' if pad == 'SAME' else '(n - size) // stride + 1'}"
-                         f" in each direction.")))
+                explain=_("{pad}: {formula} in each direction.").format(
+                    pad=pad, formula="ceil(n / stride)" if pad == "SAME" else "(n - size) // stride + 1")))
         student = float(shown[r, c]) if self.output is not None else None
         if shift:
             same = bool(self._same[r, c])
             questions.append(Question(
-                "shift", f"The input moved {shift} px right. Will output[{r}, {c}] be the same as "
-                         f"before the shift?", SAME if same else CHANGED,
-                choices=(SAME, CHANGED), hide=hide, name=name,
-                explain=(f"Before: {float(self.before[r, c]):.4g}; now: {win.kept:.4g}. Max pooling "
-                         f"only forgives a shift that keeps the maximum inside its window.")))
+                "shift", _("The input moved {shift} px right. Will output[{r}, {c}] be the same as "
+                           "before the shift?").format(shift=shift, r=r, c=c),
+                _(SAME) if same else _(CHANGED),
+                choices=(_(SAME), _(CHANGED)), hide=hide, name=name,
+                explain=_("Before: {before:.4g}; now: {now:.4g}. Max pooling only forgives a shift "
+                          "that keeps the maximum inside its window.")
+                .format(before=float(self.before[r, c]), now=win.kept)))
         elif self._key(win) == "kept":
             questions.append(Question(
-                "kept", f"Which input cell will max pooling keep for output[{r}, {c}]? "
-                        f"(row, column of the input)", tuple(int(v) for v in win.argmax),
-                hide=hide, name=name,
-                explain=f"It holds the window's largest value, {win.kept:.4g}."))
+                "kept", _("Which input cell will max pooling keep for output[{r}, {c}]? "
+                          "(row, column of the input)").format(r=r, c=c),
+                tuple(int(v) for v in win.argmax), hide=hide, name=name,
+                explain=_("It holds the window's largest value, {value:.4g}.").format(value=win.kept)))
         else:
-            what = "the largest" if mode == "max" else f"the mean of the {win.values.size} real"
+            explain = (_("It is the largest value of the window.") if mode == "max" else
+                       _("It is the mean of the {n} real values of the window.")
+                       .format(n=win.values.size))
             questions.append(Question(
-                "value", f"What will output[{r}, {c}] be?", float(win.kept), student=student,
-                hide=hide, name=name, tol=max(0.01 * abs(win.kept), 1e-3),  # the map is small
-                explain=f"It is {what} value{'s' if mode == 'avg' else ''} of the window."))
+                "value", _("What will output[{r}, {c}] be?").format(r=r, c=c), float(win.kept),
+                student=student, hide=hide, name=name,
+                tol=max(0.01 * abs(win.kept), 1e-3),  # the map is small
+                explain=explain))
         return questions
 
     # --- text ----------------------------------------------------------------------------------
@@ -234,34 +248,39 @@ class PoolingExplorer(CanvasView):
         return "value"
 
     def _detail(self, win, shown) -> str:
-        _, _, mode, _ = self._geometry()
+        mode = self.mode.value
         key = self._key(win)
         (a, b), (c, d) = win.rows, win.cols
         size = int(self.size.value)
         padded = size * size - win.values.size
-        parts = [f"<b>window {win.index}</b>: output[{win.row}, {win.col}] from input rows "
-                 f"{a}..{b - 1}, columns {c}..{d - 1} ({win.values.size} real cells"
-                 f"{f', {padded} padded' if padded else ''}). "]
+        where = dict(index=win.index, row=win.row, col=win.col, a=a, b=b - 1, c=c, d=d - 1,
+                     n=win.values.size, padded=padded)
+        parts = [(_("<b>window {index}</b>: output[{row}, {col}] from input rows {a}..{b}, "
+                    "columns {c}..{d} ({n} real cells, {padded} padded). ") if padded else
+                  _("<b>window {index}</b>: output[{row}, {col}] from input rows {a}..{b}, "
+                    "columns {c}..{d} ({n} real cells). ")).format(**where)]
+        kept = f"<b class='convlab-kept' data-q='{key}'>{{kept}}</b>"
         if mode == "max":
             ties = int(np.sum(win.values == win.kept))
-            where = (f"input[{win.argmax[0]}, {win.argmax[1]}]" if ties == 1
-                     else f"{ties} cells tie")
-            parts.append(f"Max pooling keeps <b class='convlab-kept' data-q='{key}'>{where} = "
-                         f"{win.kept:.4g}</b>; the other {win.values.size - 1} value(s) are "
-                         f"thrown away.")
+            cell_kept = (f"input[{win.argmax[0]}, {win.argmax[1]}]" if ties == 1
+                         else _("{ties} cells tie").format(ties=ties))
+            parts.append(_("Max pooling keeps {kept}; the other {others} value(s) are thrown away.")
+                         .format(kept=kept.format(kept=f"{cell_kept} = {win.kept:.4g}"),
+                                 others=win.values.size - 1))
         else:
-            parts.append(f"Average pooling keeps the mean of the {win.values.size} real cells: "
-                         f"<b class='convlab-kept' data-q='{key}'>{win.kept:.4g}</b>.")
+            parts.append(_("Average pooling keeps the mean of the {n} real cells: {kept}.")
+                         .format(n=win.values.size, kept=kept.format(kept=f"{win.kept:.4g}")))
         if self.output is not None:
             got = float(shown[win.row, win.col])
             agrees = np.isclose(got, win.kept, rtol=1e-6, atol=1e-9)
-            parts.append(f" {html.escape(self.fn_name)} gives <b class='convlab-yours' "
-                         f"data-q='{key}' style='color:"
-                         f"{OK if agrees else BAD}'>{got:.4g}</b> "
-                         f"{'&#10003;' if agrees else '&#10007; differs'}")
+            value = (f"<b class='convlab-yours' data-q='{key}' style='color:"
+                     f"{OK if agrees else BAD}'>{got:.4g}</b>")
+            parts.append(" " + (_("{name} gives {value} &#10003;") if agrees else
+                                _("{name} gives {value} &#10007; differs"))
+                         .format(name=html.escape(self.fn_name), value=value))
         if self.before is not None:
-            parts.append(f" Before the shift: <b class='convlab-before'>"
-                         f"{float(self.before[win.row, win.col]):.4g}</b>.")
+            parts.append(" " + _("Before the shift: {value}.").format(
+                value=f"<b class='convlab-before'>{float(self.before[win.row, win.col]):.4g}</b>"))
         return "".join(parts)
 
     def _frame_status(self, k: int, shown, ref) -> str:
@@ -270,7 +289,8 @@ class PoolingExplorer(CanvasView):
         wrong = np.flatnonzero(self._wrong(shown, ref).ravel()[:k + 1])
         if wrong.size:
             r, c = divmod(int(wrong[0]), ref.shape[1])
-            return bad(f"<b>{wrong.size} of the {k + 1} cells so far differ from the true pooled "
-                       f"map</b>; the first is output[{r}, {c}] (outlined in red)")
-        return ok(f"{html.escape(self.fn_name)} agrees with the true pooled map on all {k + 1} "
-                  f"cells so far.")
+            return bad(_("<b>{n_wrong} of the {n} cells so far differ from the true pooled "
+                         "map</b>; the first is output[{r}, {c}] (outlined in red)")
+                       .format(n_wrong=wrong.size, n=k + 1, r=r, c=c))
+        return ok(_("{name} agrees with the true pooled map on all {n} cells so far.")
+                  .format(name=html.escape(self.fn_name), n=k + 1))
