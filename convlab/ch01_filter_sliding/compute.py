@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import _
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ def check_inputs(image, kernel):
     image = validate.array(image, "image", ndim=2, layout="(H, W)")
     kernel = validate.array(kernel, "kernel", ndim=2, layout="(kh, kw)")
     validate.require(kernel.shape[0] <= image.shape[0] and kernel.shape[1] <= image.shape[1],
-                     f"kernel {kernel.shape} must fit inside the image {image.shape}")
+                     _("kernel {kernel} must fit inside the image {image}").format(
+                         kernel=kernel.shape, image=image.shape))
     return image, kernel
 
 
@@ -36,7 +38,8 @@ def output_shape(image_shape, kernel_shape) -> tuple:
     """(H - kh + 1, W - kw + 1): the number of window positions down and across."""
     (h, w), (kh, kw) = image_shape, kernel_shape
     if kh > h or kw > w or min(h, w, kh, kw) < 1:
-        raise ValueError(f"kernel {tuple(kernel_shape)} must fit inside the image {tuple(image_shape)}")
+        raise ValueError(_("kernel {kernel} must fit inside the image {image}").format(
+            kernel=tuple(kernel_shape), image=tuple(image_shape)))
     return h - kh + 1, w - kw + 1
 
 
@@ -50,7 +53,8 @@ def step_at(image, kernel, index: int) -> Step:
     image, kernel = check_inputs(image, kernel)
     oh, ow = output_shape(image.shape, kernel.shape)
     if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < oh * ow:
-        raise ValueError(f"step index must be an integer in [0, {oh * ow}); got {index!r}")
+        raise ValueError(_("step index must be an integer in [0, {n}); got {index}").format(
+            n=oh * ow, index=repr(index)))
     row, col = divmod(int(index), ow)
     kh, kw = kernel.shape
     window = image[row:row + kh, col:col + kw]
@@ -74,8 +78,9 @@ def run_conv_fn(conv_fn: Callable, image, kernel) -> studentfn.Run:
     expected = output_shape(image.shape, kernel.shape)
     return studentfn.call_array(
         conv_fn, name, expected, image.copy(), kernel.copy(),
-        wrong_shape=f"for image {image.shape} and kernel {kernel.shape} the output must be "
-                    f"{expected} (H - kh + 1, W - kw + 1)")
+        wrong_shape=_("for image {image} and kernel {kernel} the output must be {expected} "
+                      "(H - kh + 1, W - kw + 1)").format(image=image.shape, kernel=kernel.shape,
+                                                         expected=expected))
 
 
 def conv2d_single(image, kernel) -> np.ndarray:

@@ -7,9 +7,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convlab.figures import cell_numbers, fixed_margins, set_dynamic
+from convlab.i18n import N_, _
 
 
-def sliding_figure(image, kernel, output, row, col, title="", output_title="output",
+def sliding_figure(image, kernel, output, row, col, title="", output_title=N_("output"),
                    limits=None, fig: Figure | None = None) -> Figure:
     """Three panels: the image with the window at (row, col), the kernel, and the output so far
     (NaN cells are not reached yet) with the current cell outlined. ``limits`` (lo, hi) fixes the
@@ -32,13 +33,14 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
     ax.imshow(image, cmap="gray", interpolation="nearest")
     window = ax.add_patch(Rectangle((col - 0.5, row - 0.5), kw, kh, fill=False,
                                     edgecolor="#e4572e", lw=2.5))
-    ax.set_title(title or f"image {image.shape[0]}x{image.shape[1]}", fontsize=9)
+    ax.set_title(_(title) if title else _("image {h}x{w}").format(h=image.shape[0], w=image.shape[1]),
+                 fontsize=9)
     ax = axes[1]
     lim = max(float(np.abs(kernel).max()), 1e-12)
     ax.imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
     if kh * kw <= 25:
         cell_numbers(ax, kernel, ".2g", fontsize=8)
-    ax.set_title(f"kernel {kh}x{kw}", fontsize=9)
+    ax.set_title(_("kernel {kh}x{kw}").format(kh=kh, kw=kw), fontsize=9)
     ax = axes[2]
     lo, hi = limits if limits is not None else (None, None)
     out = ax.imshow(np.ma.masked_invalid(output), cmap="viridis", interpolation="nearest",
@@ -47,7 +49,7 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title="outp
                                   lw=2.5))
     ax.set_xlim(-0.5, output.shape[1] - 0.5)
     ax.set_ylim(output.shape[0] - 0.5, -0.5)
-    ax.set_title(output_title, fontsize=9)
+    ax.set_title(_(output_title), fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
@@ -69,14 +71,14 @@ def show_maps(maps, names, title=""):
     import matplotlib.pyplot as plt
     maps = np.asarray(maps)
     if maps.ndim != 3 or maps.shape[-1] != len(names):
-        raise ValueError(f"maps must have shape (H, W, F) with F = len(names) = {len(names)}; "
-                         f"got {maps.shape}")
+        raise ValueError(_("maps must have shape (H, W, F) with F = len(names) = {n}; got {shape}")
+                         .format(n=len(names), shape=maps.shape))
     f = maps.shape[-1]
     fig, axes = plt.subplots(1, f, figsize=(2.2 * f, 2.6), squeeze=False)
     for k, ax in enumerate(axes[0]):
         ax.imshow(maps[:, :, k], cmap="gray")
-        ax.set_title(names[k], fontsize=8)
+        ax.set_title(_(names[k]), fontsize=8)
         ax.axis("off")
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(_(title), fontsize=10)
     return fig
