@@ -21,7 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import unicodedata
+
 import numpy as np
+
+from convlab.i18n import N_, _
 
 COLUMNS = ("Time",) + tuple(f"V{i}" for i in range(1, 29)) + ("Amount", "Class")
 REAL_ROWS, REAL_FRAUDS = 284_807, 492
@@ -40,18 +44,19 @@ class Transactions:
 
     @property
     def label(self) -> str:
-        return "SYNTHETIC data" if self.synthetic else "credit-card data (Dal Pozzolo et al. 2015)"
+        return _("SYNTHETIC data") if self.synthetic else _("credit-card data (Dal Pozzolo et al. 2015)")
 
     def column(self, name: str) -> np.ndarray:
         return self.values[:, COLUMNS.index(name)]
 
     def summary(self) -> str:
         y = self.column("Class")
-        kind = ("SYNTHETIC data set (generated offline, same schema and class balance as the real "
-                "one; results are illustrations only)") if self.synthetic else "real data set"
-        return (f"{kind}: {len(y):,} transactions, {int(y.sum()):,} frauds "
-                f"({100 * y.mean():.4f}%), columns {COLUMNS[0]}, V1..V28, Amount, Class; "
-                f"source: {self.source}")
+        kind = _("SYNTHETIC data set (generated offline, same schema and class balance as the "
+                 "real one; results are illustrations only)") if self.synthetic else _("real data set")
+        return _("{kind}: {rows:,} transactions, {frauds:,} frauds ({percent:.4f}%), columns "
+                 "{first}, V1..V28, Amount, Class; source: {source}").format(
+            kind=kind, rows=len(y), frauds=int(y.sum()), percent=100 * y.mean(),
+            first=COLUMNS[0], source=self.source)
 
 
 def synthetic_creditcard(n: int = SYNTHETIC_ROWS, seed: int = SYNTHETIC_SEED) -> Transactions:
@@ -81,7 +86,7 @@ def load_creditcard(max_rows: int | None = None) -> Transactions:
     try:
         path = data_scripts.cached_path("creditcard")
     except data_scripts.DatasetMissing as exc:
-        print(f"Note: {exc}\nUsing the SYNTHETIC stand-in instead.")
+        print(_("Note: {reason}\nUsing the SYNTHETIC stand-in instead.").format(reason=exc))
         return synthetic_creditcard()
     values = np.loadtxt(path, delimiter=",", skiprows=1,
                         converters={30: lambda s: float(str(s).strip('"'))}, max_rows=max_rows)
@@ -195,12 +200,13 @@ def pr_curve(errors, labels):
 def check_errors(errors, n: int) -> np.ndarray:
     """The student's errors as a float array of shape (n,), or ValueError saying what is wrong."""
     if errors is None:
-        raise ValueError("your error function returned None: did you forget `return`?")
+        raise ValueError(_("your error function returned None: did you forget `return`?"))
     a = np.asarray(errors, dtype=float)
     if a.shape != (n,):
-        raise ValueError(f"expected one error per transaction, shape ({n},); got shape {a.shape}")
+        raise ValueError(_("expected one error per transaction, shape ({n},); got shape {shape}")
+                         .format(n=n, shape=a.shape))
     if not np.all(np.isfinite(a)):
-        raise ValueError("the errors contain NaN or infinity")
+        raise ValueError(_("the errors contain NaN or infinity"))
     return a
 
 
@@ -254,52 +260,61 @@ def check_autoencoder(model, input_dim: int, hidden_sizes, activation: str = "re
     Input(input_dim) -> Dense(h, activation) for each h (L1 activity penalty ``l1`` on the first
     only) -> linear Dense(input_dim). Checks the layers, count_params(), the output of the model
     against a NumPy forward pass with the model's own weights, and the L1 loss Keras adds."""
-    from convlab.testing import keras
+    from convlab.testing import LIKELY_CAUSE, keras
     k = keras()
     what = f"build_autoencoder({input_dim}, {list(hidden_sizes)}, activation={activation!r}, l1={l1})"
     if model is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
+        raise AssertionError(_("{what} returned None: did you forget `return`?").format(what=what))
     if not isinstance(model, k.Model):
-        raise AssertionError(f"{what} must return a Keras model; got {type(model).__name__}")
+        raise AssertionError(_("{what} must return a Keras model; got {type}").format(
+            what=what, type=type(model).__name__))
     dims = [input_dim, *hidden_sizes, input_dim]
     dense = [layer for layer in model.layers if isinstance(layer, k.layers.Dense)]
     if len(dense) != len(dims) - 1:
-        hint = (" Did you forget the output layer Dense(input_dim)?" if len(dense) == len(dims) - 2
-                else "")
-        raise AssertionError(f"{what}: expected {len(dims) - 1} Dense layers (one per hidden size, "
-                             f"then the output layer); got {len(dense)}.{hint}")
+        hint = (" " + _("Did you forget the output layer Dense(input_dim)?")
+                if len(dense) == len(dims) - 2 else "")
+        raise AssertionError(_("{what}: expected {expected} Dense layers (one per hidden size, "
+                               "then the output layer); got {got}.").format(
+            what=what, expected=len(dims) - 1, got=len(dense)) + hint)
     expected = sum(dense_counts(dims))
     got = model.count_params()
     if got != expected:
-        hint = (" Likely cause: the bias is missing (use_bias=False)." if
-                got == sum(a * b for a, b in zip(dims[:-1], dims[1:])) else "")
-        raise AssertionError(f"{what}.count_params() = {got:,}; Keras gives {expected:,} for the "
-                             f"widths {'-'.join(map(str, dims))}.{hint}")
+        hint = (" " + _(LIKELY_CAUSE).format(explanation=_("the bias is missing (use_bias=False)."))
+                if got == sum(a * b for a, b in zip(dims[:-1], dims[1:])) else "")
+        raise AssertionError(_("{what}.count_params() = {got:,}; Keras gives {expected:,} for the "
+                               "widths {widths}.").format(
+            what=what, got=got, expected=expected, widths="-".join(map(str, dims))) + hint)
     for i, (layer, units) in enumerate(zip(dense, dims[1:])):
         if layer.units != units:
-            raise AssertionError(f"{what}: Dense layer {i} has {layer.units} units; expected {units}")
+            raise AssertionError(_("{what}: Dense layer {i} has {units} units; expected {expected}")
+                                 .format(what=what, i=i, units=layer.units, expected=units))
         want = activation if i < len(dense) - 1 else "linear"
         have = getattr(layer.activation, "__name__", str(layer.activation))
         if have != want:
             if i == len(dense) - 1:
-                raise AssertionError(f"{what}: the output layer uses {have!r}; it must be linear "
-                                     f"(no activation): standardised features can be negative.")
-            raise AssertionError(f"{what}: hidden layer {i} uses activation {have!r}; expected "
-                                 f"{want!r} (the activation argument)")
+                raise AssertionError(_("{what}: the output layer uses {have!r}; it must be linear "
+                                       "(no activation): standardised features can be negative.")
+                                     .format(what=what, have=have))
+            raise AssertionError(_("{what}: hidden layer {i} uses activation {have!r}; expected "
+                                   "{want!r} (the activation argument)").format(
+                what=what, i=i, have=have, want=want))
         if layer.kernel_regularizer is not None:
-            raise AssertionError(f"{what}: layer {i} has a kernel_regularizer; the sparse "
-                                 f"autoencoder penalises the activations (activity_regularizer), "
-                                 f"not the weights")
+            raise AssertionError(_("{what}: layer {i} has a kernel_regularizer; the sparse "
+                                   "autoencoder penalises the activations (activity_regularizer), "
+                                   "not the weights").format(what=what, i=i))
         reg = layer.activity_regularizer
         if i == 0 and l1 > 0:
             value = (reg.get_config() or {}).get("l1") if reg is not None else None
             if value is None or not np.isclose(value, l1, rtol=1e-5):
-                raise AssertionError(f"{what}: the first hidden layer needs "
-                                     f"activity_regularizer=keras.regularizers.L1({l1}); got {reg!r}")
+                raise AssertionError(_("{what}: the first hidden layer needs "
+                                       "activity_regularizer=keras.regularizers.L1({l1}); got {reg!r}")
+                                     .format(what=what, l1=l1, reg=reg))
         elif reg is not None:
-            raise AssertionError(f"{what}: layer {i} has an activity_regularizer; only the first "
-                                 f"hidden layer is penalised" + ("" if l1 > 0 else
-                                 " (and only when l1 > 0)"))
+            raise AssertionError((_("{what}: layer {i} has an activity_regularizer; only the first "
+                                    "hidden layer is penalised") if l1 > 0 else
+                                  _("{what}: layer {i} has an activity_regularizer; only the first "
+                                    "hidden layer is penalised (and only when l1 > 0)"))
+                                 .format(what=what, i=i))
     x = np.random.default_rng(seed).standard_normal((5, input_dim)).astype("float32")
     out = np.asarray(model(x))
     h, first = x.astype(float), None
@@ -311,13 +326,15 @@ def check_autoencoder(model, input_dim: int, hidden_sizes, activation: str = "re
         h = acts.get(activation, lambda v: v)(z) if i < len(dense) - 1 else z
         first = h if i == 0 else first
     if out.shape != h.shape or not np.allclose(out, h, rtol=1e-4, atol=1e-4):
-        raise AssertionError(f"{what}: the model's output differs from Input -> Dense layers in "
-                             f"order; is there an extra layer, or are the layers out of order?")
+        raise AssertionError(_("{what}: the model's output differs from Input -> Dense layers in "
+                               "order; is there an extra layer, or are the layers out of order?")
+                             .format(what=what))
     penalty = float(sum(np.asarray(v) for v in model.losses)) if model.losses else 0.0
     if activation in acts and not np.isclose(penalty, l1 * np.abs(first).sum() / len(x),
                                              rtol=1e-3, atol=1e-7):
-        raise AssertionError(f"{what}: the L1 penalty Keras adds is {penalty:.6g}; expected "
-                             f"l1 * sum|h| / batch = {l1 * np.abs(first).sum() / len(x):.6g}")
+        raise AssertionError(_("{what}: the L1 penalty Keras adds is {penalty:.6g}; expected "
+                               "l1 * sum|h| / batch = {expected:.6g}").format(
+            what=what, penalty=penalty, expected=l1 * np.abs(first).sum() / len(x)))
 
 
 # --- the chapter's demos ------------------------------------------------------------------------
@@ -380,7 +397,7 @@ def frozen_copy_gradients(x, hidden: int = 40, steps: int = 3, lr: float = 0.5,
     g_frozen, g_live = (tape.gradient(full[key], layer.kernel).numpy() for key in ("frozen", "live"))
     del tape
     gap = float(np.linalg.norm(g_live - g_frozen) / np.linalg.norm(g_live))
-    for _ in range(steps):
+    for step in range(steps):
         with tf.GradientTape() as tape:
             loss = seed_penalty(layer(x), layer.kernel)
         layer.kernel.assign_sub(lr * tape.gradient(loss, layer.kernel))
@@ -395,7 +412,7 @@ def pr_areas(errors, labels) -> dict:
     trapezoidal rule over scikit-learn's curve), beside average precision
     (``average_precision_score``: sum_n (R_n - R_(n-1)) P_n, the step curve)."""
     from sklearn.metrics import auc, average_precision_score, precision_recall_curve
-    precision, recall, _ = precision_recall_curve(labels, errors)
+    precision, recall, thresholds = precision_recall_curve(labels, errors)
     return {"trapezoid": float(auc(recall, precision)),
             "average precision": float(average_precision_score(labels, errors))}
 
@@ -405,24 +422,39 @@ def pr_areas(errors, labels) -> dict:
 HAND_RANKING = (1, 0, 0, 0, 0, 0, 0, 0, 0, 1)
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - _width(text), 0) + text
+
+
 def pr_area_table(results: dict, split: "Split") -> str:
     """The trapezoid and average precision of the five models, of a detector that gives every
     transaction the same score, and of the hand example."""
-    head = "SYNTHETIC data" if split.synthetic else "credit-card data"
-    lines = [f"{head}, test split ({int(split.y_test.sum())} frauds in {len(split.y_test):,}):",
-             f"{'detector':32s} {'trapezoid':>10s} {'avg prec':>9s}"]
-    rows = [(name, r["test"], split.y_test) for name, r in results.items()]
-    rows.append(("the same score for every row", np.ones(len(split.y_test)), split.y_test))
+    head = _("SYNTHETIC data") if split.synthetic else _("credit-card data")
+    lines = [_("{data}, test split ({frauds} frauds in {rows:,}):").format(
+                 data=head, frauds=int(split.y_test.sum()), rows=len(split.y_test)),
+             f"{_left(_('detector'), 32)} {_right(_('trapezoid'), 10)} {_right(_('avg prec'), 9)}"]
+    rows = [(_(name), r["test"], split.y_test) for name, r in results.items()]
+    rows.append((_("the same score for every row"), np.ones(len(split.y_test)), split.y_test))
     ranking = np.array(HAND_RANKING)
-    rows.append(("hand example (ranked 1 0 ... 0 1)", np.arange(len(ranking), 0, -1.0), ranking))
+    rows.append((_("hand example (ranked 1 0 ... 0 1)"), np.arange(len(ranking), 0, -1.0), ranking))
     for name, errors, labels in rows:
         a = pr_areas(errors, labels)
-        lines.append(f"{name:32s} {a['trapezoid']:10.4f} {a['average precision']:9.4f}")
+        lines.append(f"{_left(name, 32)} {a['trapezoid']:10.4f} {a['average precision']:9.4f}")
     return "\n".join(lines)
 
 
-MODELS = ("vanilla 29-40-29", "deep 29-80-40-80-29", "sparse 29-40-29, L1 3e-5",
-          "denoising 29-40-29, mask 30%", "contractive 29-40(sigmoid)-29")
+# the keys of compare()'s results (English, as the notebook indexes them); shown through _()
+MODELS = (N_("vanilla 29-40-29"), N_("deep 29-80-40-80-29"), N_("sparse 29-40-29, L1 3e-5"),
+          N_("denoising 29-40-29, mask 30%"), N_("contractive 29-40(sigmoid)-29"))
 
 
 def compare(split: Split, build, corrupt_fn, error_fn, epochs: int = 4, seed: int = 0) -> dict:
@@ -458,10 +490,11 @@ def compare(split: Split, build, corrupt_fn, error_fn, epochs: int = 4, seed: in
 
 
 def table(results: dict, synthetic: bool) -> str:
-    head = "SYNTHETIC data: " if synthetic else "credit-card data: "
-    lines = [head + "test split, anomaly score = reconstruction error",
-             f"{'model':32s} {'ROC AUC':>8s} {'PR AUC':>8s} {'train loss':>11s} {'seconds':>8s}"]
+    head = _("SYNTHETIC data") if synthetic else _("credit-card data")
+    lines = [_("{data}: test split, anomaly score = reconstruction error").format(data=head),
+             f"{_left(_('model'), 32)} {'ROC AUC':>8s} {'PR AUC':>8s} {_right(_('train loss'), 11)} "
+             f"{_right(_('seconds'), 8)}"]
     for name, r in results.items():
-        lines.append(f"{name:32s} {r['ROC AUC']:8.3f} {r['PR AUC']:8.3f} {r['loss']:11.4f} "
+        lines.append(f"{_left(_(name), 32)} {r['ROC AUC']:8.3f} {r['PR AUC']:8.3f} {r['loss']:11.4f} "
                      f"{r['seconds']:8.1f}")
     return "\n".join(lines)

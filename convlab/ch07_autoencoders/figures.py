@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convlab.figures import fixed_margins, set_dynamic
+from convlab.i18n import _
 
 
 def threshold_figure(errors, labels, threshold, precision, recall, point=None,
@@ -30,28 +31,30 @@ def threshold_figure(errors, labels, threshold, precision, recall, point=None,
     fixed_margins(new, left=0.07, right=0.99, bottom=0.15, top=0.92, wspace=0.2)
     positive = np.clip(errors, 1e-12, None)
     bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()) + 1e-9, 50)
-    for cls, colour, name in ((0, "#4575b4", "normal"), (1, "#d73027", "fraud")):
-        density, _ = np.histogram(positive[labels == cls], bins=bins, density=True)
+    for cls, colour, name in ((0, "#4575b4", _("normal")), (1, "#d73027", _("fraud"))):
+        density = np.histogram(positive[labels == cls], bins=bins, density=True)[0]
         ax.stairs(density, bins, fill=True, color=colour, alpha=0.7, label=name)  # one artist
     line = ax.axvline(np.nan if threshold is None else threshold, color="k", lw=2,
                       label=_line_label(threshold))
     if chosen is not None:
-        ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=f"chosen {chosen:.3g}")
+        ax.axvline(chosen, color="#1b7837", lw=1.5, ls="--", label=_("chosen {value:.3g}").format(value=chosen))
     ax.set_xscale("log")
     ax.set_ylim(0, None)
-    ax.set_xlabel("reconstruction error (log scale)")
-    ax.set_ylabel("density")
+    ax.set_xlabel(_("reconstruction error (log scale)"))
+    ax.set_ylabel(_("density"))
     legend = ax.legend(fontsize=7, loc="upper right")
-    ax.set_title(f"{title}: errors by class" if title else "errors by class", fontsize=9)
+    ax.set_title(_("{title}: errors by class").format(title=title) if title else _("errors by class"),
+                 fontsize=9)
     bx.plot(recall, precision, color="#4575b4")
     dot, = bx.plot([np.nan], [np.nan], "o", color="k", ms=8)
-    bx.axhline(labels.mean(), color="#999999", ls=":", lw=1, label="fraud rate (flag all)")
+    bx.axhline(labels.mean(), color="#999999", ls=":", lw=1, label=_("fraud rate (flag all)"))
     bx.set_xlim(0, 1.02)
     bx.set_ylim(0, 1.02)
-    bx.set_xlabel("recall")
-    bx.set_ylabel("precision")
+    bx.set_xlabel(_("recall"))
+    bx.set_ylabel(_("precision"))
     bx.legend(fontsize=7, loc="lower left")
-    bx.set_title(f"{title}: precision-recall curve" if title else "precision-recall curve", fontsize=9)
+    bx.set_title(_("{title}: precision-recall curve").format(title=title) if title
+                 else _("precision-recall curve"), fontsize=9)
     _threshold_marks(line, dot, legend, threshold, point)
     set_dynamic(new, [line, dot, legend])
     new._convlab_threshold = (static, (line, dot, legend))
@@ -59,7 +62,7 @@ def threshold_figure(errors, labels, threshold, precision, recall, point=None,
 
 
 def _line_label(threshold) -> str:
-    return "no threshold" if threshold is None else f"threshold {threshold:.3g}"
+    return _("no threshold") if threshold is None else _("threshold {value:.3g}").format(value=threshold)
 
 
 def _threshold_marks(line, dot, legend, threshold, point) -> None:

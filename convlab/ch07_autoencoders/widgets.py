@@ -29,6 +29,7 @@ import numpy as np
 
 from convlab import studentfn, validate
 from convlab.figures import to_png
+from convlab.i18n import _
 from convlab.widgets.base import SLIDER, failed, ok
 from convlab.widgets.canvas import CanvasView, Slider, cell, frame, grid
 from convlab.widgets.predict import Question
@@ -52,22 +53,23 @@ class ThresholdExplorer(CanvasView):
         validate.callable_or_none(choose_fn, "choose_fn")
         x = validate.array(x, "x", ndim=2, layout="(N, D)")
         x_hat = validate.array(x_hat, "x_hat", ndim=2, layout="(N, D)")
-        validate.require(x.shape == x_hat.shape, f"x and x_hat must have the same shape; got "
-                                                 f"{x.shape} and {x_hat.shape}")
+        validate.require(x.shape == x_hat.shape,
+                         _("x and x_hat must have the same shape; got {x} and {x_hat}").format(
+                             x=x.shape, x_hat=x_hat.shape))
         labels = np.asarray(labels)
         validate.require(labels.shape == (len(x),) and np.isin(labels, (0, 1)).all(),
-                         f"labels must be {len(x)} zeros and ones (1 = fraud)")
-        validate.require(labels.sum() > 0, "labels must contain at least one fraud (1)")
+                         _("labels must be {n} zeros and ones (1 = fraud)").format(n=len(x)))
+        validate.require(labels.sum() > 0, _("labels must contain at least one fraud (1)"))
         self.x, self.x_hat, self.labels = x, x_hat, labels.astype(int)
         self.error_fn, self.choose_fn = error_fn, choose_fn
-        self.title = "SYNTHETIC data" if synthetic else "validation"
+        self.title = _("SYNTHETIC data") if synthetic else _("validation")
         self.missed = W.FloatLogSlider(value=missed_fraud_cost, base=10, min=0, max=4, step=0.1,
-                                       description="cost of a missed fraud", **SLIDER)
+                                       description=_("cost of a missed fraud"), **SLIDER)
         self.alarm = W.FloatLogSlider(value=false_alarm_cost, base=10, min=-1, max=2, step=0.1,
-                                      description="cost of a false alarm", **SLIDER)
+                                      description=_("cost of a false alarm"), **SLIDER)
         self.target = W.FloatSlider(value=target_recall, min=0.05, max=1.0, step=0.05,
-                                    description="target recall", **SLIDER)
-        self.use_choice = W.Button(description="threshold from choose_fn",
+                                    description=_("target recall"), **SLIDER)
+        self.use_choice = W.Button(description=_("threshold from choose_fn"),
                                    disabled=choose_fn is None)
         self.figure = W.Image(format="png")
         self.errors = self.reference = self.chosen = None
@@ -94,7 +96,8 @@ class ThresholdExplorer(CanvasView):
         self.reference = compute.reconstruction_error(self.x, self.x_hat)
         if self.error_fn is None:
             self.errors, self.error_name = self.reference, "reconstruction_error"
-            self._source = "<div>No error function given: showing the true mean squared error.</div>"
+            self._source = "<div>{}</div>".format(
+                _("No error function given: showing the true mean squared error."))
             return
         name = self.error_name = studentfn.name_of(self.error_fn)
         run = studentfn.call(self.error_fn, f"{name}(x, x_hat)", self.x.copy(), self.x_hat.copy())
@@ -106,10 +109,10 @@ class ThresholdExplorer(CanvasView):
                 err = f"{name}: {exc}"
         if err is not None:
             self.errors = None
-            self._source = failed(err, "Your error function")
+            self._source = failed(err, _("Your error function"))
             return
         self.errors = value
-        self._source = ok(f"errors computed by your {html.escape(name)}")
+        self._source = ok(_("errors computed by your {name}").format(name=html.escape(name)))
 
     def _student_choice(self):
         """(threshold, None) from the student's choose_fn for the target recall, or (None, error)."""
@@ -121,7 +124,8 @@ class ThresholdExplorer(CanvasView):
         try:
             return float(run.value), None
         except (TypeError, ValueError):
-            return None, f"expected a number (the threshold); got {type(run.value).__name__}"
+            return None, _("expected a number (the threshold); got {type}").format(
+                type=type(run.value).__name__)
 
     def _apply_choice(self):
         if self.errors is None:
@@ -129,12 +133,14 @@ class ThresholdExplorer(CanvasView):
         value, err = self._student_choice()
         if err is not None:
             self.chosen = None
-            self._choice = failed(err, "Your choose function")
+            self._choice = failed(err, _("Your choose function"))
         else:
             self.chosen = value
             op = compute.operating_point(self.errors, self.labels, value)
-            self._choice = (f"<div>choose_fn(target recall {self.target_recall:.2f}) = {value:.4g}: "
-                            f"recall {op.recall:.3f}, precision {op.precision:.3f}</div>")
+            self._choice = "<div>{}</div>".format(
+                _("choose_fn(target recall {target:.2f}) = {value:.4g}: recall {recall:.3f}, "
+                  "precision {precision:.3f}").format(target=self.target_recall, value=value,
+                                                      recall=op.recall, precision=op.precision))
         self._load()
         if self.chosen is not None:
             # the position that flags the same frauds: the lowest fraud error >= the choice
@@ -144,10 +150,10 @@ class ThresholdExplorer(CanvasView):
     def _load(self):
         self.canvas.status = self._source + self._choice
         if self.errors is None:
-            self.canvas.show(panels=[grid("frauds", [[np.nan]], "no errors to show")],
-                             layout=[["frauds"]], sliders=[Slider("threshold", "threshold", 1)],
-                             frames=[frame(html="<div>Nothing to show until the error function "
-                                                "works.</div>")])
+            self.canvas.show(panels=[grid("frauds", [[np.nan]], _("no errors to show"))],
+                             layout=[["frauds"]], sliders=[Slider("threshold", _("threshold"), 1)],
+                             frames=[frame(html="<div>{}</div>".format(
+                                 _("Nothing to show until the error function works.")))])
             self.figure.value = b""
             return
         errors, labels, n, r = self.errors, self.labels, self.n_frauds, self.target_recall
@@ -163,13 +169,13 @@ class ThresholdExplorer(CanvasView):
         strip = strip.reshape(-1, columns)
         frames = [self._frame(k, t, best, need, r) for k, t in enumerate(self.thresholds)]
         self.canvas.show(
-            panels=[grid("frauds", strip, "the frauds' errors, largest first (row by row)",
+            panels=[grid("frauds", strip, _("the frauds' errors, largest first (row by row)"),
                          cmap="viridis", show_values=True, digits=3),
                     grid("confusion", [[0, n], [0, len(labels) - n]],
-                         "confusion: fraud [TP FN], normal [FP TN]", cmap="gray",
+                         _("confusion: fraud [TP FN], normal [FP TN]"), cmap="gray",
                          show_values=True, digits=6, cell_px=70)],
             layout=[["frauds"], ["confusion"]],
-            sliders=[Slider("threshold", "threshold", len(self.thresholds),
+            sliders=[Slider("threshold", _("threshold"), len(self.thresholds),
                             labels=[f"{t:.4g}" for t in self.thresholds])],
             frames=frames)
         self._figure()
@@ -180,30 +186,38 @@ class ThresholdExplorer(CanvasView):
         op = compute.operating_point(self.errors, self.labels, t)
         truth = compute.operating_point(self.reference, self.labels, t)
         cost = op.cost(self.missed.value, self.alarm.value)
-        p = "n/a (nothing flagged)" if op.tp + op.fp == 0 else f"{op.precision:.3f}"
+        p = _("n/a (nothing flagged)") if op.tp + op.fp == 0 else f"{op.precision:.3f}"
         hide = (lambda s: f"<span data-q='caught'>{s}</span>") if k else (lambda s: s)
         if op.recall < r:
-            task = f"not reached yet: recall {op.recall:.3f} &lt; {r:.2f}; lower the threshold"
+            task = _("not reached yet: recall {recall:.3f} &lt; {target:.2f}; lower the "
+                     "threshold").format(recall=op.recall, target=r)
         elif op.fp == best.fp:
-            task = (f"&#10003; done: recall {op.recall:.3f} &ge; {r:.2f} with {op.fp:,} false "
-                    f"alarms, the fewest possible")
+            task = "&#10003; " + _("done: recall {recall:.3f} &ge; {target:.2f} with {alarms:,} "
+                                   "false alarms, the fewest possible").format(
+                recall=op.recall, target=r, alarms=op.fp)
         else:
-            task = (f"reached with {op.fp:,} false alarms; a higher threshold reaches it with "
-                    f"{best.fp:,}")
-        body = (f"<div><b>{html.escape(self.title)}</b>: flag errors &ge; {t:.4g}: precision "
-                f"{hide(p)}, recall {hide(f'{op.recall:.3f}')}; cost {hide(f'{cost:,.0f}')} = "
-                f"{hide(op.fn)} missed frauds &times; {self.missed.value:.3g} + {op.fp} false "
-                f"alarms &times; {self.alarm.value:.3g}</div>"
-                f"<div><b>Task</b>: reach recall &ge; {r:.2f} with the fewest false alarms: "
-                f"{hide(task)}</div>")
+            task = _("reached with {alarms:,} false alarms; a higher threshold reaches it with "
+                     "{fewest:,}").format(alarms=op.fp, fewest=best.fp)
+        body = ("<div>" + _("<b>{data}</b>: flag errors &ge; {threshold:.4g}: precision "
+                            "{precision}, recall {recall}; cost {cost} = {missed} missed frauds "
+                            "&times; {missed_cost:.3g} + {alarms} false alarms &times; "
+                            "{alarm_cost:.3g}").format(
+                    data=html.escape(self.title), threshold=t, precision=hide(p),
+                    recall=hide(f"{op.recall:.3f}"), cost=hide(f"{cost:,.0f}"), missed=hide(op.fn),
+                    missed_cost=self.missed.value, alarms=op.fp, alarm_cost=self.alarm.value)
+                + "</div><div>" + _("<b>Task</b>: reach recall &ge; {target:.2f} with the fewest "
+                                    "false alarms: {task}").format(target=r, task=hide(task))
+                + "</div>")
         if k == 0:
             questions = self._landing_questions(need, r)
         else:
             questions = [Question(
-                "caught", f"Flag every error ≥ {t:.4g}: how many of the {n} frauds are caught?",
+                "caught", _("Flag every error ≥ {threshold:.4g}: how many of the {n} frauds are "
+                            "caught?").format(threshold=t, n=n),
                 truth.tp, student=op.tp, name=self.error_name,
                 hide=[cell("confusion", 0, 0), cell("confusion", 0, 1)],
-                explain=f"the frauds' errors &ge; {t:.4g} in the strip: recall {truth.tp}/{n}")]
+                explain=_("the frauds' errors &ge; {threshold:.4g} in the strip: recall "
+                          "{caught}/{n}").format(threshold=t, caught=truth.tp, n=n))]
         return frame(grids={"confusion": [[op.tp, op.fn], [op.fp, op.tn]]}, html=body,
                      questions=questions)
 
@@ -215,16 +229,19 @@ class ThresholdExplorer(CanvasView):
             value, err = self._student_choice()
             if err is None and np.isfinite(value):
                 student = int(np.sum(self.errors[self.labels == 1] >= value))
-        return [Question("lands", f"Target recall {r:.2f} with {n} frauds: to reach it with the "
-                                  f"fewest false alarms, flag every error ≥ the error of which "
-                                  f"fraud? Its rank (1 = the largest error).",
+        return [Question("lands", _("Target recall {target:.2f} with {n} frauds: to reach it "
+                                    "with the fewest false alarms, flag every error ≥ the error of "
+                                    "which fraud? Its rank (1 = the largest error).").format(
+                                        target=r, n=n),
                          need, student=student,
-                         name=studentfn.name_of(self.choose_fn) if self.choose_fn else "Your function",
-                         explain=f"the smallest k with k / {n} &ge; {r:.2f}; a lower threshold "
-                                 f"only adds false alarms"),
-                Question("recall", f"Target recall {r:.2f} with {n} frauds: flagging down to "
-                                   f"that fraud, which recall do you reach?", need / n,
-                         explain=f"{need} of {n} frauds: {need}/{n}")]
+                         name=(studentfn.name_of(self.choose_fn) if self.choose_fn
+                               else _("Your function")),
+                         explain=_("the smallest k with k / {n} &ge; {target:.2f}; a lower "
+                                   "threshold only adds false alarms").format(n=n, target=r)),
+                Question("recall", _("Target recall {target:.2f} with {n} frauds: flagging down "
+                                     "to that fraud, which recall do you reach?").format(
+                                         target=r, n=n), need / n,
+                         explain=_("{need} of {n} frauds: {need}/{n}").format(need=need, n=n))]
 
     def _figure(self):
         precision, recall = compute.pr_curve(self.errors, self.labels)
