@@ -286,7 +286,8 @@ class StepCanvas(anywidget.AnyWidget):
         q = self.question if key is None else next(
             (q for qs in self._questions for q in qs if q.key == key), None)
         if q is None:
-            raise ValueError(f"no open question{'' if key is None else ' ' + repr(key)} here")
+            raise ValueError(_("no open question here") if key is None else
+                             _("no open question {key} here").format(key=repr(key)))
         verdict = judge(q, text)
         previous = self.verdicts.get(q.key)
         if verdict.right is not None and (previous is None or previous["right"] is None):
