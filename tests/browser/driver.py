@@ -207,9 +207,13 @@ def page_errors(page) -> list:
 
 
 # --- notebooks ---------------------------------------------------------------------------------
+# the kernel status in English or in JupyterLab's Chinese interface (tests/browser/test_zh_browser.py)
+IDLE = re.compile(r"\bIdle\b|空闲")
+
+
 def wait_idle(page, timeout=T_START):
     """The status bar's kernel status says Idle (the toolbar indicator says so too early)."""
-    page.locator(STATUSBAR).get_by_text(re.compile(r"\bIdle\b")).first.wait_for(timeout=timeout)
+    page.locator(STATUSBAR).get_by_text(IDLE).first.wait_for(timeout=timeout)
 
 
 def wait_app(page, timeout=T_START):
@@ -236,7 +240,7 @@ _ALL_RUN = """() => {
   const prompts = [...nb.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
       .map(p => p.textContent.trim());
   const bar = document.querySelector('#jp-main-statusbar');
-  return prompts.length > 0 && prompts.every(t => %s) && /\\|\\s*Idle/.test(bar.textContent);
+  return prompts.length > 0 && prompts.every(t => %s) && /\\|\\s*(Idle|空闲)/.test(bar.textContent);
 }"""
 
 
