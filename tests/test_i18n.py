@@ -291,3 +291,22 @@ def test_make_lab_in_chinese_opens_the_chinese_edition_with_a_chinese_interface(
     from jupyterlab_server.translation_utils import get_language_packs
 
     assert "zh_CN" in get_language_packs()[0], "jupyterlab-language-pack-zh-CN is not installed"
+
+
+def test_the_chinese_readme_matches_the_course():
+    """README.zh-CN.md: the four articles by title and Chinese short name, every exercise of the
+    English chapter table, the glossary it links to."""
+    zh = (h.REPO / "README.zh-CN.md").read_text(encoding="utf-8")
+    en = (h.REPO / "README.md").read_text(encoding="utf-8")
+    for a in articles.ARTICLES.values():
+        assert f"《{a.title}》" in zh and a.short_zh in zh, a.key
+    table = en.split("## Chapters", 1)[1].split("\n## ", 1)[0]
+    for row in table.splitlines()[2:]:
+        if row.startswith("| 0"):
+            exercises = re.findall(r"`(\w+)`", row.split("|")[3])
+            missing = [e for e in exercises if f"`{e}`" not in zh]
+            assert not missing, (row[:30], missing)
+    for link in re.findall(r"\]\(([^)#]+)", zh):
+        if not link.startswith("http"):
+            assert (h.REPO / link).exists(), link
+    assert "README.zh-CN.md" in en
