@@ -152,7 +152,7 @@ def test_the_chinese_text_uses_the_glossarys_terms(chapter):
     for msg in cat:
         if not msg.id or not msg.string or not any(c.startswith("markdown") for c in msg.auto_comments):
             continue
-        prose = translations._MATH.sub(" ", translations._CODE.sub(" ", msg.id))
+        prose = " ".join(translations._MATH.sub(" ", translations._CODE.sub(" ", msg.id)).split())
         for a in articles.ARTICLES.values():     # "the autoencoder guide" names an article
             prose = prose.replace(a.short, " ")
         for row in enforced:
