@@ -17,6 +17,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import _
 
 #: Where the sigmoid counts as saturated in this chapter: |z| > 3, where its slope is below 0.05
 #: (a fifth of its largest slope, 0.25 at z = 0).
@@ -27,7 +28,8 @@ def batchnorm_train(x, gamma, beta, eps: float = 1e-3):
     """Batch norm in training mode: statistics over every axis but the last (biased variance).
     Returns (y, mean, var): the reference answer of the exercise of the same name."""
     x = validate.array(x, "x")
-    validate.require(x.ndim >= 2, f"x must have a batch axis and a channel axis; got shape {x.shape}")
+    validate.require(x.ndim >= 2, _("x must have a batch axis and a channel axis; got shape {shape}")
+                     .format(shape=x.shape))
     axes = tuple(range(x.ndim - 1))
     mean, var = x.mean(axis=axes), x.var(axis=axes)
     y = np.asarray(gamma) * (x - mean) / np.sqrt(var + eps) + np.asarray(beta)
@@ -57,7 +59,7 @@ def digits_preactivations(units: int = 8, weight_std: float = 0.1, seed: int = 0
     ``units`` units with weights N(0, weight_std^2) and biases N(0, 1): shape (1797, units).
     Raw pixels and such weights put many values where a sigmoid is flat."""
     units = validate.positive_int(units, "units")
-    x, _ = load_digits_xy()
+    x, _labels = load_digits_xy()
     rng = np.random.default_rng(seed)
     w = rng.normal(0.0, weight_std, size=(x.shape[1], units))
     b = rng.normal(0.0, 1.0, size=units)
@@ -67,7 +69,8 @@ def digits_preactivations(units: int = 8, weight_std: float = 0.1, seed: int = 0
 def draw_batch(z: np.ndarray, batch_size: int, seed: int = 0) -> np.ndarray:
     """``batch_size`` rows of ``z`` drawn without replacement."""
     batch_size = validate.positive_int(batch_size, "batch_size")
-    validate.require(batch_size <= len(z), f"batch_size must be at most {len(z)}; got {batch_size}")
+    validate.require(batch_size <= len(z), _("batch_size must be at most {n}; got {batch_size}")
+                     .format(n=len(z), batch_size=batch_size))
     idx = np.random.default_rng(seed).choice(len(z), size=batch_size, replace=False)
     return z[idx]
 
@@ -77,7 +80,7 @@ def batch_mean_spread(z: np.ndarray, batch_size: int, batches: int = 200,
     """The batch means of unit 0 over ``batches`` random batches of ``batch_size`` rows."""
     rng = np.random.default_rng(seed)
     return np.array([z[rng.choice(len(z), size=batch_size, replace=False), 0].mean()
-                     for _ in range(batches)])
+                     for _batch in range(batches)])
 
 
 @dataclass(frozen=True)
@@ -104,13 +107,15 @@ def run_bn_fn(fn: Callable, x: np.ndarray, gamma, beta) -> BnRun:
         y, mean, var = out
         y, mean, var = (np.asarray(v, dtype=float) for v in (y, mean, var))
     except (TypeError, ValueError):
-        return BnRun(None, None, None, f"{call} returned {type(out).__name__}; expected a tuple "
-                                       f"(y, batch_mean, batch_var) of arrays")
+        return BnRun(None, None, None, _("{call} returned {type}; expected a tuple "
+                                         "(y, batch_mean, batch_var) of arrays")
+                     .format(call=call, type=type(out).__name__))
     c = x.shape[-1]
     if y.shape != x.shape or mean.shape != (c,) or var.shape != (c,):
         return BnRun(None, None, None,
-                     f"{call} returned shapes y {y.shape}, batch_mean {mean.shape}, batch_var "
-                     f"{var.shape}; expected y {x.shape} and ({c},) for both statistics")
+                     _("{call} returned shapes y {y}, batch_mean {mean}, batch_var {var}; "
+                       "expected y {x} and ({c},) for both statistics")
+                     .format(call=call, y=y.shape, mean=mean.shape, var=var.shape, x=x.shape, c=c))
     return BnRun(y, mean, var, None)
 
 
@@ -129,7 +134,7 @@ def train_digits(batch_norm: bool, epochs: int = 8, hidden: int = 64, layers: in
     split = len(x) * 3 // 4
     k.utils.set_random_seed(seed)
     model = k.Sequential([k.Input((x.shape[1],))])
-    for _ in range(layers):
+    for _layer in range(layers):
         model.add(k.layers.Dense(hidden, use_bias=not batch_norm))
         if batch_norm:
             model.add(k.layers.BatchNormalization())

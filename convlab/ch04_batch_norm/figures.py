@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convlab.figures import fixed_margins
+from convlab.i18n import _
 
 
 def batchnorm_figure(x, y, spread, population_mean, gamma, beta, saturated: float = 3.0,
@@ -22,13 +23,14 @@ def batchnorm_figure(x, y, spread, population_mean, gamma, beta, saturated: floa
     lim = max(8.0, float(np.nanmax(np.abs(x))) * 1.05)
     zz = np.linspace(-lim, lim, 200)
     sigmoid = 1 / (1 + np.exp(-zz))
-    for ax, data, title in ((axes[0], x, "before batch norm"),
-                            (axes[1], y, f"after batch norm (gamma={gamma:.1f}, beta={beta:.1f})")):
+    for ax, data, title in ((axes[0], x, _("before batch norm")),
+                            (axes[1], y, _("after batch norm (gamma={gamma:.1f}, beta={beta:.1f})")
+                             .format(gamma=gamma, beta=beta))):
         ax.axvspan(-lim, -saturated, color="#f4cccc", zorder=0)
         ax.axvspan(saturated, lim, color="#f4cccc", zorder=0)
         if data is None:
             top = 1.0
-            ax.text(0.5, 0.5, "no result from\nyour function", transform=ax.transAxes,
+            ax.text(0.5, 0.5, _("no result from\nyour function"), transform=ax.transAxes,
                     ha="center", va="center", color="#b00020")
             ax.set_title(title, fontsize=9)
         else:
@@ -37,7 +39,8 @@ def batchnorm_figure(x, y, spread, population_mean, gamma, beta, saturated: floa
             counts, edges = np.histogram(np.clip(data, -lim, lim), bins=40, range=(-lim, lim))
             ax.stairs(counts, edges, fill=True, color="#4c72b0")      # one artist, not 40 bars
             top = max(float(counts.max()), 1.0) * 1.05
-            ax.set_title(f"{title}\n{100 * frac:.0f}% in the flat region (shaded)", fontsize=9)
+            ax.set_title(title + "\n" + _("{percent:.0f}% in the flat region (shaded)")
+                         .format(percent=100 * frac), fontsize=9)
         # the sigmoid (0..1) drawn on the histogram's scale: the y axis has no ticks, so it needs
         # no twin axes of its own
         ax.plot(zz, sigmoid * top / 1.05, color="#888888", lw=1)
@@ -53,8 +56,8 @@ def batchnorm_figure(x, y, spread, population_mean, gamma, beta, saturated: floa
     if rng:
         ax.set_xlim(*rng)
     ax.set_ylim(0, None)
-    ax.set_title(f"batch mean of unit 0 over {len(spread)} batches\n(line: whole data set)",
-                 fontsize=9)
+    ax.set_title(_("batch mean of unit 0 over {n} batches\n(line: whole data set)")
+                 .format(n=len(spread)), fontsize=9)
     ax.set_yticks([])
     return fig
 
@@ -68,10 +71,10 @@ def loss_curves(histories: dict, title: str = ""):
         epochs = np.arange(1, len(hist["loss"]) + 1)
         axes[0].plot(epochs, hist["loss"], marker="o", label=label)
         axes[1].plot(epochs, hist["val_accuracy"], marker="o", label=label)
-    axes[0].set_title("training loss", fontsize=10)
-    axes[1].set_title("validation accuracy", fontsize=10)
+    axes[0].set_title(_("training loss"), fontsize=10)
+    axes[1].set_title(_("validation accuracy"), fontsize=10)
     for ax in axes:
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(_("epoch"))
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
