@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from convlab.figures import use_language_fonts
 from convlab.i18n import _
 
 from . import compute
@@ -43,6 +44,7 @@ def routing_figure(images=None, dout=None, size=2, stride=None) -> Figure:
         images = np.array([[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 7, 2], [3, 6, 1, 4]])
     if dout is None:
         dout = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    use_language_fonts()                  # the titles' language is decided now, at drawing
     x4, d4 = np.asarray(images, float)[None, :, :, None], np.asarray(dout, float)[None, :, :, None]
     d_max = compute.pool2d_backward(d4, x4, size, stride, "max")[0, :, :, 0]
     d_avg = compute.pool2d_backward(d4, x4, size, stride, "avg")[0, :, :, 0]
@@ -63,6 +65,7 @@ def flipped_kernel_figure(kernel=None) -> Figure:
     if kernel is None:
         kernel = np.arange(1.0, 10.0).reshape(3, 3)
     kernel = np.asarray(kernel, dtype=float)
+    use_language_fonts()
     dout = np.zeros((3, 3))
     dout[1, 1] = 1.0
     dx = compute.conv2d_backward(dout[None, :, :, None], np.zeros((1, 5, 5, 1)),
@@ -106,6 +109,7 @@ def training_figure(student_losses, keras_losses, step: int, filters, digit_imag
     """Left: Keras' loss curve (all steps) and the student's (up to ``step``), the step where
     they part marked. Middle: the eight 3x3 filters at ``step``. Right: digits with the
     predicted class and its probability (green right, red wrong)."""
+    use_language_fonts()
     fig = Figure(figsize=(10.0, 3.3))
     cols = -(-len(digit_images) // 2)                       # the digits in two rows
     grid = fig.add_gridspec(2, 2 + cols, width_ratios=[6, 3] + [1.2] * cols)
