@@ -513,11 +513,24 @@ def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras", *,
             + _explain(np.asarray(float(actual)), mistakes, 0, 0))
 
 
+# words the tests' ``mentions`` name that are terms, not only argument names: a message written in
+# Chinese may name the course's Chinese term instead (the catalogue's translation of the word)
+MENTIONED_TERMS = (N_("channel"), N_("kernel"), N_("stride"), N_("padding"), N_("filters"),
+                   N_("layers"), N_("group"), N_("labels"), N_("bias"), N_("image"), N_("images"))
+
+
+def _mentioned(word: str) -> tuple:
+    """``word`` and, in the Chinese edition, its translation when it is a term."""
+    shown = gettext(word) if word in MENTIONED_TERMS else word
+    return (word,) if shown == word else (word, shown)
+
+
 def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str = (),
                               why: str = "", **kwargs) -> None:
     """Check that ``fn(*args, **kwargs)`` raises ``ValueError`` whose message says what was expected.
 
-    mentions: the message must contain at least one of these words (case-insensitive).
+    mentions: the message must contain at least one of these words (case-insensitive; a term of
+    MENTIONED_TERMS also in the student's language).
     why: what is wrong with the input, for the failure message.
     """
     if isinstance(mentions, str):
@@ -537,12 +550,13 @@ def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str
             if not message.strip():
                 raise AssertionError(_("{call} raised ValueError with an empty message: say what "
                                        "was expected").format(call=label)) from None
-            if mentions and not any(m.lower() in message.lower() for m in mentions):
+            words = [w for m in mentions for w in _mentioned(m)]
+            if words and not any(w.lower() in message.lower() for w in words):
                 raise AssertionError(
                     _("{call} raised ValueError({message}), but the message should name {names} "
                       "so the caller knows what to fix").format(
                         call=label, message=repr(message),
-                        names=_(" or ").join(repr(m) for m in mentions))
+                        names=_(" or ").join(repr(w) for w in words))
                 ) from None
             return
         except Exception as exc:

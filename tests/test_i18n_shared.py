@@ -353,3 +353,18 @@ def test_make_check_of_a_chinese_notebook_speaks_chinese(en, tmp_path):
     out = io.StringIO()
     selfcheck.print_result(result, out, lang=selfcheck.language_of(path))
     assert CJK.search(out.getvalue().splitlines()[1]) and "需要复习" in out.getvalue()
+
+
+def _rejects_in_chinese(x, channels=3):
+    raise ValueError("通道数必须是正整数")
+
+
+def test_a_value_error_in_chinese_may_name_the_chinese_term(zh):
+    testing.assert_raises_value_error(_rejects_in_chinese, 1, mentions="channel")
+    with pytest.raises(AssertionError, match="'stride'"):
+        testing.assert_raises_value_error(_rejects_in_chinese, 1, mentions="stride")
+
+
+def test_the_english_edition_asks_for_the_english_word(en):
+    with pytest.raises(AssertionError, match=r"should name 'channel' so the caller"):
+        testing.assert_raises_value_error(_rejects_in_chinese, 1, mentions="channel")
