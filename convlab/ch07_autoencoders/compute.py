@@ -439,16 +439,20 @@ def pr_area_table(results: dict, split: "Split") -> str:
     """The trapezoid and average precision of the five models, of a detector that gives every
     transaction the same score, and of the hand example."""
     head = _("SYNTHETIC data") if split.synthetic else _("credit-card data")
-    lines = [_("{data}, test split ({frauds} frauds in {rows:,}):").format(
-                 data=head, frauds=int(split.y_test.sum()), rows=len(split.y_test)),
-             f"{_left(_('detector'), 32)} {_right(_('trapezoid'), 10)} {_right(_('avg prec'), 9)}"]
     rows = [(_(name), r["test"], split.y_test) for name, r in results.items()]
     rows.append((_("the same score for every row"), np.ones(len(split.y_test)), split.y_test))
     ranking = np.array(HAND_RANKING)
     rows.append((_("hand example (ranked 1 0 ... 0 1)"), np.arange(len(ranking), 0, -1.0), ranking))
+    names = (_("detector"), _("trapezoid"), _("avg prec"))
+    widths = (max(32, *(_width(row[0]) for row in rows)), max(10, _width(names[1])),
+              max(9, _width(names[2])))
+    lines = [_("{data}, test split ({frauds} frauds in {rows:,}):").format(
+                 data=head, frauds=int(split.y_test.sum()), rows=len(split.y_test)),
+             f"{_left(names[0], widths[0])} {_right(names[1], widths[1])} {_right(names[2], widths[2])}"]
     for name, errors, labels in rows:
         a = pr_areas(errors, labels)
-        lines.append(f"{_left(name, 32)} {a['trapezoid']:10.4f} {a['average precision']:9.4f}")
+        lines.append(f"{_left(name, widths[0])} {a['trapezoid']:{widths[1]}.4f} "
+                     f"{a['average precision']:{widths[2]}.4f}")
     return "\n".join(lines)
 
 
@@ -491,10 +495,12 @@ def compare(split: Split, build, corrupt_fn, error_fn, epochs: int = 4, seed: in
 
 def table(results: dict, synthetic: bool) -> str:
     head = _("SYNTHETIC data") if synthetic else _("credit-card data")
+    loss, seconds = _("train loss"), _("seconds")
+    wl, ws = max(11, _width(loss)), max(8, _width(seconds))
     lines = [_("{data}: test split, anomaly score = reconstruction error").format(data=head),
-             f"{_left(_('model'), 32)} {'ROC AUC':>8s} {'PR AUC':>8s} {_right(_('train loss'), 11)} "
-             f"{_right(_('seconds'), 8)}"]
+             f"{_left(_('model'), 32)} {'ROC AUC':>8s} {'PR AUC':>8s} {_right(loss, wl)} "
+             f"{_right(seconds, ws)}"]
     for name, r in results.items():
-        lines.append(f"{_left(_(name), 32)} {r['ROC AUC']:8.3f} {r['PR AUC']:8.3f} {r['loss']:11.4f} "
-                     f"{r['seconds']:8.1f}")
+        lines.append(f"{_left(_(name), 32)} {r['ROC AUC']:8.3f} {r['PR AUC']:8.3f} {r['loss']:{wl}.4f} "
+                     f"{r['seconds']:{ws}.1f}")
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from convlab.figures import fixed_margins, set_dynamic
+from convlab.figures import fixed_margins, set_dynamic, use_language_fonts
 from convlab.i18n import _
 
 
@@ -26,6 +26,7 @@ def threshold_figure(errors, labels, threshold, precision, recall, point=None,
         _threshold_marks(line, dot, legend, threshold, point)
         return fig
     errors, labels = np.asarray(errors, float), np.asarray(labels).astype(int)
+    use_language_fonts()                  # the labels' language is decided now, at drawing
     new = Figure(figsize=(9.6, 3.4))
     ax, bx = new.subplots(1, 2)
     fixed_margins(new, left=0.07, right=0.99, bottom=0.15, top=0.92, wspace=0.2)
