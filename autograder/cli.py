@@ -39,33 +39,11 @@ from autograder import intake, paths, release
 from autograder.nbgrader_run import run_nbgrader
 
 
-def _print_result(r, out=sys.stdout) -> None:
-    """What `check` prints for a GradeResult (autograder/results.py)."""
-    print(f"\n{r.assignment} for {r.student}: graded with the visible and the hidden tests "
-          f"({r.seconds:.1f} s)", file=out)
-    if r.error:
-        print(f"  NOT GRADED: {r.error}", file=out)
-        return
-    if r.note:
-        print(f"  note: {r.note}", file=out)
-    if r.cell_errors:
-        print("  these cells failed when the grader ran your notebook (the tests that need what "
-              "they define fail):", file=out)
-        for message in r.cell_errors:
-            print(f"    {message}", file=out)
-    width = max([len(c.grade_id) for c in r.cells] + [5])
-    for c in r.cells:
-        if c.bonus:                                    # extra credit: not earning it costs nothing
-            mark = "ok  " if c.score >= c.bonus else "--  "
-            points = f"+{c.score:g} of {c.bonus:g} bonus"
-        else:
-            mark = "ok  " if c.score == c.max_score else "FAIL"
-            points = f"{c.score:g} / {c.max_score:g}"
-        print(f"  {mark} {c.grade_id:<{width}}  {points}", file=out)
-        if c.message:
-            for line in c.message.splitlines():
-                print(f"         {line}", file=out)
-    print(f"  {'':4} {'total':<{width}}  {_total(r)}", file=out)
+def _print_result(r, out=None, lang=None) -> None:
+    """What `check` prints for a GradeResult, in the notebook's language (autograder/selfcheck.py)."""
+    from autograder import selfcheck
+
+    selfcheck.print_result(r, out, lang=lang)
 
 
 def _total(r) -> str:
@@ -280,7 +258,9 @@ def main(argv=None) -> int:
         if args.json:
             print(json.dumps({**result.as_dict(), "full_marks": result.full_marks}, indent=2))
         else:
-            _print_result(result)
+            from autograder.selfcheck import language_of
+
+            _print_result(result, lang=language_of(Path(args.notebook)))
         # scripts and `make check` can tell a finished chapter from one that is not
         return 0 if result.full_marks else 1
 

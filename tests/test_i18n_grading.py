@@ -1,6 +1,6 @@
 """A Chinese submission through real nbgrader (issue 21): graded under the same assignment with the
-same points as the English edition, its messages and feedback in Chinese; `make check` of a
-Chinese notebook gives full marks and answers in Chinese.
+same points as the English edition, its messages and feedback in Chinese; `make check` prints
+a Chinese notebook's grade in Chinese.
 
 (tests/test_i18n.py checks every chapter in-process: the reference's full marks and a mutant's
 equal loss in both editions; tests/test_nbgrader_ch01.py shows the in-process judge agrees with
@@ -94,12 +94,19 @@ def test_the_feedback_is_chinese(graded):
     assert "Likely cause" not in text and "What to review" not in text, "English grader lines"
 
 
-def test_make_check_of_a_chinese_notebook_gives_full_marks_in_chinese(tmp_path, monkeypatch, capsys):
-    from autograder import cli
+def test_make_check_prints_a_chinese_notebooks_grade_in_chinese(graded, tmp_path, monkeypatch, capsys):
+    """`python -m autograder check` (make check) prints the grade of a Chinese notebook in Chinese:
+    here the fixture's real grading of the flipped kernel, handed to the command line as the
+    grading of a Chinese notebook (tests/test_i18n_shared.py runs `make check` itself)."""
+    from autograder import cli, selfcheck
 
+    _, result = graded
     monkeypatch.delenv("CONVLAB_LANG", raising=False)
-    nb = chinese_notebook_with(tmp_path / "me", solution_cells())
-    status = cli.main(["check", str(nb)])
+    nb = chinese_notebook_with(tmp_path / "me", {**solution_cells(), **FLIPPED})
+    monkeypatch.setattr(selfcheck, "check_notebook", lambda path, **kw: result)
+    assert cli.main(["check", str(nb)]) == 1                # not full marks
     out = capsys.readouterr().out
-    assert status == 0, out
-    assert CJK.search(out), out
+    header = out.strip().splitlines()[0]
+    assert CHAPTER in header and CJK.search(header), header
+    assert "FAIL test_conv2d_single_vs_tf" in out and CJK.search(out.split("test_conv2d_single_vs_tf")[1])
+    assert "Likely cause" not in out

@@ -236,7 +236,8 @@ def test_cells_follow_the_template(chapter):
         assert (h.meta(cell)["points"] > 0) != (bonus_points(cell.source) > 0), gid
         assert h.meta(cell)["locked"]
         last = [l for l in cell.source.strip().splitlines() if l.strip()][-1]
-        assert not re.match(r"^[A-Za-z_][\w.]*(\(.*\))?\s*$", last) or last.startswith("print("), \
+        assert not re.match(r"^[A-Za-z_][\w.]*(\(.*\))?\s*$", last) or \
+            last.startswith(("print(", "passed(")), \
             f"{gid}: a test cell must not end in an expression (nbgrader reads it as partial credit)"
     hidden = [c for c in nb.cells if "BEGIN HIDDEN TESTS" in c.source]
     for cell in hidden:
@@ -299,4 +300,8 @@ def test_self_check_command_points_at_the_students_copy(chapter):
     text = (REPO / "solutions" / chapter / f"{chapter}.ipynb").read_text()
     assert f"make check NB=workspace/{chapter}/{chapter}.ipynb" in text
     assert "make check NB=course/" not in text
-    assert re.search(r"^WORKSPACE \?= workspace$", (REPO / "Makefile").read_text(), re.M)
+    # the English workspace is workspace/, the Chinese edition's workspace-zh_CN/ (make lab LANG=zh_CN)
+    assert re.search(r"^WORKSPACE \?= \$\(if .*,workspace-zh_CN,workspace\)$", (REPO / "Makefile").read_text(), re.M)
+    chinese = (REPO / "course" / "zh_CN" / chapter / f"{chapter}.ipynb").read_text()
+    assert f"make check NB=workspace-zh_CN/{chapter}/{chapter}.ipynb" in chinese
+    assert f"NB=workspace/{chapter}" not in chinese
