@@ -240,11 +240,13 @@ def test_ch02_padding_one_demonstration_cell():
     """The notebook's demonstration prints what TensorFlow computes (run here as the cell is)."""
     import contextlib
     import io
+
+    from convlab import i18n           # the setup cell's _ and N_
     cell = next(c for c in h.source_notebook(CH02).cells if c.cell_type == "code"
                 and c.source.startswith('# padding 1 versus "SAME"'))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(cell.source, {"np": np, "tensorflow": tensorflow})
+        exec(cell.source, {"np": np, "tensorflow": tensorflow, "_": i18n.gettext, "N_": i18n.N_})
     printed = out.getvalue()
     assert "[[ 0  2  4  6]" in printed and "[[11 13 15 17]" in printed, printed
     assert printed.count("output (4, 4)") == 2

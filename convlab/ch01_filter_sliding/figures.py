@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from convlab.figures import cell_numbers, fixed_margins, set_dynamic
+from convlab.figures import cell_numbers, fixed_margins, set_dynamic, use_language_fonts
 from convlab.i18n import N_, _
 
 
@@ -26,6 +26,7 @@ def sliding_figure(image, kernel, output, row, col, title="", output_title=N_("o
             and old[0][2:] == static[2:]:
         _sliding_marks(*old[1], output, row, col)
         return fig
+    use_language_fonts()                  # the titles' language is decided now, at drawing
     fig = Figure(figsize=(9.6, 3.4))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 0.55, 1.0]})
     fixed_margins(fig, left=0.01, right=0.99, bottom=0.02, top=0.92, wspace=0.06)
@@ -74,6 +75,7 @@ def show_maps(maps, names, title=""):
         raise ValueError(_("maps must have shape (H, W, F) with F = len(names) = {n}; got {shape}")
                          .format(n=len(names), shape=maps.shape))
     f = maps.shape[-1]
+    use_language_fonts()
     fig, axes = plt.subplots(1, f, figsize=(2.2 * f, 2.6), squeeze=False)
     for k, ax in enumerate(axes[0]):
         ax.imshow(maps[:, :, k], cmap="gray")

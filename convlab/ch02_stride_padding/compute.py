@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from convlab import studentfn, validate
+from convlab.i18n import _
 
 MODES = ("explicit", "VALID", "SAME")
 
@@ -39,8 +40,9 @@ def output_size(i: int, k: int, before: int = 0, after: Optional[int] = None, s:
     s = validate.positive_int(s, "s")
     ke = effective_kernel(k, d)
     padded = i + before + after
-    validate.require(ke <= padded, f"the (dilated) kernel spans {ke} cells but the padded input "
-                                   f"has only {padded}: the kernel does not fit")
+    validate.require(ke <= padded, _("the (dilated) kernel spans {k_eff} cells but the padded input "
+                                     "has only {padded}: the kernel does not fit").format(
+                                         k_eff=ke, padded=padded))
     return (padded - ke) // s + 1
 
 
@@ -87,7 +89,8 @@ def geometry(i: int, k: int, s: int = 1, d: int = 1, padding="VALID") -> Geometr
     if isinstance(padding, str):
         mode = padding.upper()
         validate.require(mode in ("VALID", "SAME"),
-                         f'padding must be "VALID", "SAME" or an int; got {padding!r}')
+                         _('padding must be "VALID", "SAME" or an int; got {padding}').format(
+                             padding=repr(padding)))
         before, after = (0, 0) if mode == "VALID" else same_padding(i, k, s, d)
     else:
         mode = "explicit"
@@ -100,9 +103,12 @@ def geometry(i: int, k: int, s: int = 1, d: int = 1, padding="VALID") -> Geometr
     dropped = tuple(range(reached, padded))
     if mode == "SAME":
         total = before + after
-        formula = (f"o = ceil(i / s) = ceil({i} / {s}) = {o};  total padding = "
-                   f"max((o - 1)·s + k_eff - i, 0) = max({o - 1}·{s} + {ke} - {i}, 0) = {total}"
-                   f" -> {before} before (top/left), {after} after (bottom/right)")
+        # the widget hides what comes before the first ";" ends with: o (keep both in Chinese)
+        formula = _("o = ceil(i / s) = ceil({i} / {s}) = {o};  total padding = "
+                    "max((o - 1)·s + k_eff - i, 0) = max({o_1}·{s} + {k_eff} - {i}, 0) = {total} "
+                    "-> {before} before (top/left), {after} after (bottom/right)").format(
+                        i=i, s=s, o=o, o_1=o - 1, k_eff=ke, total=total, before=before,
+                        after=after)
     else:
         p = before
         formula = (f"o = floor((i + 2p - k_eff) / s) + 1 = floor(({i} + 2·{p} - {ke}) / {s}) + 1"
@@ -131,12 +137,13 @@ def run_size_fn(fn: Callable, *args, expect: str = "int") -> studentfn.Run:
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            return studentfn.Run(None, f"{name}({shown}) returned {value!r}; expected two "
-                                       f"ints (before, after)")
+            return studentfn.Run(None, _("{call} returned {value}; expected two ints (before, "
+                                         "after)").format(call=f"{name}({shown})",
+                                                          value=repr(value)))
         return studentfn.Run((int(a), int(b)), None)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        return studentfn.Run(None, f"{name}({shown}) returned {value!r} ({type(value).__name__}); "
-                           f"expected an int")
+        return studentfn.Run(None, _("{call} returned {value} ({type}); expected an int").format(
+            call=f"{name}({shown})", value=repr(value), type=type(value).__name__))
     return studentfn.Run(int(value), None)
 
 
@@ -156,7 +163,7 @@ def naive_conv2d(images, filters, stride: int = 1, padding: str = "SAME"):
     images = validate.array(images, "images", ndim=4, layout="(N, H, W, C)")
     filters = validate.array(filters, "filters", ndim=4, layout="(kh, kw, C, F)")
     n, h, w, c = images.shape
-    kh, kw, _, f = filters.shape
+    kh, kw, _c_in, f = filters.shape
     s = validate.positive_int(stride, "stride")
     (t, b), (l, r) = ((0, 0), (0, 0)) if padding == "VALID" else \
         (same_padding(h, kh, s), same_padding(w, kw, s))
@@ -176,7 +183,7 @@ def best_time(fn, *args, repeat: int = 3, **kwargs) -> float:
     """The best of ``repeat`` wall-clock times of ``fn(*args, **kwargs)``, in seconds."""
     import time
     best = float("inf")
-    for _ in range(repeat):
+    for _repeat in range(repeat):
         start = time.perf_counter()
         fn(*args, **kwargs)
         best = min(best, time.perf_counter() - start)

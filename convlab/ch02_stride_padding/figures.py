@@ -7,7 +7,8 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from convlab.figures import fixed_margins, text_markers
+from convlab.figures import fixed_margins, text_markers, use_language_fonts
+from convlab.i18n import _
 
 
 def _grid_lines(ax, n_rows: int, n_cols: int, **style):
@@ -31,6 +32,7 @@ def padding_figure(g, title: str = "") -> Figure:
     if g.extra_after:
         kind[n - g.extra_after:] = 2
     grid = np.maximum(kind[:, None], kind[None, :])
+    use_language_fonts()                  # the titles' language is decided now, at drawing
     fig = Figure(figsize=(10.5, 3.8))
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 0.75]})
     fixed_margins(fig, left=0.01, right=0.99, bottom=0.06, top=0.92, wspace=0.16)
@@ -53,7 +55,8 @@ def padding_figure(g, title: str = "") -> Figure:
     ax.plot(sx.ravel(), sy.ravel(), "o", color="#1f4e79", ms=3)
     ax.set_xlim(-0.5, n - 0.5)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_title(title or f"padded input {n}x{n} (input {g.i}x{g.i})", fontsize=9)
+    ax.set_title(_(title) if title else
+                 _("padded input {n}x{n} (input {i}x{i})").format(n=n, i=g.i), fontsize=9)
     ax = axes[1]
     ax.add_collection(PatchCollection(
         [Rectangle((t - 0.45, row - 0.4), 0.9, 0.8) for row, start in enumerate(g.starts)
@@ -71,15 +74,17 @@ def padding_figure(g, title: str = "") -> Figure:
     rows = range(len(g.starts))
     ax.set_xticks([])
     ax.set_yticks([])
-    text_markers(ax, np.zeros(len(rows)), rows, [f"window {r}" for r in rows], fontsize=7,
+    text_markers(ax, np.zeros(len(rows)), rows, [_("window {r}").format(r=r) for r in rows],
+                  fontsize=7,
                   ha="right", pad=3, transform=ax.get_yaxis_transform())
     text_markers(ax, range(n), np.zeros(n), [str(x) for x in range(n)], fontsize=6, va="top",
                   pad=3, transform=ax.get_xaxis_transform())
-    ax.set_title(f"every window along one axis (k={g.k}, d={g.d}, s={g.s})", fontsize=9)
+    ax.set_title(_("every window along one axis (k={k}, d={d}, s={s})").format(k=g.k, d=g.d, s=g.s),
+                 fontsize=9)
     ax = axes[2]
     ax.imshow(np.zeros((g.o, g.o)), cmap=ListedColormap(["#d9ead3"]), interpolation="nearest")
     _grid_lines(ax, g.o, g.o, color="#6aa84f", lw=0.8)
-    ax.set_title(f"output {g.o}x{g.o}", fontsize=9)
+    ax.set_title(_("output {o}x{o}").format(o=g.o), fontsize=9)
     for a in (axes[0], axes[2]):
         a.set_xticks([])
         a.set_yticks([])

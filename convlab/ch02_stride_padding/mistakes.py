@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from convlab.testing import either, likely_cause, mistake
+from convlab.i18n import N_, _
+from convlab.testing import Explanation, either, likely_cause, mistake
 
 from . import compute
 
@@ -38,12 +39,14 @@ def conv_output_size(i: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> list
     if d > 1:
         candidates += [
             (mistake("conv_output_size.dilation_ignored",
-             f"the dilation is ignored: a kernel of k taps with dilation d spans k_eff = "
-             f"k + (k - 1)(d - 1) cells (here {k_eff}, not k = {k}); use k_eff in place of k: "
-             f"floor((i + 2p - k_eff) / s) + 1."), (i + 2 * p - k) // s + 1),
+             _("the dilation is ignored: a kernel of k taps with dilation d spans k_eff = "
+               "k + (k - 1)(d - 1) cells (here {k_eff}, not k = {k}); use k_eff in place of k: "
+               "floor((i + 2p - k_eff) / s) + 1.").format(k_eff=k_eff, k=k)),
+             (i + 2 * p - k) // s + 1),
             (mistake("conv_output_size.dilated_span_k_times_d",
-             f"the dilated kernel is taken to span k·d = {k * d} cells; it spans "
-             f"k + (k - 1)(d - 1) = {k_eff} (the d - 1 gaps sit only between the k taps)."),
+             _("the dilated kernel is taken to span k·d = {kd} cells; it spans "
+               "k + (k - 1)(d - 1) = {k_eff} (the d - 1 gaps sit only between the k taps).").format(
+                   kd=k * d, k_eff=k_eff)),
              (i + 2 * p - k * d) // s + 1),
         ]
     if p > 0:
@@ -104,21 +107,26 @@ def same_padding(got, expected, i: int, s: int = 1) -> str:
             "same_padding.extra_before",
             "TensorFlow puts the extra cell after (bottom/right), not before (top/left)"))
     if sum(got) != sum(expected):
-        return (f"\nThe total padding differs: TensorFlow pads {sum(expected)} cells in all "
-                f"(o = ceil(i / s) = {-(-i // s)}; total = max((o - 1)s + k_eff - i, 0))")
+        return "\n" + _("The total padding differs: TensorFlow pads {total} cells in all "
+                        "(o = ceil(i / s) = {o}; total = max((o - 1)s + k_eff - i, 0))").format(
+                            total=sum(expected), o=-(-i // s))
     return ""
 
 _SAME_VARIANTS = (
     # (the mistake's name, why the student's code pads this way, (before, after) along one axis
     # from the total t TensorFlow pads there and the kernel size k)
-    ("same_symmetric_floor", "symmetric padding with total // 2 on both sides (the odd extra row/column is missing, so "
-     "the output is one row/column short)", lambda t, k: (t // 2, t // 2)),
-    ("same_symmetric_ceil", "symmetric padding with ceil(total / 2) on both sides (the odd extra row/column goes at "
-     "the top/left as well, so the windows start one cell too early)",
+    # (the explanations are translated by mistake(), where they are shown)
+    ("same_symmetric_floor", N_("symmetric padding with total // 2 on both sides (the odd extra "
+                                "row/column is missing, so the output is one row/column short)"),
+     lambda t, k: (t // 2, t // 2)),
+    ("same_symmetric_ceil", N_("symmetric padding with ceil(total / 2) on both sides (the odd extra "
+                               "row/column goes at the top/left as well, so the windows start one "
+                               "cell too early)"),
      lambda t, k: (t - t // 2, t - t // 2)),
-    ("same_extra_top_left", "the odd extra row/column put at the top/left instead of the bottom/right",
+    ("same_extra_top_left", N_("the odd extra row/column put at the top/left instead of the "
+                               "bottom/right"),
      lambda t, k: (t - t // 2, t // 2)),
-    ("same_stride_ignored", "the total computed as for stride 1 (k - 1), ignoring the stride",
+    ("same_stride_ignored", N_("the total computed as for stride 1 (k - 1), ignoring the stride"),
      lambda t, k: ((k - 1) // 2, k - 1 - (k - 1) // 2)),
 )
 
@@ -147,13 +155,20 @@ def _same_mistakes(h, w, kh, kw, sh, sw, exercise: str = "conv2d") -> list:
         if g != key(right):
             groups.setdefault(g, (pads, []))[1].append(mistake(f"{exercise}.{name}", why))
     tf_pads = tuple(tuple(int(v) for v in pair) for pair in right)
-    return [(either([f"the SAME padding differs from TensorFlow's: your output is what padding "
-                     f"{pads} gives ((top, bottom), (left, right)); TensorFlow pads {tf_pads}. "
-                     f"That comes from ", either(whys, ", or from "),
-                     ". TensorFlow: total = max((o - 1)s + k - i, 0) with o = ceil(i / s); "
-                     "total // 2 zeros at the top/left, the rest (total - total // 2) at the "
-                     "bottom/right."], ""), pads)
-            for pads, whys in groups.values()]
+    return [(_same_explanation(pads, tf_pads, whys), pads) for pads, whys in groups.values()]
+
+
+def _same_explanation(pads, tf_pads, whys) -> Explanation:
+    """One explanation for a wrong SAME padding, naming every way to it; it keeps their ids."""
+    causes = either(whys, _(", or from "))
+    text = Explanation(_(
+        "the SAME padding differs from TensorFlow's: your output is what padding {pads} gives "
+        "((top, bottom), (left, right)); TensorFlow pads {tf_pads}. That comes from {causes}. "
+        "TensorFlow: total = max((o - 1)s + k - i, 0) with o = ceil(i / s); total // 2 zeros at "
+        "the top/left, the rest (total - total // 2) at the bottom/right.").format(
+            pads=pads, tf_pads=tf_pads, causes=causes))
+    text.ids = causes.ids
+    return text
 
 
 def conv2d(images: np.ndarray, filters: np.ndarray, bias, stride, padding,

@@ -23,6 +23,7 @@ import ipywidgets as W
 import numpy as np
 
 from convlab import studentfn, validate
+from convlab.i18n import _
 from convlab.widgets.base import SLIDER, bad, failed, ok
 from convlab.widgets.canvas import CanvasView, Slider, box, cell, frame, grid
 from convlab.widgets.predict import Question
@@ -65,15 +66,16 @@ class PaddingExplorer(CanvasView):
         validate.callable_or_none(size_fn, "size_fn")
         validate.callable_or_none(padding_fn, "padding_fn")
         validate.require(mode in compute.MODES,
-                         f"mode must be one of {', '.join(compute.MODES)}; got {mode!r}")
+                         _("mode must be one of {modes}; got {mode}").format(
+                             modes=", ".join(compute.MODES), mode=repr(mode)))
         self.size_fn, self.padding_fn = size_fn, padding_fn
-        self.i = W.IntSlider(value=i, min=1, max=16, description="input size i", **SLIDER)
-        self.k = W.IntSlider(value=k, min=1, max=7, description="kernel size k", **SLIDER)
-        self.p = W.IntSlider(value=p, min=0, max=4, description="padding p", **SLIDER)
-        self.s = W.IntSlider(value=s, min=1, max=5, description="stride s", **SLIDER)
-        self.d = W.IntSlider(value=d, min=1, max=4, description="dilation d", **SLIDER)
+        self.i = W.IntSlider(value=i, min=1, max=16, description=_("input size i"), **SLIDER)
+        self.k = W.IntSlider(value=k, min=1, max=7, description=_("kernel size k"), **SLIDER)
+        self.p = W.IntSlider(value=p, min=0, max=4, description=_("padding p"), **SLIDER)
+        self.s = W.IntSlider(value=s, min=1, max=5, description=_("stride s"), **SLIDER)
+        self.d = W.IntSlider(value=d, min=1, max=4, description=_("dilation d"), **SLIDER)
         self.mode = W.ToggleButtons(options=list(compute.MODES), value=mode,
-                                    description="padding")
+                                    description=_("padding"))
         self.geometry = None
         super().__init__([W.HBox([self.i, self.k, self.p]), W.HBox([self.s, self.d]), self.mode])
         self._redraw_on([self.i, self.k, self.p, self.s, self.d, self.mode], self._load)
@@ -108,16 +110,17 @@ class PaddingExplorer(CanvasView):
         out[:o, :o] = real_taps(g)                    # that its shape does not give o away
         dropped = [(r, c) for r in range(n) for c in range(n) if r in g.dropped or c in g.dropped]
         panels = [
-            grid("input", kinds(g), f"padded input {n}x{n}: the {i}x{i} input white, zero "
-                 f"padding grey" + (", SAME's extra row/column darker" if g.extra_after else "")
-                 + (", red: rows/columns no window reaches" if g.dropped else ""),
+            grid("input", kinds(g), _("padded input {n}x{n}: the {i}x{i} input white, zero "
+                                      "padding grey").format(n=n, i=i)
+                 + (_(", SAME's extra row/column darker") if g.extra_after else "")
+                 + (_(", red: rows/columns no window reaches") if g.dropped else ""),
                  limits=(0, 1), show_values=False, marks=dropped),
-            grid("output", out, "output: real pixels under each window's taps",
+            grid("output", out, _("output: real pixels under each window's taps"),
                  cmap="viridis", limits=(0, k * k), show_values=n <= 12, digits=2),
         ]
         frames = [self._frame(g, r, c, student) for r, c in np.ndindex(o, o)]
         self.canvas.show(panels=panels, layout=[["input", "→", "output"]],
-                         sliders=[Slider("window", "window", o * o, play=True)], frames=frames)
+                         sliders=[Slider("window", _("window"), o * o, play=True)], frames=frames)
 
     def _frame(self, g: compute.Geometry, r: int, c: int, student: str) -> dict:
         o, n = g.o, g.padded
@@ -129,45 +132,51 @@ class PaddingExplorer(CanvasView):
             boxes += [box("input", tr, tc, color=TAP) for tr in g.taps(g.starts[r])
                       for tc in g.taps(g.starts[c])]
         real = int(real_taps(g)[r, c])
-        line = (f"<b>window {index}</b> (output[{r}, {c}]) starts at input row {top}, column "
-                f"{left}{' (in the padding)' if min(top, left) < 0 else ''}; "
-                f"{real} of its {g.k * g.k} taps land on real pixels, {g.k * g.k - real} on "
-                f"padding zeros.")
+        where = (_("<b>window {index}</b> (output[{r}, {c}]) starts at input row {top}, column "
+                   "{left} (in the padding)") if min(top, left) < 0 else
+                 _("<b>window {index}</b> (output[{r}, {c}]) starts at input row {top}, column "
+                   "{left}")).format(index=index, r=r, c=c, top=top, left=left)
+        line = where + _("; {real} of its {taps} taps land on real pixels, {zeros} on padding "
+                         "zeros.").format(real=real, taps=g.k * g.k, zeros=g.k * g.k - real)
         # the formula's result is the size asked for first: hidden until predicted
         head, sep, rest = g.formula.partition(";")
         head = html.escape(head[:-len(str(o))]) + f"<span data-q='size'>{o}</span>"
         parts = [f"<div style='font-family:monospace'>{head}{html.escape(sep + rest)}</div>"]
         if g.dropped:
-            parts.append(f"<div>The floor drops {len(g.dropped)} row(s)/column(s) at the "
-                         f"bottom/right (outlined red): no window reaches them.</div>")
+            parts.append("<div>" + _("The floor drops {n} row(s)/column(s) at the bottom/right "
+                                     "(outlined red): no window reaches them.").format(
+                                         n=len(g.dropped)) + "</div>")
         if g.extra_after:
-            parts.append("<div>SAME: the total padding is odd, so TensorFlow puts the extra "
-                         "row/column at the bottom/right (darker).</div>")
+            parts.append("<div>" + _("SAME: the total padding is odd, so TensorFlow puts the "
+                                     "extra row/column at the bottom/right (darker).") + "</div>")
         parts += [f"<div>{line}</div>", student]
         questions = []
-        settings = (f"i = {g.i}, k = {g.k}, s = {g.s}, d = {g.d}, padding "
-                    f"{self._padding_words(g)}")
+        settings = _("i = {i}, k = {k}, s = {s}, d = {d}, padding {padding}").format(
+            i=g.i, k=g.k, s=g.s, d=g.d, padding=self._padding_words(g))
         if index == 0:
             questions.append(Question(
-                "size", f"How many output rows (and columns) will there be? ({settings})",
+                "size", _("How many output rows (and columns) will there be? ({settings})").format(
+                    settings=settings),
                 g.o, student=self._student_size, name=self._size_name,
                 explain=html.escape(g.formula)))
         if index + 1 < o * o:
             r2, c2 = divmod(index + 1, o)
             questions.append(Question(
-                "next", f"Window {index} starts at input row {top}, column {left} ({settings})."
-                        f" Where does the next window, for output[{r2}, {c2}], start? (row, "
-                        f"column; negative means in the padding)",
+                "next", _("Window {index} starts at input row {top}, column {left} ({settings}). "
+                          "Where does the next window, for output[{r2}, {c2}], start? (row, "
+                          "column; negative means in the padding)").format(
+                              index=index, top=top, left=left, settings=settings, r2=r2, c2=c2),
                 window_start(g, r2, c2), hide=[cell("output", r2, c2)],
-                explain=(f"Windows move s = {g.s} cells to the right; after the last of a row "
-                         f"the next starts at column {-g.before} again, s = {g.s} rows down.")))
+                explain=_("Windows move s = {s} cells to the right; after the last of a row "
+                          "the next starts at column {first} again, s = {s} rows down.").format(
+                              s=g.s, first=-g.before)))
         return frame(boxes=boxes, upto={"output": r * n + c}, html="".join(parts),
                      questions=questions)
 
     @staticmethod
     def _padding_words(g: compute.Geometry) -> str:
         if g.mode == "explicit":
-            return f"p = {g.before} on each side"
+            return _("p = {p} on each side").format(p=g.before)
         return g.mode
 
     def _show_no_output(self, i, k, p, s, d, mode, reason: str):
@@ -177,20 +186,21 @@ class PaddingExplorer(CanvasView):
         axis = np.full(n, PADDING)
         axis[p:p + i] = INPUT
         student = self._student_lines(i, k, p, s, d, mode, None)
-        text = bad(f"<b>No output:</b> {html.escape(reason)}. Make the input or the padding "
-                   f"larger, or the kernel/dilation smaller.")
+        text = bad(_("<b>No output:</b> {reason}. Make the input or the padding larger, or the "
+                     "kernel/dilation smaller.").format(reason=html.escape(reason)))
         self.canvas.status = ""
         self.canvas.show(panels=[grid("input", np.minimum(axis[:, None], axis[None, :]),
-                                      f"padded input {n}x{n}: no window fits", limits=(0, 1),
+                                      _("padded input {n}x{n}: no window fits").format(n=n),
+                                      limits=(0, 1),
                                       show_values=False)],
-                         layout=[["input"]], sliders=[Slider("window", "window", 1)],
+                         layout=[["input"]], sliders=[Slider("window", _("window"), 1)],
                          frames=[frame(html=text + student)])
 
     # --- the student's functions ---------------------------------------------------------------
     def _student_lines(self, i, k, p, s, d, mode, g) -> str:
         """HTML lines: the student's conv_output_size / same_padding for these settings, beside
         the windows drawn (true values in data-q='size' spans: hidden until predicted)."""
-        self._student_size, self._size_name = None, "Your function"
+        self._student_size, self._size_name = None, _("Your function")
         parts = []
         if self.size_fn is not None:
             name = studentfn.name_of(self.size_fn)
@@ -198,8 +208,9 @@ class PaddingExplorer(CanvasView):
             args = (i, k, g.before if (g and mode == "SAME") else p, s, d)
             run = compute.run_size_fn(self.size_fn, *args)
             if mode == "SAME" and g and g.before != g.after:
-                parts.append(f"<div>(SAME is asymmetric here; {html.escape(name)} is called with "
-                             f"p = {g.before}, the smaller side.)</div>")
+                parts.append("<div>" + _("(SAME is asymmetric here; {name} is called with p = {p}, "
+                                         "the smaller side.)").format(name=html.escape(name),
+                                                                      p=g.before) + "</div>")
             try:
                 true = compute.output_size(i, k, args[2], None, s, d)
             except ValueError:
@@ -208,7 +219,7 @@ class PaddingExplorer(CanvasView):
             if run.error is None and asked:
                 self._student_size = run.value
             parts.append(self._verdict(name, args, run, true,
-                                       "a ValueError (kernel does not fit)",
+                                       _("a ValueError (kernel does not fit)"),
                                        "size" if asked else None))
         if self.padding_fn is not None and mode == "SAME":
             name = studentfn.name_of(self.padding_fn)
@@ -216,7 +227,7 @@ class PaddingExplorer(CanvasView):
             run = compute.run_size_fn(self.padding_fn, *args, expect="pair")
             parts.append(self._verdict(name, args, run, compute.same_padding(i, k, s, d), ""))
         if not parts:
-            return "<div>No function given: showing the true geometry.</div>"
+            return "<div>" + _("No function given: showing the true geometry.") + "</div>"
         return "".join(parts)
 
     @staticmethod
@@ -228,12 +239,15 @@ class PaddingExplorer(CanvasView):
         def shown(value):
             return f"<span data-q='{key}'>{value}</span>" if key else f"{value}"
         if true is None:
-            if run.error and "raised ValueError" in run.error:
-                return ok(f"{call} raises ValueError, as it should.")
-            got = run.error or f"returned {run.value}"
-            return bad(f"{call}: {html.escape(got)}; expected {raise_text}.")
+            if run.raised == "ValueError":
+                return ok(_("{call} raises ValueError, as it should.").format(call=call))
+            got = run.error or _("returned {value}").format(value=run.value)
+            return bad(_("{call}: {got}; expected {expected}.").format(
+                call=call, got=html.escape(got), expected=raise_text))
         if run.error:
             return failed(run.error)
         if run.value == true:
-            return ok(f"{call} = {shown(run.value)} &#10003; (true: {shown(true)})")
-        return bad(f"{call} = {run.value} &#10007; differs; the true value is {shown(true)}")
+            return ok(_("{call} = {value} &#10003; (true: {true})").format(
+                call=call, value=shown(run.value), true=shown(true)))
+        return bad(_("{call} = {value} &#10007; differs; the true value is {true}").format(
+            call=call, value=run.value, true=shown(true)))
