@@ -313,3 +313,15 @@ def test_the_chinese_readme_matches_the_course():
         if not link.startswith("http"):
             assert (h.REPO / link).exists(), link
     assert "README.zh-CN.md" in en
+
+
+def test_one_english_string_has_one_translation_in_every_catalogue():
+    """At run time the catalogues are chained (convlab.i18n.catalogue): a string two chapters
+    share must read the same in both, or one chapter would show the other's wording."""
+    seen: dict = {}
+    for domain in translations.domains():
+        for msg in translations.read(domain):
+            if msg.id and msg.string and not any(c.startswith("markdown") for c in msg.auto_comments):
+                seen.setdefault(msg.id, {})[domain] = msg.string
+    differ = {english: by for english, by in seen.items() if len(set(by.values())) > 1}
+    assert not differ, "\n".join(f"{e!r}: {by}" for e, by in differ.items())
