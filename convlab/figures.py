@@ -71,6 +71,11 @@ def use_language_fonts(lang: str | None = None) -> list:
         cjk = cjk_font()
         if cjk:
             family.append(cjk)
+            # the CJK fonts have no bold: matplotlib then draws the regular face, and says so on
+            # stderr ("findfont: Failed to find font weight bold"), which a notebook shows in red
+            import logging
+
+            logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     if now != family:
         matplotlib.rcParams["font.family"] = family
     return family
