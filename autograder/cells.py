@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
+from convlab.i18n import _
 
 # --- markers --------------------------------------------------------------------------------------
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"   # nbgrader's own delimiters (ClearHiddenTests' defaults)
@@ -241,8 +242,9 @@ def submission_cells(source_nb, submitted_nb, minimal: bool = False) -> list:
         elif known is None and (minimal or cell.source.strip() in demo):
             continue
         solution = bool(known is not None and utils.is_solution(known))
-        label = (f"solution cell `{gid}`" if solution else f"cell `{gid}`" if known is not None
-                 else f"cell {index + 1} of the notebook")
+        label = (_("solution cell `{name}`").format(name=gid) if solution
+                 else _("cell `{name}`").format(name=gid) if known is not None
+                 else _("cell {number} of the notebook").format(number=index + 1))
         cells.append({"source": cell.source, "solution": solution, "index": index,
                       "label": label, "grade_id": gid if solution else None})
     return cells

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from autograder import cells, nbgrader_run
 from autograder.paths import COURSE_ID, CoursePaths, assignments, scratch_course
+from convlab.i18n import _
 
 
 # --- where it is ----------------------------------------------------------------------------------
@@ -157,13 +158,14 @@ def record_verdicts(db_url: str, assignment: str, student: str, graded_nb, verdi
             if in_kernel:
                 grade.auto_score = 0.0
                 notes[gid] = ("TrustedRecheckFailed",
-                              f"this test passed in the notebook but failed when re-run by the "
-                              f"grader outside it: {verdict.message}")
+                              _("this test passed in the notebook but failed when re-run by the "
+                                "grader outside it: {message}").format(message=verdict.message))
             elif verdict.causes:
                 # failed in the notebook too; say what broke the cell it needs (a syntax error
                 # shows there as "name ... is not defined" only)
                 notes[gid] = ("GraderCellError", "\n".join(
-                    f"when the grader ran the notebook's cells: {c}" for c in verdict.causes))
+                    _("when the grader ran the notebook's cells: {cause}").format(cause=c)
+                    for c in verdict.causes))
         gb.db.commit()
     return notes
 

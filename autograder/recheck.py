@@ -29,6 +29,7 @@ from pathlib import Path
 from autograder import cells, hidden, isolation, protocol
 from convlab import policy
 from convlab.testing import use_hidden_key
+from convlab.i18n import _
 
 
 # Models that Keras exercises return are re-checked: they cross from the sandbox as plain data
@@ -127,7 +128,7 @@ class Sandbox:
     def _read_exact(self, n, limit):
         chunks, got = [], 0
         while got < n:
-            ready, _, _ = select.select([self.rfd], [], [], limit)
+            ready, _unused, _unused = select.select([self.rfd], [], [], limit)
             if not ready:
                 self.close()
                 raise SandboxDied(f"no answer within {limit:.0f} s: the submission's code "
@@ -270,7 +271,7 @@ def cell_errors(raw: list, cells: list) -> list:
         except (KeyError, IndexError, TypeError, ValueError):
             continue
         name = (err.get("mro") or ["Exception"])[0]
-        where = f", line {err['line']}" if isinstance(err.get("line"), int) else ""
+        where = _(", line {line}").format(line=err["line"]) if isinstance(err.get("line"), int) else ""
         code = str(err.get("code") or "")
         where += f" (`{code}`)" if code else ""
         found.append(CellError(cell.get("index", -1), cell.get("label", "a cell"),
@@ -335,10 +336,10 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
                     box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter, keras=keras)
                 except SandboxDied as exc:
                     # a cell of the student's own killed the process: grade the solutions alone
-                    note = CellError(-1, "the notebook", None,
-                                     f"a cell of the notebook ended the grading process ({exc}); "
-                                     f"the solution cells were graded without the cells you "
-                                     f"added or changed")
+                    note = CellError(-1, _("the notebook"), None,
+                                     _("a cell of the notebook ended the grading process ({error}); "
+                                       "the solution cells were graded without the cells you "
+                                       "added or changed").format(error=exc))
                     errors.setdefault(note.message, note)
                     run = runnable(minimal=True)
                     box["sandbox"] = Sandbox(run, timeout=timeout, chapter=chapter, keras=keras)
@@ -373,8 +374,8 @@ def verify(source_path: Path, submission_path: Path, timeout: int = 60) -> Verdi
                     # why a function is missing or broken, when the grader could not run its cell
                     causes = [e.message for e in _related(list(errors.values()), cell.source,
                                                           message, solution_names)]
-                    message += "".join(f"\nwhen the grader ran the notebook's cells: {c}"
-                                       for c in causes)
+                    message += "".join("\n" + _("when the grader ran the notebook's cells: "
+                                                 "{cause}").format(cause=c) for c in causes)
                 verdicts[gid] = Verdict(gid, not message, message, causes)
     finally:
         for getter in getters.values():
