@@ -144,6 +144,16 @@ def speaking(lang: str | None):
             os.environ[ENV] = before
 
 
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_BETWEEN_CJK = __import__("re").compile(f"(?<=[{_CJK}]) +(?=[{_CJK}])")
+
+
+def tidy(text: str) -> str:
+    """A filled-in Chinese template without the spaces its placeholders brought between Chinese
+    characters ("与 手算结果 不同" -> "与手算结果不同"); spaces beside Latin words and digits stay."""
+    return _SPACE_BETWEEN_CJK.sub("", text) if language() != DEFAULT else text
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogues; it is translated later, where it is shown."""
     return message

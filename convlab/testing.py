@@ -306,7 +306,7 @@ def assert_no_forbidden_library(fn) -> None:
     calls) uses TensorFlow, Keras, SciPy's convolutions, ... (see :func:`uses_forbidden_library`)."""
     uses = uses_forbidden_library(fn)
     if uses:
-        raise AssertionError(
+        raise _failure(
             _("{name} uses {uses}. The rule: {rule}. The grader blocks these libraries, so this "
               "solution would score 0 on the hidden tests.").format(
                 name=_name(fn), uses=", ".join(uses), rule=_(policy.RULE)))
@@ -352,18 +352,18 @@ def call_uncopied(fn: Callable, *args, **kwargs):
     """:func:`call` on these very arguments, not copies (Keras models and tensors: chapter 6's
     ``call_keras``)."""
     if not callable(fn):
-        raise AssertionError(_("expected a function, got {type}: {value}").format(
+        raise _failure(_("expected a function, got {type}: {value}").format(
             type=type(fn).__name__, value=repr(fn)))
     with warnings.catch_warnings(record=True), contextlib.redirect_stderr(sys.stdout):
         warnings.simplefilter("always")
         try:
             return fn(*args, **kwargs)
         except NotImplementedError:
-            raise AssertionError(
+            raise _failure(
                 _("{name} is not implemented yet: replace `raise NotImplementedError()` with "
                   "your code").format(name=_name(fn))) from None
         except Exception as exc:
-            raise AssertionError(
+            raise _failure(
                 _("{call} raised {error}: {message}{where}").format(
                     call=f"{_name(fn)}({_arg_shapes(args, kwargs)})", error=type(exc).__name__,
                     message=exc, where=_student_line(exc))) from exc
@@ -391,11 +391,11 @@ def _shown(text: str) -> str:
 
 def _as_result_array(actual, what: str) -> np.ndarray:
     if actual is None:
-        raise AssertionError(_returned_none().format(what=what))
+        raise _failure(_returned_none().format(what=what))
     try:
         a = np.asarray(actual, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(_("{what} must return a numeric NumPy array; got {type}").format(
+        raise _failure(_("{what} must return a numeric NumPy array; got {type}").format(
             what=what, type=type(actual).__name__)) from None
     return a
 
@@ -458,6 +458,13 @@ def _explain(actual: np.ndarray, mistakes: Iterable[Mistake] | None, rtol, atol)
     return ""
 
 
+def _failure(message: str) -> AssertionError:
+    """The AssertionError a failed check raises, its message tidied for the student's language."""
+    from convlab.i18n import tidy
+
+    return AssertionError(tidy(message))
+
+
 def passed(message: str) -> None:
     """Print a test cell's success line in the student's language (``message`` is the English,
     translated through the chapter's catalogue: ``passed("conv2d_single: worked example OK")``)."""
@@ -476,7 +483,7 @@ def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] 
     expected = np.asarray(expected, dtype=np.float64)
     a = _as_result_array(actual, what)
     if a.shape != expected.shape:
-        raise AssertionError(
+        raise _failure(
             _("{what} returned shape {shape}; {oracle} gives {expected}").format(
                 what=what, shape=a.shape, oracle=oracle, expected=expected.shape)
             + _explain(a, mistakes, rtol, atol))
@@ -486,7 +493,7 @@ def assert_allclose(actual, expected, what: str, *, mistakes: Iterable[Mistake] 
     if bad.any():
         idx = np.unravel_index(np.argmax(np.where(bad, np.abs(np.nan_to_num(a - expected, nan=np.inf)), -1)), a.shape)
         where = tuple(int(i) for i in idx)
-        raise AssertionError(
+        raise _failure(
             _("{what}: {count} of {size} values differ from {oracle}; the largest difference is "
               "at index {index}: you return {actual}, {oracle} gives {expected}").format(
                 what=what, count=int(bad.sum()), size=a.size, oracle=oracle, index=where,
@@ -503,12 +510,12 @@ def assert_int_equal(actual, expected: int, what: str, oracle: str = "Keras", *,
     """
     what, oracle = _shown(what), _shown(oracle)
     if actual is None:
-        raise AssertionError(_returned_none().format(what=what))
+        raise _failure(_returned_none().format(what=what))
     if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
-        raise AssertionError(_("{what} must return an int; got {type} {value}").format(
+        raise _failure(_("{what} must return an int; got {type} {value}").format(
             what=what, type=type(actual).__name__, value=repr(actual)))
     if int(actual) != int(expected):
-        raise AssertionError(_("{what} returned {actual}; {oracle} gives {expected}").format(
+        raise _failure(_("{what} returned {actual}; {oracle} gives {expected}").format(
             what=what, actual=int(actual), oracle=oracle, expected=int(expected))
             + _explain(np.asarray(float(actual)), mistakes, 0, 0))
 
@@ -543,16 +550,16 @@ def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str
         try:
             fn(*args, **kwargs)
         except NotImplementedError:
-            raise AssertionError(
+            raise _failure(
                 _("{name} is not implemented yet").format(name=_name(fn))) from None
         except ValueError as exc:
             message = str(exc)
             if not message.strip():
-                raise AssertionError(_("{call} raised ValueError with an empty message: say what "
+                raise _failure(_("{call} raised ValueError with an empty message: say what "
                                        "was expected").format(call=label)) from None
             words = [w for m in mentions for w in _mentioned(m)]
             if words and not any(w.lower() in message.lower() for w in words):
-                raise AssertionError(
+                raise _failure(
                     _("{call} raised ValueError({message}), but the message should name {names} "
                       "so the caller knows what to fix").format(
                         call=label, message=repr(message),
@@ -560,9 +567,9 @@ def assert_raises_value_error(fn: Callable, *args, mentions: Sequence[str] | str
                 ) from None
             return
         except Exception as exc:
-            raise AssertionError(
+            raise _failure(
                 _("{call} raised {error}: {message}{where}; expected a ValueError that says what "
                   "was expected").format(call=label, error=type(exc).__name__, message=exc,
                                          where=_student_line(exc))) from None
-    raise AssertionError(_("{call} returned normally; expected a ValueError that says what was "
+    raise _failure(_("{call} returned normally; expected a ValueError that says what was "
                            "expected").format(call=label))
