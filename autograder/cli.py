@@ -240,11 +240,14 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "workspace":
-        from convlab.i18n import normalize
+        from convlab.i18n import _, normalize, speaking
 
-        copied = release.prepare_workspace(Path(args.dir), language=normalize(args.language) or "en")
-        print(f"{args.dir}/: " + (f"new chapters copied: {', '.join(copied)}" if copied
-                                  else "up to date (your work is never overwritten)"))
+        language = normalize(args.language) or "en"
+        copied = release.prepare_workspace(Path(args.dir), language=language)
+        with speaking(language):         # a student reads this when `make lab` starts
+            print(f"{args.dir}/: " + (_("new chapters copied: {chapters}").format(
+                chapters=", ".join(copied)) if copied
+                else _("up to date (your work is never overwritten)")))
         return 0
 
     if args.command == "check":
