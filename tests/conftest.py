@@ -21,7 +21,13 @@ so a new test file needs nothing as long as it follows these rules:
 Under xdist, units of work (a group, or a single ungrouped test) are handed out heaviest first
 (tests marked ``nbgrader`` or ``browser`` weigh most), so that neither worker is left with a
 long test at the end while the other idles.
+
+xdist 3.8's own loadgroup does nothing with pytest 9 (it renames ``item._nodeid``, which pytest 9
+no longer reads: every test became a unit of its own and each worker built every module fixture).
+So the scheduler is this file's (``GroupScheduling``): the first worker writes each test's unit
+to a file the controller reads once the workers have collected.
 """
+import json
 import os
 import tempfile
 import sys
@@ -92,9 +98,20 @@ def pytest_collection_modifyitems(config, items):
 
 
 class _HeaviestFirst:
+    """In an xdist worker: order the items heaviest unit first and, in the first worker, write
+    each test's unit where the controller's scheduler reads it."""
+
+    def __init__(self, config):
+        self.config = config
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):
         _heaviest_first(items)
+        units_file = getattr(self.config, "workerinput", {}).get("convlab_units_file")
+        if units_file and os.environ.get("PYTEST_XDIST_WORKER") == "gw0":
+            partial = Path(units_file + ".partial")
+            partial.write_text(json.dumps([[item.nodeid, _unit(item)] for item in items]))
+            partial.replace(units_file)
 
 
 def pytest_configure(config):
@@ -103,13 +120,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "xdist_group(name): run on the same xdist worker as the "
                                        "other tests of this group (tests/conftest.py)")
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        config.pluginmanager.register(_HeaviestFirst(), "convlab-heaviest-first")
+        config.pluginmanager.register(_HeaviestFirst(config), "convlab-heaviest-first")
 
 
 def _heaviest_first(items):
-    """In an xdist worker: the items ordered heaviest unit first, each unit's items kept in
-    their order (with ``--no-loadscope-reorder`` xdist hands the units out in that order).
-    Every worker computes the same order, as xdist requires."""
+    """The items ordered heaviest unit first, each unit's items kept in their order (the
+    scheduler hands the units out in that order). Every worker computes the same order, as
+    xdist requires."""
     units, weight, first = {}, {}, {}
     for i, item in enumerate(items):
         unit = units[item] = _unit(item)
@@ -118,3 +135,48 @@ def _heaviest_first(items):
         first.setdefault(unit, i)
     position = {item: i for i, item in enumerate(items)}
     items.sort(key=lambda item: (-weight[units[item]], first[units[item]], position[item]))
+
+
+# --- the controller's side (only with xdist; optionalhook: nothing happens without it) --------
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    config = node.config
+    if not hasattr(config, "_convlab_units_file"):
+        config._convlab_units_file = os.path.join(
+            tempfile.mkdtemp(prefix="convlab-xdist-"), "units.json")
+    node.workerinput["convlab_units_file"] = config._convlab_units_file
+
+
+def pytest_unconfigure(config):
+    units_file = getattr(config, "_convlab_units_file", None)
+    if units_file:
+        import shutil
+        shutil.rmtree(os.path.dirname(units_file), ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        """xdist's loadscope with this file's units as scopes, handed out in the workers'
+        order (heaviest first)."""
+
+        def __init__(self, config, log=None):
+            super().__init__(config, log)
+            self.units = None
+
+        def _split_scope(self, nodeid):
+            if self.units is None:
+                path = getattr(config, "_convlab_units_file", None)
+                try:
+                    self.units = dict(json.loads(Path(path).read_text()))
+                except (TypeError, OSError, ValueError) as exc:
+                    raise RuntimeError(f"tests/conftest.py: no units of work from the first "
+                                       f"xdist worker ({path}): {exc}") from exc
+            return self.units.get(nodeid, nodeid)
+
+    config.option.loadscopereorder = False
+    return GroupScheduling(config, log)
