@@ -14,8 +14,9 @@ exercise missing from a style keeps the reference solution.
 
 Chapter 6 and chapter 7's build_autoencoder are Keras exercises: one alternative each (a Keras
 model written another way), with `import keras` inside the function and, as Keras code is usually
-written, at the top of the cell ("toplevel"; chapter 7's "loops"). ``WORDING`` lists validation messages that name the offending
-argument and say what was expected, which a test still rejects because it wants other words.
+written, at the top of the cell ("toplevel"; chapter 7's "loops"). ``OWN_WORDS`` lists validation messages in a
+student's own words (English or Chinese) that name the offending argument, or in the Chinese
+edition its Chinese term, and say what was expected: every test must accept them.
 """
 from __future__ import annotations
 
@@ -2607,19 +2608,18 @@ def named_cases() -> list:
             for style, alts in table.items() for gid, alt in alts.items() if alt.case]
 
 
-# --- messages the tests reject for their words --------------------------------------------------
+# --- validation messages in a student's own words ------------------------------------------------
 @dataclass(frozen=True)
 class Wording:
-    """A validation message that names the offending argument and says what was expected, but
-    not in the words the test cells ``tests`` demand. The reference solution is wrapped: for bad
+    """A validation message in a student's own words. The reference solution is wrapped: for bad
     input matching ``when`` (a Python condition on the bound arguments ``a``) it raises
-    ValueError(message) instead; everything else is the reference's."""
+    ValueError(message) instead; everything else is the reference's. ``language`` is the edition
+    the notebook is in (CONVLAB_LANG while it is graded)."""
     chapter: str
     exercise: str
-    tests: tuple        # the test cells that reject the message
     when: str
     message: str        # an f-string over ``a``
-    demanded: str       # the words the test wants (one of them)
+    language: str = "en"
 
     def source(self) -> str:
         reference = next(c.source for c in h.source_notebook(self.chapter).cells
@@ -2639,5 +2639,23 @@ def {self.exercise}(*args, **kwargs):
 ''')
 
 
-WORDING = [
+OWN_WORDS = [
+    Wording("01_filter_sliding", "conv2d_single", "np.ndim(a['image']) != 2",
+            "expected a 2-D image, got {np.ndim(a['image'])} dimensions"),
+    Wording("01_filter_sliding", "conv2d_single", "np.ndim(a['image']) != 2",
+            "image 必须是二维数组，收到的是 {np.ndim(a['image'])} 维", "zh_CN"),
+    # the Chinese term alone, without the argument's name: accepted in the Chinese edition
+    Wording("01_filter_sliding", "conv2d_single", "np.ndim(a['image']) != 2",
+            "图像必须是二维数组，收到的是 {np.ndim(a['image'])} 维", "zh_CN"),
+    Wording("01_filter_sliding", "conv2d_multi",
+            "np.shape(a['images'])[-1] != np.shape(a['filters'])[2]",
+            "滤波器的输入通道数（{np.shape(a['filters'])[2]}）与图像的通道数"
+            "（{np.shape(a['images'])[-1]}）不同", "zh_CN"),
+    Wording("02_stride_padding", "conv_output_size", "isinstance(a['s'], int) and a['s'] < 1",
+            "the stride s should be a positive integer (you gave {a['s']})"),
 ]
+
+# the control: a message that names nothing loses the points of its test (so the cases above
+# are accepted for their words, not because the test does not look)
+VAGUE = Wording("01_filter_sliding", "conv2d_single", "np.ndim(a['image']) != 2",
+                "bad input")
