@@ -199,6 +199,9 @@ def read(domain: str) -> Catalog:
 
 
 def _po_bytes(cat: Catalog) -> bytes:
+    for msg in cat:
+        if not msg.fuzzy:          # the previous English matters only while the entry is stale
+            msg.previous_id = ()
     buf = io.BytesIO()
     write_po(buf, cat, width=0, include_previous=True, ignore_obsolete=True)
     return buf.getvalue()

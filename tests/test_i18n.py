@@ -209,7 +209,9 @@ def test_the_chinese_edition_cites_its_articles_by_title(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_the_chinese_notebook_passes_every_test_in_chinese(chapter, chinese, monkeypatch):
     """The Chinese source notebook (solutions/ with the Chinese markdown) has the same code; run in
-    Chinese it gets full marks, and every success line its test cells print is Chinese."""
+    Chinese it gets full marks, and every success line its test cells print is Chinese. (The
+    suite's one in-process run of each chapter's reference solution: the English edition's code is
+    the same, and tests/test_nbgrader_roundtrip.py grades it with real nbgrader.)"""
     from convlab import testing
 
     said, real = [], testing.passed
@@ -222,7 +224,7 @@ def test_the_chinese_notebook_passes_every_test_in_chinese(chapter, chinese, mon
     verdicts = h.grade_in_process(chapter)
     failed = {g: v.message for g, v in verdicts.items() if not v.passed}
     assert not failed, failed
-    assert h.score(verdicts)[0] == h.full_marks(chapter)
+    assert h.score(verdicts)[0] == h.full_marks(chapter) > 0
     assert said, "the test cells print no success line through convlab.testing.passed"
     english = [line for line in said if not CJK.search(line)]
     assert not english, english

@@ -4,7 +4,8 @@ a Chinese notebook's grade in Chinese.
 
 (tests/test_i18n.py checks every chapter in-process: the reference's full marks and a mutant's
 equal loss in both editions; tests/test_nbgrader_ch01.py shows the in-process judge agrees with
-nbgrader for this very mutant in English.)
+nbgrader for this very mutant in English. This is the one real-nbgrader grading of a Chinese
+notebook in the suite: tests/test_i18n_shared.py checks what `make check` prints without one.)
 """
 import html
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import nbharness as h
-from autograder import intake, nbgrader_run, paths, pipeline, translations
+from autograder import intake, misconceptions, nbgrader_run, paths, pipeline, translations
 from mutants_01_filter_sliding import MUTANTS
 
 pytestmark = pytest.mark.nbgrader
@@ -70,6 +71,10 @@ def test_its_messages_are_chinese_and_name_the_mistake(graded):
     assert failed
     for c in failed:
         assert CJK.search(c.message), c.message
+    flipped = {c.grade_id: c for c in failed}["test_conv2d_single_vs_tf"].message
+    # the catalogued mistake in Chinese, and the review line the grader writes in its place
+    assert misconceptions.LIKELY_CAUSE_LABELS[1] in flipped, flipped
+    assert "需要复习：第 1 章" in flipped, flipped
 
 
 def test_the_gradebook_does_not_care_which_edition(graded):

@@ -20,13 +20,10 @@ def test_every_chapter_has_mutants():
         assert mutant_module(chapter).MUTANTS, f"chapter {chapter} has no mutants"
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_reference_solution_passes_in_process(chapter):
-    verdicts = h.grade_in_process(chapter)
-    failed = {g: v.message for g, v in verdicts.items() if not v.passed}
-    assert not failed
-    got, total = h.score(verdicts)
-    assert got == total > 0
+# The reference solution's in-process run is tests/test_i18n.py's
+# test_the_chinese_notebook_passes_every_test_in_chinese (the code cells of both editions are the
+# same; one run of each chapter's reference is enough); real nbgrader grades the English one in
+# tests/test_nbgrader_roundtrip.py.
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
