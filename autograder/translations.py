@@ -47,7 +47,6 @@ KEYWORDS: dict[str, tuple] = {
     "_": (0,),
     "gettext": (0,),
     "N_": (0,),
-    "ngettext": (0, 1),
     "passed": (0,),
     "mistake": (1,),
     "assert_allclose": (2, "what", "oracle"),
@@ -57,7 +56,7 @@ KEYWORDS: dict[str, tuple] = {
 
 # the calls whose argument is prose, never code: an f-string there cannot be translated (an
 # assertion's ``what`` may be an f-string describing a call: it stays as it is)
-PROSE = {"_", "gettext", "N_", "ngettext", "passed", "mistake"}
+PROSE = {"_", "gettext", "N_", "passed", "mistake"}
 
 
 # ----------------------------------------------------------------------------- extraction

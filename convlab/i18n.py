@@ -119,13 +119,6 @@ def gettext(message: str) -> str:
     return catalogue(lang).gettext(message)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    lang = language()
-    if lang == DEFAULT:
-        return singular if n == 1 else plural
-    return catalogue(lang).ngettext(singular, plural, n)
-
-
 @contextlib.contextmanager
 def speaking(lang: str | None):
     """Within the block, ``CONVLAB_LANG`` is ``lang`` (for this process and the processes it

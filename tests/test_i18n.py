@@ -11,7 +11,6 @@ grading in both languages.
 """
 from __future__ import annotations
 
-import csv
 import json
 import re
 
@@ -128,8 +127,7 @@ def test_a_changed_english_cell_marks_its_translation_stale(tmp_path, monkeypatc
 
 
 def glossary() -> list:
-    with open(translations.CATALOGUES / "glossary.tsv", encoding="utf-8") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
+    return translations.glossary_rows()
 
 
 def test_the_glossary_maps_the_articles_terms():

@@ -40,12 +40,8 @@ def lab(tmp_path_factory):
         shutil.copy(REPO / "solutions" / chapter / f"{chapter}.ipynb", root / "solved")
     (root / "student").mkdir()
     shutil.copy(REPO / "course" / STUDENT_CHAPTER / f"{STUDENT_CHAPTER}.ipynb", root / "student")
-    server = driver.LabServer(root, work / "lab")
-    try:
-        server.start()
+    with driver.LabServer(root, work / "lab") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -124,6 +124,16 @@ class LabServer:
                 raise RuntimeError(f"JupyterLab did not answer in {timeout} s: {self.log()}")
             time.sleep(0.2)  # polling interval of a readiness check, not a synchronisation
 
+    def __enter__(self) -> "LabServer":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def log(self) -> str:
         try:
             return self.log_path.read_text()[-4000:]

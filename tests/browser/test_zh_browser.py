@@ -19,7 +19,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def zh_lab(tmp_path_factory, monkeypatch_module):
+def zh_lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("zh-lab")
     root = work / "root"
     (root / "solved").mkdir(parents=True)
@@ -27,22 +27,12 @@ def zh_lab(tmp_path_factory, monkeypatch_module):
     solved = translations.build_notebook(source, CHAPTER)
     (root / "solved" / f"{CHAPTER}.ipynb").write_text(json.dumps(solved, ensure_ascii=False),
                                                       encoding="utf-8")
-    # what the Makefile's lab target sets for LANG=zh_CN (tests/test_i18n.py checks it does)
-    monkeypatch_module.setenv("JUPYTER_CONFIG_PATH", str(REPO / "translations" / "zh_CN" / "jupyter"))
-    monkeypatch_module.delenv("CONVLAB_LANG", raising=False)   # the notebook says its language
-    server = driver.LabServer(root, work / "lab")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
+    with pytest.MonkeyPatch.context() as mp:
+        # what the Makefile's lab target sets for LANG=zh_CN (tests/test_i18n.py checks it does)
+        mp.setenv("JUPYTER_CONFIG_PATH", str(REPO / "translations" / "zh_CN" / "jupyter"))
+        mp.delenv("CONVLAB_LANG", raising=False)   # the notebook says its language
+        with driver.LabServer(root, work / "lab") as server:
+            yield server
 
 
 def test_chapter_1_in_chinese(zh_lab, browser, screenshots):
